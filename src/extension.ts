@@ -1,0 +1,10 @@
+// Wiring only: every feature registers itself and hands back disposables that land in the extension's scope.
+import type * as vscode from 'vscode';
+
+export function activate(context: vscode.ExtensionContext): void {
+  void context;
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context are released by VS Code.
+}

@@ -1,0 +1,56 @@
+// The `bnpo` command line. Each sub-command lives in its own module under ./commands and returns an exit code:
+// 0 success, 1 the work found problems (e.g. rule diagnostics), 2 bad usage or bad input.
+import { UsageError } from './commands/usage';
+
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+const commands: Record<string, Command> = {
+  advantages: {
+    summary: 'compute advantages for grouped rewards (JSON in, JSON out)',
+    load: () => import('./commands/advantages'),
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: bnpo <command> [options]', '', 'commands:', ...lines, '', 'Run `bnpo <command> --help` for its options.'].join(
+    '\n',
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`bnpo: unknown command '${name}'\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bnpo ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bnpo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
