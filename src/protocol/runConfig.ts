@@ -1,0 +1,199 @@
+// The run-configuration file (`*.bnpo.json`, or `--config FILE` for `bnpo train`). Written by people, read by the
+// trainer, and turned into a JSON Schema for editor IntelliSense, so every field carries a description.
+import { z } from 'zod';
+import { ESTIMATOR_NAMES } from '../core/estimators';
+
+export const RUN_CONFIG_VERSION = 1;
+
+export const TASK_NAMES = ['addition', 'multiplication', 'modular', 'sorting', 'countdown'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+const positiveInt = () => z.number().int().positive();
+
+export const DatasetSchema = z
+  .strictObject({
+    train: z
+      .string()
+      .min(1)
+      .describe(
+        'JSONL file of training prompts (relative to the config file). Each line: {"prompt": string, "answer": string, ...optional fields the reward rules can read}.',
+      ),
+    heldOut: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('JSONL file of held-out prompts, same format. When absent, a share of `train` is held out.'),
+    heldOutFraction: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.1)
+      .describe('Share of `train` held out for evaluation when `heldOut` is not given.'),
+  })
+  .describe('A user dataset instead of a built-in task.');
+export type DatasetConfig = z.infer<typeof DatasetSchema>;
+
+export const ModelSchema = z
+  .strictObject({
+    dModel: positiveInt().default(64).describe('Width of the residual stream.'),
+    layers: positiveInt().default(2).describe('Number of transformer blocks.'),
+    heads: positiveInt().default(4).describe('Attention heads per block; must divide dModel.'),
+    mlpRatio: positiveInt().default(4).describe('Hidden width of each MLP as a multiple of dModel.'),
+    tiedOutput: z
+      .boolean()
+      .default(true)
+      .describe('Share the token-embedding matrix with the output projection.'),
+    context: positiveInt()
+      .max(1024)
+      .optional()
+      .describe('Longest prompt + completion in tokens. Default: what the task or dataset needs.'),
+  })
+  .refine((m) => m.dModel % m.heads === 0, { message: 'heads must divide dModel', path: ['heads'] })
+  .describe('Size of the decoder-only transformer policy.');
+export type ModelConfig = z.infer<typeof ModelSchema>;
+
+export const SftSchema = z
+  .strictObject({
+    maxSteps: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(600)
+      .describe('Most supervised steps for the warm start (0 skips it).'),
+    targetAccuracy: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe(
+        'Stop the warm start once greedy held-out accuracy reaches this share, so that RL has room to improve (0.2–0.5 works well).',
+      ),
+    batchSize: positiveInt().default(64).describe('Demonstrations per supervised step.'),
+    lr: z.number().positive().default(3e-3).describe('Learning rate of the warm start (AdamW).'),
+    evalEvery: positiveInt()
+      .default(25)
+      .describe('Check held-out accuracy every this many supervised steps.'),
+  })
+  .describe('Supervised warm start on demonstrations; its result is the base checkpoint.');
+export type SftConfig = z.infer<typeof SftSchema>;
+
+export const ClipSchema = z
+  .strictObject({
+    low: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe('Lower clip range ε_low: ratio clipped at 1 − ε_low.'),
+    high: z.number().min(0).default(0.28).describe('Upper clip range ε_high: ratio clipped at 1 + ε_high.'),
+    dual: z
+      .number()
+      .gt(1)
+      .default(10)
+      .describe(
+        'Dual clip c: for negative advantages the loss is capped at −A·c. Set a large value to disable.',
+      ),
+  })
+  .describe('PPO-clip ranges.');
+
+export const EvalSchema = z
+  .strictObject({
+    every: positiveInt().default(10).describe('Evaluate on the held-out split every this many RL steps.'),
+    temperature: z.number().min(0).default(0).describe('Sampling temperature for evaluation (0 = greedy).'),
+    size: positiveInt().default(200).describe('Held-out prompts per evaluation.'),
+  })
+  .describe('Held-out evaluation.');
+
+export const RunConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference for editors.'),
+    name: z.string().min(1).optional().describe('Human-readable run name; part of the run folder name.'),
+    task: z
+      .enum(TASK_NAMES)
+      .default('addition')
+      .describe('Built-in verifiable task (ignored when `dataset` is given).'),
+    digits: positiveInt()
+      .max(6)
+      .optional()
+      .describe('Operand size for arithmetic tasks (default depends on the task).'),
+    dataset: DatasetSchema.optional(),
+    rules: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Reward-rule file (*.rewards.json). Default: the built-in task's rules; required with `dataset`.",
+      ),
+    estimator: z
+      .enum(ESTIMATOR_NAMES)
+      .default('bnpo')
+      .describe('Advantage estimator. BNPO normalises each rule with a Beta density fitted to the batch.'),
+    groupSize: z
+      .number()
+      .int()
+      .min(2, 'groupSize (G) must be at least 2: an advantage compares completions of the same prompt')
+      .default(8)
+      .describe('G: completions sampled per prompt.'),
+    promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
+    steps: z.number().int().nonnegative().default(60).describe('RL optimizer steps.'),
+    lr: z.number().positive().default(1e-3).describe('RL learning rate (AdamW).'),
+    weightDecay: z.number().min(0).default(0).describe('AdamW decoupled weight decay.'),
+    gradClip: z.number().positive().default(1).describe('Clip the global gradient norm to this value.'),
+    clip: ClipSchema.default({ low: 0.2, high: 0.28, dual: 10 }),
+    temperature: z.number().gt(0).default(1).describe('Sampling temperature for rollouts.'),
+    topP: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe('Nucleus sampling: keep the smallest token set with this mass.'),
+    maxNewTokens: positiveInt()
+      .max(512)
+      .optional()
+      .describe('Longest completion in tokens. Default: what the task or dataset needs.'),
+    eval: EvalSchema.default({ every: 10, temperature: 0, size: 200 }),
+    sampleEvery: positiveInt()
+      .default(5)
+      .describe('Write sampled completions to samples.jsonl every this many steps.'),
+    checkpointEvery: positiveInt().default(20).describe('Write a checkpoint every this many RL steps.'),
+    model: ModelSchema.default({ dModel: 64, layers: 2, heads: 4, mlpRatio: 4, tiedOutput: true }),
+    sft: SftSchema.default({ maxSteps: 600, targetAccuracy: 0.3, batchSize: 64, lr: 3e-3, evalEvery: 25 }),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1)
+      .describe('Seed for data order, initialisation and sampling.'),
+    backend: z
+      .enum(BACKEND_NAMES)
+      .default('auto')
+      .describe('Compute backend. auto tries tensorflow (CUDA), webgpu (hardware GPU), wasm, then cpu.'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.dataset !== undefined && c.rules === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules'],
+        message: 'a dataset needs a reward-rule file (`rules`)',
+      });
+    }
+  })
+  .describe('A BNPO Studio training run.');
+
+/** The config as written (defaults optional). */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+/** The config with every default filled in, as recorded in run.json. */
+export type RunConfig = z.output<typeof RunConfigSchema>;
+
+/** JSON Schema for editors (contributed through `jsonValidation`). */
+export function runConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** One line per problem, `field.path: message`. */
+export function formatConfigIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+}

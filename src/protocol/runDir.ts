@@ -1,0 +1,168 @@
+// The run directory is the contract between whoever trains (the built-in trainer, or any other engine) and whoever
+// watches (the host's run manager, the panels). Every file record is declared here and carries its schema version `v`.
+//
+//   run.json        RunInfo, rewritten atomically (temp file + rename) on every status change
+//   metrics.jsonl   MetricsRecord, one per RL optimizer step
+//   groups.jsonl    GroupsRecord, one per RL step: p̂ of every prompt group per rule
+//   samples.jsonl   SamplesRecord, every `sampleEvery` steps: one per prompt group
+//   eval.jsonl      EvalRecord, one per held-out evaluation
+//   checkpoints/    step-N/ (CheckpointMeta in meta.json) and `latest` (a text file holding the folder name)
+//   trainer.log     free text
+import { z } from 'zod';
+import { BACKEND_NAMES, RunConfigSchema } from './runConfig';
+
+export const RUN_DIR_VERSION = 1;
+
+export const RUN_FILES = {
+  run: 'run.json',
+  metrics: 'metrics.jsonl',
+  groups: 'groups.jsonl',
+  samples: 'samples.jsonl',
+  eval: 'eval.jsonl',
+  checkpoints: 'checkpoints',
+  latest: 'latest',
+  log: 'trainer.log',
+} as const;
+
+const version = z.literal(RUN_DIR_VERSION).describe('Schema version of this record.');
+const finite = () => z.number();
+const perRule = () => z.record(z.string(), z.number());
+
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'stopped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const BackendInfoSchema = z.object({
+  requested: z.enum(BACKEND_NAMES),
+  name: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']).describe('The backend that runs this trainer.'),
+  detail: z.string().describe('Adapter, SIMD, device: what the backend reported.'),
+  skipped: z
+    .array(z.object({ name: z.string(), reason: z.string() }))
+    .describe('Better backends that were tried first, and why each was not used.'),
+});
+export type BackendInfo = z.infer<typeof BackendInfoSchema>;
+
+export const RunInfoSchema = z.object({
+  v: version,
+  id: z.string(),
+  status: z.enum(RUN_STATUSES),
+  phase: z.enum(['setup', 'sft', 'rl', 'done']).describe('What the trainer is doing now.'),
+  config: RunConfigSchema.describe('The resolved configuration, every default filled in.'),
+  configFile: z.string().nullable(),
+  rules: z.array(z.string()).describe('Reward-rule names, in order.'),
+  rulesFile: z.string().describe('Where the rules came from.'),
+  backend: BackendInfoSchema.nullable(),
+  createdAt: z.string().describe('ISO time the run was created.'),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  step: z.number().int().nonnegative().describe('Last completed RL step.'),
+  totalSteps: z.number().int().nonnegative(),
+  baseAccuracy: z.number().nullable().describe('Held-out accuracy of the SFT base checkpoint.'),
+  finalAccuracy: z.number().nullable(),
+  error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
+});
+export type RunInfo = z.infer<typeof RunInfoSchema>;
+
+export const BetaFitSchema = z.object({
+  a: finite(),
+  b: finite(),
+  alpha: finite(),
+  beta: finite(),
+  guard: z.string().nullable().describe('Which guard fired (e.g. zero variance), null when none.'),
+});
+export type BetaFit = z.infer<typeof BetaFitSchema>;
+
+export const MetricsRecordSchema = z.object({
+  v: version,
+  step: z.number().int().positive(),
+  time: z.string().describe('ISO time the step finished.'),
+  wall: finite().describe('Seconds of training (summed over resumes) when the step finished.'),
+  estimator: z.string(),
+  rewards: perRule().describe('Mean reward of each rule over the step’s completions.'),
+  reward: finite().describe('Mean weighted reward.'),
+  accuracy: finite().describe('Share of completions whose answer is correct.'),
+  loss: finite().nullable().describe('PPO-clip loss (null when the step was skipped).'),
+  clipFraction: finite().describe('Share of completion tokens whose ratio was clipped.'),
+  gradNorm: finite().nullable().describe('Global gradient norm before clipping (null when not finite).'),
+  entropy: finite().describe('Mean per-token entropy of the sampling distribution.'),
+  completionLength: finite().describe('Mean completion length in tokens.'),
+  zeroVarianceShare: finite().describe(
+    'Share of prompt groups whose rewards were all equal (for the first rule).',
+  ),
+  beta: z.record(z.string(), BetaFitSchema).describe('Per-rule Beta fit of the batch p̂.'),
+  tokensPerSecond: finite(),
+  skipped: z.boolean().describe('The update was skipped (non-finite gradient).'),
+  skippedSteps: z.number().int().nonnegative().describe('Skipped updates so far.'),
+  lr: finite(),
+  timings: z
+    .object({ sampling: finite(), scoring: finite(), advantage: finite(), update: finite() })
+    .describe('Milliseconds spent in each part of the step.'),
+});
+export type MetricsRecord = z.infer<typeof MetricsRecordSchema>;
+
+export const GroupsRecordSchema = z.object({
+  v: version,
+  step: z.number().int().positive(),
+  rules: z.array(z.string()),
+  groups: z.array(
+    z.object({
+      id: z.string().describe('Prompt id (stable across steps).'),
+      pHat: perRule().describe('Share of the group’s completions that each rule rewarded.'),
+    }),
+  ),
+});
+export type GroupsRecord = z.infer<typeof GroupsRecordSchema>;
+
+export const CompletionRecordSchema = z.object({
+  text: z.string(),
+  tokens: z.number().int().nonnegative(),
+  rewards: z.record(z.string(), z.union([z.literal(0), z.literal(1)])),
+  reasons: z.record(z.string(), z.string()),
+  advantage: finite(),
+  correct: z.boolean(),
+});
+export type CompletionRecord = z.infer<typeof CompletionRecordSchema>;
+
+export const SamplesRecordSchema = z.object({
+  v: version,
+  step: z.number().int().positive(),
+  promptId: z.string(),
+  prompt: z.string(),
+  sample: z
+    .record(z.string(), z.unknown())
+    .describe('The dataset row the rules saw (answer and optional fields).'),
+  completions: z.array(CompletionRecordSchema),
+});
+export type SamplesRecord = z.infer<typeof SamplesRecordSchema>;
+
+export const EvalRecordSchema = z.object({
+  v: version,
+  step: z.number().int().nonnegative().describe('RL step evaluated (0 = the SFT base).'),
+  time: z.string(),
+  phase: z.enum(['base', 'rl', 'final']),
+  temperature: finite(),
+  size: z.number().int().positive(),
+  accuracy: finite(),
+  rewards: perRule(),
+  examples: z
+    .array(z.object({ prompt: z.string(), completion: z.string(), answer: z.string(), correct: z.boolean() }))
+    .describe('A few held-out completions.'),
+});
+export type EvalRecord = z.infer<typeof EvalRecordSchema>;
+
+export const CheckpointMetaSchema = z.object({
+  v: version,
+  step: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('RL steps completed when the checkpoint was written (0 = SFT base).'),
+  time: z.string(),
+  wall: finite(),
+  skippedSteps: z.number().int().nonnegative(),
+  rng: z.array(z.number().int()).describe('PRNG state to resume sampling exactly.'),
+  vocab: z.array(z.string()).describe('Tokenizer alphabet (index = token id).'),
+  optimizerStep: z.number().int().nonnegative(),
+  weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) })),
+});
+export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
