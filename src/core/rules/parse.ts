@@ -1,0 +1,170 @@
+// Turns the text of a rule file into diagnostics with exact ranges: JSONC syntax, then the schema, then the
+// semantic checks. Pure (no I/O): the CLI, the trainer's loader and the editor all call it.
+import type { Node, ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { RewardRules } from '../../protocol/rules';
+import { ruleKinds, rewardRulesSchema } from '../../protocol/rules';
+import type { JsonPath } from './semantics';
+import { checkSemantics } from './semantics';
+
+export interface RulePosition {
+  /** zero-based, like VS Code's Position */
+  line: number;
+  /** zero-based, in UTF-16 code units */
+  character: number;
+}
+
+export interface RuleDiagnostic {
+  message: string;
+  severity: 'error' | 'warning';
+  range: { start: RulePosition; end: RulePosition };
+  path?: (string | number)[];
+  /** syntax and schema problems are also reported by VS Code's JSON support; semantic ones only by us */
+  source: 'syntax' | 'schema' | 'semantic';
+}
+
+export interface CheckOptions {
+  /** the configured dataset's field names; references to other fields become errors */
+  datasetFields?: readonly string[];
+}
+
+export interface CheckResult {
+  /** present only when there are no errors (warnings allowed) */
+  rules?: RewardRules;
+  diagnostics: RuleDiagnostic[];
+}
+
+/** Maps string offsets to zero-based line/character. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      if (c === 10 || c === 13) this.starts.push(i + 1);
+    }
+  }
+  position(offset: number): RulePosition {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - (this.starts[lo] ?? 0) };
+  }
+}
+
+/**
+ * The node a path points at, or the deepest existing ancestor when the path names something missing,
+ * plus the key node of the last property on the way (for "unknown property" squiggles).
+ */
+function locate(root: Node, path: JsonPath): Node {
+  for (let n = path.length; n >= 0; n--) {
+    const node = findNodeAtLocation(root, path.slice(0, n));
+    if (node !== undefined) return node;
+  }
+  return root;
+}
+
+function propertyKey(object: Node, key: string): Node | undefined {
+  return object.children?.find((p) => p.type === 'property' && p.children?.[0]?.value === key)?.children?.[0];
+}
+
+/**
+ * A multi-line object or array would paint a squiggle over many lines; point at its opening bracket instead,
+ * or at its `kind` when it is a rule.
+ */
+function narrow(node: Node, text: string): { offset: number; length: number } {
+  if (node.type === 'object' || node.type === 'array') {
+    if (!text.slice(node.offset, node.offset + node.length).includes('\n')) return node;
+    if (node.type === 'object') {
+      const kind = node.children?.find((p) => p.children?.[0]?.value === 'kind')?.children?.[1];
+      if (kind !== undefined) return kind;
+    }
+    return { offset: node.offset, length: 1 };
+  }
+  return node;
+}
+
+export function checkRulesText(text: string, options: CheckOptions = {}): CheckResult {
+  const lines = new LineIndex(text);
+  const diagnostics: RuleDiagnostic[] = [];
+  const add = (
+    at: { offset: number; length: number },
+    message: string,
+    source: RuleDiagnostic['source'],
+    severity: RuleDiagnostic['severity'] = 'error',
+    path?: JsonPath,
+  ): void => {
+    const d: RuleDiagnostic = {
+      message,
+      severity,
+      range: { start: lines.position(at.offset), end: lines.position(at.offset + at.length) },
+      source,
+    };
+    if (path !== undefined) d.path = path;
+    diagnostics.push(d);
+  };
+
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  for (const e of syntax) add(e, `JSON syntax: ${printParseErrorCode(e.error)}`, 'syntax');
+  if (root === undefined) {
+    if (syntax.length === 0)
+      add({ offset: 0, length: 0 }, 'the file is empty: expected an object with "rules"', 'syntax');
+    return { diagnostics };
+  }
+  if (syntax.length > 0) return { diagnostics };
+
+  const value: unknown = getNodeValue(root);
+  const parsed = rewardRulesSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const node = locate(root, path);
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          add(propertyKey(node, key) ?? narrow(node, text), `unknown property '${key}'`, 'schema', 'error', [
+            ...path,
+            key,
+          ]);
+        }
+        continue;
+      }
+      let message = issue.message;
+      if (issue.code === 'invalid_union' && path[path.length - 1] === 'kind') {
+        const got = findNodeAtLocation(root, path);
+        message =
+          got === undefined
+            ? `missing "kind": one of ${ruleKinds.join(', ')}`
+            : `unknown rule kind ${JSON.stringify(got.value)}: expected one of ${ruleKinds.join(', ')}`;
+      } else if (issue.code === 'invalid_union' && path[path.length - 1] === 'type') {
+        const got = findNodeAtLocation(root, path);
+        message =
+          got === undefined
+            ? 'missing extractor "type": one of lastNumber, boxed, tag, regex'
+            : `unknown extractor ${JSON.stringify(got.value)}: expected one of lastNumber, boxed, tag, regex`;
+      } else if (issue.code === 'invalid_type' && findNodeAtLocation(root, path) === undefined) {
+        message = `missing property '${String(path[path.length - 1])}'`;
+      }
+      add(narrow(node, text), message, 'schema', 'error', path);
+    }
+  }
+
+  for (const issue of checkSemantics(value, options)) {
+    add(narrow(locate(root, issue.path), text), issue.message, 'semantic', issue.severity, issue.path);
+  }
+
+  diagnostics.sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
+  const ok = parsed.success && !diagnostics.some((d) => d.severity === 'error');
+  return ok ? { rules: parsed.data, diagnostics } : { diagnostics };
+}
+
+/** `file:line:col: severity: message`, one-based, as compilers print it. */
+export function formatDiagnostic(file: string, d: RuleDiagnostic): string {
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}`;
+}

@@ -1,0 +1,219 @@
+// Checks the schema cannot express: regexes RE2 accepts, unique names, known references, no cycles, a non-empty
+// rule set, sample fields the dataset has. They walk the raw JSON value tolerantly, so the editor can show them
+// while the file still has schema errors elsewhere.
+import { compileRegex, namedGroups } from './regex';
+
+export type JsonPath = (string | number)[];
+
+export interface SemanticIssue {
+  message: string;
+  severity: 'error' | 'warning';
+  /** Where in the JSON document the problem is. */
+  path: JsonPath;
+}
+
+export interface SemanticOptions {
+  /** Field names of the configured dataset's samples; when given, references to other fields are errors. */
+  datasetFields?: readonly string[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkPattern(issues: SemanticIssue[], owner: Record<string, unknown>, path: JsonPath): void {
+  const pattern = owner.pattern;
+  if (typeof pattern !== 'string' || pattern.length === 0) return;
+  const flags = typeof owner.flags === 'string' && /^[ims]*$/.test(owner.flags) ? owner.flags : '';
+  const compiled = compileRegex(pattern, flags);
+  if (!compiled.ok) {
+    issues.push({ message: compiled.message, severity: 'error', path: [...path, 'pattern'] });
+    return;
+  }
+  const group = owner.group;
+  if (owner.type === 'regex') {
+    const count = compiled.re.groupCount();
+    if (typeof group === 'number' && Number.isInteger(group) && group > count) {
+      issues.push({
+        message: `group ${group} does not exist: the pattern has ${count} capture group${count === 1 ? '' : 's'}`,
+        severity: 'error',
+        path: [...path, 'group'],
+      });
+    } else if (group === undefined && count < 1) {
+      issues.push({
+        message: 'the pattern has no capture group: add one (…) or set "group": 0 for the whole match',
+        severity: 'error',
+        path: [...path, 'pattern'],
+      });
+    } else if (typeof group === 'string' && !namedGroups(compiled.re).includes(group)) {
+      issues.push({
+        message: `the pattern has no group named '${group}'`,
+        severity: 'error',
+        path: [...path, 'group'],
+      });
+    }
+  }
+}
+
+function references(rule: Record<string, unknown>): { name: string; path: JsonPath }[] {
+  if ((rule.kind === 'all' || rule.kind === 'any') && Array.isArray(rule.rules)) {
+    return rule.rules.flatMap((r, j) => (typeof r === 'string' ? [{ name: r, path: ['rules', j] }] : []));
+  }
+  if (rule.kind === 'not' && typeof rule.rule === 'string') return [{ name: rule.rule, path: ['rule'] }];
+  return [];
+}
+
+export function checkSemantics(file: unknown, options: SemanticOptions = {}): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  if (!isObject(file) || !Array.isArray(file.rules)) return issues;
+  const rules = file.rules;
+  if (rules.length === 0) {
+    issues.push({
+      message: 'the rule set is empty: add at least one rule',
+      severity: 'error',
+      path: ['rules'],
+    });
+    return issues;
+  }
+
+  const byName = new Map<string, number>();
+  rules.forEach((rule, i) => {
+    if (!isObject(rule) || typeof rule.name !== 'string') return;
+    const first = byName.get(rule.name);
+    if (first !== undefined) {
+      issues.push({
+        message: `duplicate rule name '${rule.name}' (first defined by rule ${first + 1})`,
+        severity: 'error',
+        path: ['rules', i, 'name'],
+      });
+    } else {
+      byName.set(rule.name, i);
+    }
+  });
+
+  let rewarded = 0;
+  rules.forEach((rule, i) => {
+    if (!isObject(rule)) return;
+    const at: JsonPath = ['rules', i];
+    if (rule.reward !== false) rewarded++;
+    switch (rule.kind) {
+      case 'answer': {
+        if (isObject(rule.extract) && rule.extract.type === 'regex')
+          checkPattern(issues, rule.extract, [...at, 'extract']);
+        const fields = options.datasetFields;
+        if (fields !== undefined) {
+          const field = rule.field === undefined ? 'answer' : rule.field;
+          if (typeof field === 'string' && !fields.includes(field)) {
+            const known = fields.length > 0 ? fields.join(', ') : 'none';
+            issues.push({
+              message:
+                rule.field === undefined
+                  ? `the dataset has no field 'answer' (the default of "field"); its fields: ${known}`
+                  : `the dataset has no field '${field}'; its fields: ${known}`,
+              severity: 'error',
+              path: rule.field === undefined ? [...at, 'kind'] : [...at, 'field'],
+            });
+          }
+        }
+        break;
+      }
+      case 'format': {
+        checkPattern(issues, rule, at);
+        const tags = Array.isArray(rule.tags) ? rule.tags : [];
+        if (tags.length === 0 && rule.pattern === undefined) {
+          issues.push({
+            message: 'a format rule needs "tags", "pattern" or both',
+            severity: 'error',
+            path: [...at, 'kind'],
+          });
+        }
+        tags.forEach((t, j) => {
+          if (tags.indexOf(t) !== j) {
+            issues.push({
+              message: `tag '${String(t)}' is listed twice`,
+              severity: 'error',
+              path: [...at, 'tags', j],
+            });
+          }
+        });
+        break;
+      }
+      case 'regex':
+        checkPattern(issues, rule, at);
+        break;
+      case 'length': {
+        const { min, max } = rule;
+        if (min === undefined && max === undefined) {
+          issues.push({
+            message: 'a length rule without "min" or "max" always passes',
+            severity: 'warning',
+            path: [...at, 'kind'],
+          });
+        } else if (typeof min === 'number' && typeof max === 'number' && min > max) {
+          issues.push({
+            message: `"min" (${min}) is larger than "max" (${max}): the rule can never pass`,
+            severity: 'error',
+            path: [...at, 'min'],
+          });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    for (const ref of references(rule)) {
+      if (!byName.has(ref.name)) {
+        issues.push({
+          message: `unknown rule '${ref.name}'${typeof rule.name === 'string' ? ` in '${rule.name}'` : ''}`,
+          severity: 'error',
+          path: [...at, ...ref.path],
+        });
+      } else if (ref.name === rule.name) {
+        issues.push({
+          message: `rule '${ref.name}' refers to itself`,
+          severity: 'error',
+          path: [...at, ...ref.path],
+        });
+      }
+    }
+  });
+
+  if (rewarded === 0) {
+    issues.push({
+      message: 'every rule has "reward": false: at least one rule must be a reward',
+      severity: 'error',
+      path: ['rules'],
+    });
+  }
+
+  findCycles(rules, byName, issues);
+  return issues;
+}
+
+/** Reports each reference that closes a cycle of combinators (self-references are reported above). */
+function findCycles(rules: unknown[], byName: Map<string, number>, issues: SemanticIssue[]): void {
+  const state = new Map<number, 'visiting' | 'done'>();
+  const visit = (i: number, trail: string[]): void => {
+    state.set(i, 'visiting');
+    const rule = rules[i];
+    if (isObject(rule)) {
+      for (const ref of references(rule)) {
+        const j = byName.get(ref.name);
+        if (j === undefined || j === i) continue;
+        const s = state.get(j);
+        if (s === 'visiting') {
+          const cycle = [...trail.slice(trail.indexOf(ref.name)), String(rule.name), ref.name];
+          issues.push({
+            message: `combinator cycle: ${cycle.join(' → ')}`,
+            severity: 'error',
+            path: ['rules', i, ...ref.path],
+          });
+        } else if (s === undefined) {
+          visit(j, [...trail, String(rule.name)]);
+        }
+      }
+    }
+    state.set(i, 'done');
+  };
+  for (const i of byName.values()) if (!state.has(i)) visit(i, []);
+}
