@@ -9,6 +9,7 @@ export const ruleNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const ruleName = z.string().regex(ruleNamePattern).meta({
   markdownDescription:
     'Unique name of the rule: the reward component key in metrics and the name combinators refer to. Letters, digits, `_`, `.`, `-`; starts with a letter or `_`.',
+  patternErrorMessage: 'A rule name uses letters, digits, _ . - and starts with a letter or _.',
 });
 
 const regexSource = z.string().min(1).meta({
@@ -144,12 +145,9 @@ export const formatRuleSchema = z
       .meta({
         markdownDescription: 'Tags that must be present as `<tag>…</tag>` pairs, e.g. `["think", "answer"]`.',
       }),
-    order: z
-      .boolean()
-      .default(true)
-      .meta({
-        markdownDescription: 'The tags must appear in the listed order (each closes before the next opens).',
-      }),
+    order: z.boolean().default(true).meta({
+      markdownDescription: 'The tags must appear in the listed order (each closes before the next opens).',
+    }),
     exactlyOnce: z
       .boolean()
       .default(true)

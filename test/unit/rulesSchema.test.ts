@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  rulesJsonSchema,
+  rulesJsonSchemaFile,
+  rulesJsonSchemaText,
+} from '../../src/protocol/rulesJsonSchema';
+import { rewardRulesSchema, ruleKinds } from '../../src/protocol/rules';
+
+const root = join(__dirname, '..', '..', '..');
+
+describe('rules JSON Schema', () => {
+  it('the committed media/schemas/rewards.schema.json matches the zod schema (run `npm run schemas` if not)', () => {
+    const committed = readFileSync(join(root, rulesJsonSchemaFile), 'utf8');
+    assert.equal(
+      committed,
+      rulesJsonSchemaText(),
+      `${rulesJsonSchemaFile} is stale: run \`npm run schemas\``,
+    );
+  });
+
+  it('offers every rule kind, allows comments, and keeps defaults optional', () => {
+    const text = JSON.stringify(rulesJsonSchema());
+    for (const kind of ruleKinds) assert.ok(text.includes(`"const":"${kind}"`), `kind ${kind} missing`);
+    const schema = rulesJsonSchema();
+    assert.equal(schema.allowComments, true);
+    assert.deepEqual(schema.required, ['rules']);
+  });
+
+  it('fills defaults when parsing', () => {
+    const parsed = rewardRulesSchema.parse({
+      rules: [{ name: 'acc', kind: 'answer', extract: { type: 'tag' } }],
+    });
+    const rule = parsed.rules[0];
+    assert.ok(rule?.kind === 'answer');
+    assert.equal(rule.field, 'answer');
+    assert.equal(rule.compare, 'exact');
+    assert.equal(rule.weight, 1);
+    assert.equal(rule.reward, true);
+    assert.deepEqual(rule.extract, { type: 'tag', tag: 'answer' });
+    assert.equal(rule.normalize.trim, true);
+  });
+});
