@@ -64,8 +64,8 @@ export const RunInfoSchema = z.object({
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
 export const BetaFitSchema = z.object({
-  a: finite(),
-  b: finite(),
+  a: finite().nullable().describe('Method-of-moments Beta(a, b) of the batch p̂; null when a guard fired.'),
+  b: finite().nullable(),
   alpha: finite(),
   beta: finite(),
   guard: z.string().nullable().describe('Which guard fired (e.g. zero variance), null when none.'),
