@@ -55,6 +55,10 @@ const common = {
   legalComments: 'none',
 };
 
+// Node bundles prefer a package's ESM build: UMD builds (jsonc-parser's) require their own files at run
+// time, which a bundle cannot resolve.
+const nodeMainFields = ['module', 'main'];
+
 const builds = [
   {
     ...common,
@@ -63,6 +67,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    mainFields: nodeMainFields,
     external: ['vscode'],
   },
   {
@@ -72,6 +77,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    mainFields: nodeMainFields,
     banner: { js: '#!/usr/bin/env node' },
     // Optional native or ESM-only GPU packages are loaded at run time when present; never bundled.
     external: ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
