@@ -141,7 +141,7 @@ export class Policy {
     const [batch, heads, time, dh] = q.shape;
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias);
     const out = tf.matMul(tf.softmax(scores), v);
-    const merged = tf.reshape<tf.Tensor2D>(tf.transpose(out, [0, 2, 1, 3]), [batch * time, heads * dh]);
+    const merged = tf.reshape<tf.Rank.R2>(tf.transpose(out, [0, 2, 1, 3]), [batch * time, heads * dh]);
     return this.linear(merged, `h${l}.attn.wo`, `h${l}.attn.bo`);
   }
 
@@ -151,7 +151,7 @@ export class Policy {
    */
   forward(ids: tf.Tensor2D, pos: tf.Tensor2D, keyMask: tf.Tensor2D, cache?: KvCache): tf.Tensor2D {
     const [batch, time] = ids.shape;
-    let x = this.embed(tf.reshape<tf.Tensor1D>(ids, [-1]), tf.reshape<tf.Tensor1D>(pos, [-1]));
+    let x = this.embed(tf.reshape<tf.Rank.R1>(ids, [-1]), tf.reshape<tf.Rank.R1>(pos, [-1]));
     const causal = tf.linalg.bandPart(tf.ones([time, time]), -1, 0);
     const allowed = tf.mul(tf.reshape(causal, [1, 1, time, time]), tf.reshape(keyMask, [batch, 1, 1, time]));
     const bias = tf.mul(tf.sub(1, allowed), NEG);

@@ -169,7 +169,7 @@ export async function generate(
       tf.tensor2d(mask, [rows, batch.width]),
       cache,
     );
-    return tf.reshape<tf.Tensor2D>(
+    return tf.reshape<tf.Rank.R2>(
       tf.slice(tf.reshape(all, [rows, batch.width, vocab]), [0, batch.width - 1, 0], [rows, 1, vocab]),
       [rows, vocab],
     );
