@@ -12,6 +12,18 @@ const commands: Record<string, Command> = {
     summary: 'compute advantages for grouped rewards (JSON in, JSON out)',
     load: () => import('./commands/advantages'),
   },
+  train: {
+    summary: 'train a policy with BNPO (SFT warm start, then RL); --resume DIR continues a run',
+    load: () => import('./commands/train'),
+  },
+  eval: {
+    summary: 'evaluate a run directory\'s latest checkpoint on its held-out split',
+    load: () => import('./commands/eval'),
+  },
+  rules: {
+    summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
+    load: () => import('./commands/rules'),
+  },
 };
 
 function help(): string {

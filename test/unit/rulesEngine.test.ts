@@ -152,7 +152,7 @@ describe('length rules', () => {
     assert.equal(countTokens(''), 0);
     assert.equal(countChars('a😀b'), 3);
     const rule: RuleIn = { name: 'len', kind: 'length', unit: 'tokens', min: 2, max: 3 };
-    assert.deepEqual(Object.values(one(rule, 'one')).slice(1), [0, '1 tokens < min 2']);
+    assert.deepEqual(Object.values(one(rule, 'one')).slice(1), [0, '1 token < min 2']);
     assert.deepEqual(Object.values(one(rule, 'one two')).slice(1), [1, '2 tokens']);
     assert.deepEqual(Object.values(one(rule, 'a b c d')).slice(1), [0, '4 tokens > max 3']);
     const chars: RuleIn = { name: 'c', kind: 'length', max: 3 };
@@ -183,7 +183,7 @@ describe('combinators', () => {
     assert.deepEqual(outcome('<answer>1</answer>'), [
       ['both', 1, 'all of hasAnswer, short passed'],
       ['either', 1, 'hasAnswer passed'],
-      ['long', 0, 'short passed: 1 tokens'],
+      ['long', 0, 'short passed: 1 token'],
     ]);
     assert.deepEqual(outcome('a b c d e f g'), [
       ['both', 0, 'failed: hasAnswer (missing <answer>); short (7 tokens > max 5)'],

@@ -260,7 +260,7 @@ export function countChars(text: string): number {
 function lengthEvaluator(rule: LengthRule): Evaluator {
   return (completion) => {
     const n = rule.unit === 'tokens' ? countTokens(completion) : countChars(completion);
-    const unit = rule.unit === 'tokens' ? 'tokens' : 'characters';
+    const unit = `${rule.unit === 'tokens' ? 'token' : 'character'}${n === 1 ? '' : 's'}`;
     if (rule.min !== undefined && n < rule.min) return fail(`${n} ${unit} < min ${rule.min}`);
     if (rule.max !== undefined && n > rule.max) return fail(`${n} ${unit} > max ${rule.max}`);
     return pass(`${n} ${unit}`);

@@ -73,16 +73,16 @@ function propertyKey(object: Node, key: string): Node | undefined {
 }
 
 /**
- * A multi-line object or array would paint a squiggle over many lines; point at its opening bracket instead,
- * or at its `kind` when it is a rule.
+ * A rule object is pointed at by its `kind` (a missing property is that kind's problem); any other multi-line
+ * object or array by its opening bracket, so a squiggle never paints many lines.
  */
 function narrow(node: Node, text: string): { offset: number; length: number } {
+  if (node.type === 'object') {
+    const kind = node.children?.find((p) => p.children?.[0]?.value === 'kind')?.children?.[1];
+    if (kind !== undefined) return kind;
+  }
   if (node.type === 'object' || node.type === 'array') {
     if (!text.slice(node.offset, node.offset + node.length).includes('\n')) return node;
-    if (node.type === 'object') {
-      const kind = node.children?.find((p) => p.children?.[0]?.value === 'kind')?.children?.[1];
-      if (kind !== undefined) return kind;
-    }
     return { offset: node.offset, length: 1 };
   }
   return node;

@@ -1,0 +1,68 @@
+// `bnpo rules serve --rules FILE`: a long-lived scorer for other training engines (e.g. a verl reward plug-in).
+// JSON lines both ways: the caller writes requests on the server's stdin; the server writes one line on stdout
+// per request, in request order, after a first `ready` line. Also: the samples-file lines `bnpo rules test` and
+// the editor's "Test rules on samples" accept.
+import { z } from 'zod';
+
+const sample = z.record(z.string(), z.unknown());
+
+/** Server → caller, once at start: the reward components it will score, in order. */
+export const rulesServeReadySchema = z.object({
+  type: z.literal('ready'),
+  rules: z.array(z.string()).describe('Reward-rule names (components), in file order.'),
+  weights: z.record(z.string(), z.number()),
+  rulesFile: z.string(),
+});
+export type RulesServeReady = z.infer<typeof rulesServeReadySchema>;
+
+/** Caller → server: score a batch of completions, each with the dataset sample it answers. */
+export const rulesServeRequestSchema = z.object({
+  id: z.union([z.string(), z.number()]),
+  items: z.array(z.object({ completion: z.string(), sample: sample.default({}) })),
+});
+export type RulesServeRequest = z.infer<typeof rulesServeRequestSchema>;
+
+export const rulesServeResultSchema = z.object({
+  rewards: z.record(z.string(), z.union([z.literal(0), z.literal(1)])),
+  reasons: z.record(z.string(), z.string()),
+  /** rules that threw on this item (they scored 0) */
+  errors: z.record(z.string(), z.string()).optional(),
+  /** weighted sum of the rewards (plain-sum mode) */
+  total: z.number(),
+});
+export type RulesServeResult = z.infer<typeof rulesServeResultSchema>;
+
+/** Server → caller: the results of one request, parallel to its items. */
+export const rulesServeResponseSchema = z.object({
+  type: z.literal('result'),
+  id: z.union([z.string(), z.number()]),
+  results: z.array(rulesServeResultSchema),
+});
+export type RulesServeResponse = z.infer<typeof rulesServeResponseSchema>;
+
+/** Server → caller: a request line that was not JSON or not a request; id is null when it could not be read. */
+export const rulesServeErrorSchema = z.object({
+  type: z.literal('error'),
+  id: z.union([z.string(), z.number(), z.null()]),
+  error: z.string(),
+});
+export type RulesServeError = z.infer<typeof rulesServeErrorSchema>;
+
+/**
+ * One line of a samples file for testing rules. Accepted shapes:
+ * - flat: `{"completion": "...", "sample": {...}}` or `{"completion": "...", "answer": "...", ...}` (the other
+ *   fields are the sample); `text` or `response` may stand for `completion`;
+ * - a run's samples.jsonl record: `{"prompt", "sample": {...}, "completions": [{"text": "..."}, ...]}`.
+ */
+export const ruleSamplesRunLineSchema = z.looseObject({
+  prompt: z.string().optional(),
+  promptId: z.string().optional(),
+  step: z.number().optional(),
+  sample: sample.optional(),
+  completions: z.array(z.looseObject({ text: z.string() })),
+});
+export const ruleSamplesFlatLineSchema = z.union([
+  z.looseObject({ completion: z.string(), sample: sample.optional() }),
+  z.looseObject({ text: z.string(), sample: sample.optional() }),
+  z.looseObject({ response: z.string(), sample: sample.optional() }),
+]);

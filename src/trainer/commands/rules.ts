@@ -1,0 +1,190 @@
+// `bnpo rules check|test|serve`: validate a reward-rule file, dry-run it on sample completions, or serve it to
+// another training engine over JSON lines (messages in src/protocol/rulesServe.ts).
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { weightedSum } from '../../core/rules/engine';
+import { checkRulesText, formatDiagnostic } from '../../core/rules/parse';
+import { formatReportText, testRules } from '../../core/rules/report';
+import { datasetFieldsFromText, parseSamplesText } from '../../core/rules/samples';
+import type {
+  RulesServeError,
+  RulesServeReady,
+  RulesServeResponse,
+  RulesServeResult,
+} from '../../protocol/rulesServe';
+import { rulesServeRequestSchema } from '../../protocol/rulesServe';
+import type { LoadedRules } from '../rulesFile';
+import { loadRulesFile, RulesFileError } from '../rulesFile';
+import { UsageError } from './usage';
+
+export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
+       bnpo rules test FILE --samples JSONL [--dataset JSONL]
+       bnpo rules serve --rules FILE [--dataset JSONL]
+
+  check   print every problem of the reward-rule files as file:line:col: severity: message
+          (exit 1 when any error is found)
+  test    run the rules on sample completions and print a per-rule pass table with failure reasons.
+          A samples line is {"completion": "...", "sample": {"answer": ...}} (or the sample fields inline,
+          or a run's samples.jsonl record with "completions": [{"text": ...}])
+  serve   read JSON lines {"id", "items": [{"completion", "sample"}]} on stdin, write one JSON line per request
+          {"type": "result", "id", "results": [{"rewards", "reasons", "errors"?, "total"}]} on stdout,
+          after a first {"type": "ready", "rules", "weights"} line
+
+options:
+  --dataset JSONL   the dataset the rules will score: its fields are the sample fields rules may reference
+  --samples JSONL   (test) the sample completions
+  --rules FILE      (serve) the reward-rule file
+  -h, --help        print this help
+`;
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function datasetFields(file: string | undefined): Promise<string[] | undefined> {
+  if (file === undefined) return undefined;
+  const fields = datasetFieldsFromText(await readText(file, 'dataset'));
+  if (fields.length === 0)
+    throw new UsageError(`dataset ${file} has no JSON object lines to take field names from`);
+  return fields;
+}
+
+async function load(file: string, fields: string[] | undefined): Promise<LoadedRules> {
+  try {
+    return await loadRulesFile(file, fields);
+  } catch (err) {
+    if (err instanceof RulesFileError) {
+      process.stderr.write(`${err.message}\n`);
+      throw new UsageError(`${file} has errors; fix them first (bnpo rules check ${file})`);
+    }
+    throw err;
+  }
+}
+
+async function check(files: string[], dataset: string | undefined): Promise<number> {
+  if (files.length === 0) throw new UsageError('check needs a FILE');
+  const fields = await datasetFields(dataset);
+  let errors = 0;
+  for (const file of files) {
+    const text = await readText(file, 'rule file');
+    const { diagnostics, rules } = checkRulesText(
+      text,
+      fields === undefined ? {} : { datasetFields: fields },
+    );
+    for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(file, d)}\n`);
+    errors += diagnostics.filter((d) => d.severity === 'error').length;
+    if (rules !== undefined) {
+      const rewards = rules.rules.filter((r) => r.reward).length;
+      process.stdout.write(`${file}: ok, ${rules.rules.length} rules (${rewards} rewards)\n`);
+    }
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+async function test(file: string, samplesFile: string, dataset: string | undefined): Promise<number> {
+  const loaded = await load(file, await datasetFields(dataset));
+  for (const w of loaded.warnings) process.stderr.write(`${w}\n`);
+  const { items, problems } = parseSamplesText(await readText(samplesFile, 'samples file'));
+  for (const p of problems) process.stderr.write(`${samplesFile}:${p.line}: ${p.message}\n`);
+  if (items.length === 0) throw new UsageError(`${samplesFile} holds no sample completions`);
+  const report = testRules(loaded.compiled, items);
+  process.stdout.write(formatReportText(report, `${file} on ${samplesFile}`));
+  return 0;
+}
+
+function write(message: RulesServeReady | RulesServeResponse | RulesServeError): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+async function serve(file: string, dataset: string | undefined): Promise<number> {
+  const { compiled } = await load(file, await datasetFields(dataset));
+  write({ type: 'ready', rules: [...compiled.names], weights: { ...compiled.weights }, rulesFile: file });
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      write({
+        type: 'error',
+        id: null,
+        error: `not JSON: ${err instanceof Error ? err.message : String(err)}`,
+      });
+      continue;
+    }
+    const request = rulesServeRequestSchema.safeParse(value);
+    if (!request.success) {
+      const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : null;
+      const issue = request.error.issues[0];
+      write({
+        type: 'error',
+        id: typeof id === 'string' || typeof id === 'number' ? id : null,
+        error: `bad request: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+      });
+      continue;
+    }
+    const results = request.data.items.map((item): RulesServeResult => {
+      const outcomes = compiled.evaluate(item.completion, item.sample);
+      const result: RulesServeResult = {
+        rewards: Object.fromEntries(outcomes.map((o) => [o.name, o.reward])),
+        reasons: Object.fromEntries(outcomes.map((o) => [o.name, o.reason])),
+        total: weightedSum(outcomes, compiled.weights),
+      };
+      const errors = outcomes.filter((o) => o.error !== undefined);
+      if (errors.length > 0) result.errors = Object.fromEntries(errors.map((o) => [o.name, o.error ?? '']));
+      return result;
+    });
+    write({ type: 'result', id: request.data.id, results });
+  }
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dataset: { type: 'string' },
+        samples: { type: 'string' },
+        rules: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  const [sub, ...files] = positionals;
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  switch (sub) {
+    case 'check':
+      return check(files, values.dataset);
+    case 'test': {
+      const [file, extra] = files;
+      if (file === undefined || extra !== undefined) throw new UsageError('test needs exactly one rule FILE');
+      if (values.samples === undefined) throw new UsageError('test needs --samples JSONL');
+      return test(file, values.samples, values.dataset);
+    }
+    case 'serve': {
+      const file = values.rules ?? files[0];
+      if (file === undefined) throw new UsageError('serve needs --rules FILE');
+      return serve(file, values.dataset);
+    }
+    default:
+      process.stderr.write(USAGE);
+      throw new UsageError(
+        sub === undefined ? 'missing sub-command: check, test or serve' : `unknown sub-command '${sub}'`,
+      );
+  }
+}
