@@ -17,7 +17,7 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/train'),
   },
   eval: {
-    summary: 'evaluate a run directory\'s latest checkpoint on its held-out split',
+    summary: "evaluate a run directory's latest checkpoint on its held-out split",
     load: () => import('./commands/eval'),
   },
   rules: {
@@ -29,9 +29,14 @@ const commands: Record<string, Command> = {
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: bnpo <command> [options]', '', 'commands:', ...lines, '', 'Run `bnpo <command> --help` for its options.'].join(
-    '\n',
-  );
+  return [
+    'usage: bnpo <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run `bnpo <command> --help` for its options.',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,90 @@
+// `bnpo eval RUN_DIR`: loads the latest (or a chosen) checkpoint of a run and evaluates it on the held-out split.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { RUN_FILES, RunInfoSchema } from '../../protocol/runDir';
+import { describeBackend, selectBackend } from '../backend';
+import { Policy } from '../model';
+import { Rng } from '../rng';
+import { latestCheckpoint, readCheckpoint } from '../runWriter';
+import { CharTokenizer } from '../tokenizer';
+import { evaluate, loadTask, modelDims } from '../trainer';
+import { UsageError } from './usage';
+
+const HELP = `usage: bnpo eval RUN_DIR [--step N] [--temperature T] [--size N] [--backend NAME]`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        step: { type: 'string' },
+        temperature: { type: 'string' },
+        size: { type: 'string' },
+        backend: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(HELP);
+  const dir = path.resolve(positionals[0]!);
+  const runFile = path.join(dir, RUN_FILES.run);
+  if (!fs.existsSync(runFile)) throw new UsageError(`${dir}: not a run directory (no run.json)`);
+  const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(runFile, 'utf8')));
+  const ckpt =
+    values.step !== undefined
+      ? path.join(dir, RUN_FILES.checkpoints, `step-${values.step}`)
+      : latestCheckpoint(dir);
+  if (ckpt === null || !fs.existsSync(path.join(ckpt, 'meta.json'))) {
+    throw new UsageError(
+      `${dir}: no checkpoint${values.step !== undefined ? ` for step ${values.step}` : ''}`,
+    );
+  }
+  let config = info.config;
+  if (values.temperature !== undefined)
+    config = { ...config, eval: { ...config.eval, temperature: Number(values.temperature) } };
+  if (values.size !== undefined) config = { ...config, eval: { ...config.eval, size: Number(values.size) } };
+  const baseDir = info.configFile !== null ? path.dirname(info.configFile) : process.cwd();
+  const loaded = await loadTask(config, baseDir);
+  const backend = await selectBackend((values.backend ?? config.backend) as typeof config.backend);
+  process.stderr.write(describeBackend(backend) + '\n');
+  const meta = JSON.parse(fs.readFileSync(path.join(ckpt, 'meta.json'), 'utf8')) as { vocab: string[] };
+  const tokenizer = new CharTokenizer(meta.vocab);
+  const policy = new Policy(modelDims(config, loaded.task, tokenizer.size), new Rng(0));
+  const params = [...policy.params.values()];
+  const data = readCheckpoint(
+    ckpt,
+    params.map((p) => p.size),
+  );
+  tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
+  const r = await evaluate(policy, loaded, config, data.meta.step);
+  policy.dispose();
+  process.stdout.write(
+    JSON.stringify(
+      {
+        run: dir,
+        checkpoint: path.basename(ckpt),
+        step: data.meta.step,
+        accuracy: r.accuracy,
+        rewards: r.rewards,
+        temperature: config.eval.temperature,
+        size: Math.min(config.eval.size, loaded.task.heldOut.length),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  for (const e of r.examples)
+    process.stdout.write(`${e.correct ? '✓' : '✗'} ${e.prompt}${e.completion}   (answer ${e.answer})\n`);
+  return 0;
+}
