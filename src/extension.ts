@@ -1,8 +1,9 @@
 // Wiring only: every feature registers itself and hands back disposables that land in the extension's scope.
 import type * as vscode from 'vscode';
+import { registerWelcome } from './host/welcome/welcomePanel';
 
 export function activate(context: vscode.ExtensionContext): void {
-  void context;
+  context.subscriptions.push(...registerWelcome(context));
 }
 
 export function deactivate(): void {
