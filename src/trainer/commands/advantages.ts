@@ -91,9 +91,15 @@ function parseOptions(argv: string[]): Options {
       strict: true,
     }));
   } catch (err) {
-    // parseArgs' messages run on with advice about '--'; the first sentence is the diagnosis.
-    const message = err instanceof Error ? (err.message.split('. ')[0] ?? err.message) : String(err);
-    throw new UsageError(`${message} (see --help)`);
+    const text = err instanceof Error ? err.message.replace(/\s*\n\s*/g, ' ') : String(err);
+    // For unknown options and stray arguments parseArgs adds advice about '--' that does not apply here
+    // (no positionals are taken); its first sentence is the diagnosis.
+    const code = (err as { code?: unknown }).code;
+    const brief =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+        ? (text.split(/\.\s/)[0] ?? text)
+        : text;
+    throw new UsageError(`${brief} (see --help)`);
   }
   const estimator = values.estimator ?? 'bnpo';
   if (!isEstimatorName(estimator)) {
