@@ -44,7 +44,7 @@ export interface CompiledRules {
 /** A rule file that cannot be compiled; `issues` say where (JSON paths) and why. */
 export class RulesError extends Error {
   override readonly name = 'RulesError';
-  constructor(readonly issues: readonly SemanticIssue[]) {
+  constructor(readonly issues: readonly Pick<SemanticIssue, 'message' | 'path'>[]) {
     super(issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
   }
 }
@@ -312,7 +312,6 @@ export function compileRules(file: RewardRules | RewardRulesInput): CompiledRule
     throw new RulesError(
       parsed.error.issues.map((i) => ({
         message: i.message,
-        severity: 'error' as const,
         path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
       })),
     );

@@ -21,6 +21,8 @@ export interface RuleDiagnostic {
   path?: (string | number)[];
   /** syntax and schema problems are also reported by VS Code's JSON support; semantic ones only by us */
   source: 'syntax' | 'schema' | 'semantic';
+  /** for semantic problems, which check (e.g. `unknown-field`); for schema problems, zod's issue code */
+  code?: string;
 }
 
 export interface CheckOptions {
@@ -97,6 +99,7 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
     source: RuleDiagnostic['source'],
     severity: RuleDiagnostic['severity'] = 'error',
     path?: JsonPath,
+    code?: string,
   ): void => {
     const d: RuleDiagnostic = {
       message,
@@ -105,6 +108,7 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
       source,
     };
     if (path !== undefined) d.path = path;
+    if (code !== undefined) d.code = code;
     diagnostics.push(d);
   };
 
@@ -149,12 +153,19 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
       } else if (issue.code === 'invalid_type' && findNodeAtLocation(root, path) === undefined) {
         message = `missing property '${String(path[path.length - 1])}'`;
       }
-      add(narrow(node, text), message, 'schema', 'error', path);
+      add(narrow(node, text), message, 'schema', 'error', path, issue.code);
     }
   }
 
   for (const issue of checkSemantics(value, options)) {
-    add(narrow(locate(root, issue.path), text), issue.message, 'semantic', issue.severity, issue.path);
+    add(
+      narrow(locate(root, issue.path), text),
+      issue.message,
+      'semantic',
+      issue.severity,
+      issue.path,
+      issue.code,
+    );
   }
 
   diagnostics.sort(

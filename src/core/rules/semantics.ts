@@ -10,7 +10,22 @@ export interface SemanticIssue {
   severity: 'error' | 'warning';
   /** Where in the JSON document the problem is. */
   path: JsonPath;
+  code: SemanticCode;
 }
+
+export type SemanticCode =
+  | 'empty-rules'
+  | 'no-reward'
+  | 'duplicate-name'
+  | 'unknown-rule'
+  | 'self-reference'
+  | 'cycle'
+  | 'regex'
+  | 'regex-group'
+  | 'unknown-field'
+  | 'format-empty'
+  | 'duplicate-tag'
+  | 'length-bounds';
 
 export interface SemanticOptions {
   /** Field names of the configured dataset's samples; when given, references to other fields are errors. */
@@ -27,7 +42,7 @@ function checkPattern(issues: SemanticIssue[], owner: Record<string, unknown>, p
   const flags = typeof owner.flags === 'string' && /^[ims]*$/.test(owner.flags) ? owner.flags : '';
   const compiled = compileRegex(pattern, flags);
   if (!compiled.ok) {
-    issues.push({ message: compiled.message, severity: 'error', path: [...path, 'pattern'] });
+    issues.push({ code: 'regex', message: compiled.message, severity: 'error', path: [...path, 'pattern'] });
     return;
   }
   const group = owner.group;
@@ -35,18 +50,21 @@ function checkPattern(issues: SemanticIssue[], owner: Record<string, unknown>, p
     const count = compiled.re.groupCount();
     if (typeof group === 'number' && Number.isInteger(group) && group > count) {
       issues.push({
+        code: 'regex-group',
         message: `group ${group} does not exist: the pattern has ${count} capture group${count === 1 ? '' : 's'}`,
         severity: 'error',
         path: [...path, 'group'],
       });
     } else if (group === undefined && count < 1) {
       issues.push({
+        code: 'regex-group',
         message: 'the pattern has no capture group: add one (…) or set "group": 0 for the whole match',
         severity: 'error',
         path: [...path, 'pattern'],
       });
     } else if (typeof group === 'string' && !namedGroups(compiled.re).includes(group)) {
       issues.push({
+        code: 'regex-group',
         message: `the pattern has no group named '${group}'`,
         severity: 'error',
         path: [...path, 'group'],
@@ -69,6 +87,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
   const rules = file.rules;
   if (rules.length === 0) {
     issues.push({
+      code: 'empty-rules',
       message: 'the rule set is empty: add at least one rule',
       severity: 'error',
       path: ['rules'],
@@ -82,6 +101,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
     const first = byName.get(rule.name);
     if (first !== undefined) {
       issues.push({
+        code: 'duplicate-name',
         message: `duplicate rule name '${rule.name}' (first defined by rule ${first + 1})`,
         severity: 'error',
         path: ['rules', i, 'name'],
@@ -106,6 +126,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
           if (typeof field === 'string' && !fields.includes(field)) {
             const known = fields.length > 0 ? fields.join(', ') : 'none';
             issues.push({
+              code: 'unknown-field',
               message:
                 rule.field === undefined
                   ? `the dataset has no field 'answer' (the default of "field"); its fields: ${known}`
@@ -122,6 +143,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
         const tags = Array.isArray(rule.tags) ? rule.tags : [];
         if (tags.length === 0 && rule.pattern === undefined) {
           issues.push({
+            code: 'format-empty',
             message: 'a format rule needs "tags", "pattern" or both',
             severity: 'error',
             path: [...at, 'kind'],
@@ -130,6 +152,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
         tags.forEach((t, j) => {
           if (tags.indexOf(t) !== j) {
             issues.push({
+              code: 'duplicate-tag',
               message: `tag '${String(t)}' is listed twice`,
               severity: 'error',
               path: [...at, 'tags', j],
@@ -145,12 +168,14 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
         const { min, max } = rule;
         if (min === undefined && max === undefined) {
           issues.push({
+            code: 'length-bounds',
             message: 'a length rule without "min" or "max" always passes',
             severity: 'warning',
             path: [...at, 'kind'],
           });
         } else if (typeof min === 'number' && typeof max === 'number' && min > max) {
           issues.push({
+            code: 'length-bounds',
             message: `"min" (${min}) is larger than "max" (${max}): the rule can never pass`,
             severity: 'error',
             path: [...at, 'min'],
@@ -164,12 +189,14 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
     for (const ref of references(rule)) {
       if (!byName.has(ref.name)) {
         issues.push({
+          code: 'unknown-rule',
           message: `unknown rule '${ref.name}'${typeof rule.name === 'string' ? ` in '${rule.name}'` : ''}`,
           severity: 'error',
           path: [...at, ...ref.path],
         });
       } else if (ref.name === rule.name) {
         issues.push({
+          code: 'self-reference',
           message: `rule '${ref.name}' refers to itself`,
           severity: 'error',
           path: [...at, ...ref.path],
@@ -180,6 +207,7 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
 
   if (rewarded === 0) {
     issues.push({
+      code: 'no-reward',
       message: 'every rule has "reward": false: at least one rule must be a reward',
       severity: 'error',
       path: ['rules'],
@@ -204,6 +232,7 @@ function findCycles(rules: unknown[], byName: Map<string, number>, issues: Seman
         if (s === 'visiting') {
           const cycle = [...trail.slice(trail.indexOf(ref.name)), String(rule.name), ref.name];
           issues.push({
+            code: 'cycle',
             message: `combinator cycle: ${cycle.join(' → ')}`,
             severity: 'error',
             path: ['rules', i, ...ref.path],

@@ -1,0 +1,24 @@
+// "Test rules on samples" above the `rules` list of a reward-rule file.
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import * as vscode from 'vscode';
+
+export const testRulesCommand = 'bnpo.testRules';
+
+export class RulesCodeLensProvider implements vscode.CodeLensProvider {
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('bnpo', doc.uri).get<boolean>('rules.codeLens', true)) return [];
+    const root = parseTree(doc.getText());
+    const rules = root === undefined ? undefined : findNodeAtLocation(root, ['rules']);
+    const key = rules?.parent?.children?.[0];
+    if (key === undefined) return [];
+    const start = doc.positionAt(key.offset);
+    return [
+      new vscode.CodeLens(new vscode.Range(start, start), {
+        title: '$(beaker) Test rules on samples',
+        tooltip: 'Run these rules on sample completions and show a per-rule pass table',
+        command: testRulesCommand,
+        arguments: [doc.uri],
+      }),
+    ];
+  }
+}

@@ -1,0 +1,81 @@
+// Hover on a rule's name: what the rule does in one sentence and, when a run scored with this file, the rule's
+// latest pass rate and Beta fit there.
+import * as path from 'node:path';
+import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { describeRule } from '../../core/rules/describe';
+import { ruleSchema } from '../../protocol/rules';
+import { resolveSettingPath, workspaceFolderFor } from './datasetFields';
+import type { RuleRunFigures, RunRef } from './runLookup';
+import { latestRuleFigures, latestRunForRules } from './runLookup';
+
+export function runsFolderFor(uri: vscode.Uri): string | undefined {
+  const setting = vscode.workspace.getConfiguration('bnpo', uri).get<string>('runsFolder', '.bnpo/runs');
+  return resolveSettingPath(setting, uri);
+}
+
+/** The latest run under the runs folder that used this rule file (file-scheme documents only). */
+export async function latestRunFor(uri: vscode.Uri): Promise<RunRef | undefined> {
+  const runs = runsFolderFor(uri);
+  if (runs === undefined || uri.scheme !== 'file') return undefined;
+  const folder = workspaceFolderFor(uri);
+  return latestRunForRules(runs, uri.fsPath, folder === undefined ? [] : [folder.uri.fsPath]);
+}
+
+function fmt(x: number, digits = 3): string {
+  return Number.isFinite(x) ? x.toPrecision(digits) : String(x);
+}
+
+export function runFiguresMarkdown(rule: string, run: RunRef, figures: RuleRunFigures | undefined): string {
+  const head = `Run \`${run.id}\`${run.status !== undefined ? ` (${run.status})` : ''}`;
+  if (figures === undefined) return `${head}: no metrics yet.`;
+  const parts = [`${head}, step ${figures.step}:`];
+  parts.push(
+    figures.passRate === undefined
+      ? `no reward recorded for \`${rule}\``
+      : `pass rate **${(100 * figures.passRate).toFixed(1)}%**`,
+  );
+  if (figures.beta !== undefined) {
+    const b = figures.beta;
+    const fit = `Beta fit α = ${fmt(b.alpha)}, β = ${fmt(b.beta)}`;
+    const ab = b.a !== undefined && b.b !== undefined ? ` (a = ${fmt(b.a)}, b = ${fmt(b.b)})` : '';
+    parts.push(`${fit}${ab}${b.guard ? ` — guard: ${b.guard}` : ''}`);
+  }
+  return parts.join(' ');
+}
+
+export class RulesHoverProvider implements vscode.HoverProvider {
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    const text = doc.getText();
+    const location = getLocation(text, doc.offsetAt(position));
+    const [top, index, key] = location.path;
+    if (top !== 'rules' || typeof index !== 'number' || key !== 'name' || location.path.length !== 3)
+      return undefined;
+    const root = parseTree(text);
+    const ruleNode = root === undefined ? undefined : findNodeAtLocation(root, ['rules', index]);
+    const nameNode = root === undefined ? undefined : findNodeAtLocation(root, ['rules', index, 'name']);
+    if (ruleNode === undefined || nameNode === undefined || typeof nameNode.value !== 'string')
+      return undefined;
+    const name = nameNode.value;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${name}**`);
+    const rule = ruleSchema.safeParse(getNodeValue(ruleNode));
+    if (rule.success) {
+      md.appendMarkdown(` — ${describeRule(rule.data)}`);
+      if (!rule.data.reward)
+        md.appendMarkdown(' A helper (`"reward": false`): not a reward component itself.');
+    } else {
+      md.appendMarkdown(' — this rule has errors; fix them to see what it does.');
+    }
+    const run = await latestRunFor(doc.uri);
+    if (run !== undefined) {
+      md.appendMarkdown(`\n\n${runFiguresMarkdown(name, run, await latestRuleFigures(run.dir, name))}`);
+      md.appendMarkdown(`\n\n_${path.basename(run.dir)} in the runs folder_`);
+    }
+    const range = new vscode.Range(
+      doc.positionAt(nameNode.offset),
+      doc.positionAt(nameNode.offset + nameNode.length),
+    );
+    return new vscode.Hover(md, range);
+  }
+}
