@@ -278,90 +278,89 @@ function addScaledCentered(
   }
 }
 
-/** Throws RewardGroupsError naming the first problem (group index, sample index, rule), else returns the rules. */
-export function validateRewardGroups(
-  groups: ReadonlyArray<ReadonlyArray<Readonly<Record<string, number>>>>,
-): string[] {
+type RewardGroups = ReadonlyArray<ReadonlyArray<Readonly<Record<string, number>>>>;
+
+/** Checks the batch shape (non-empty, G ≥ 2, every group the same size) and returns [N, G]. */
+function checkShape(groups: RewardGroups): [number, number] {
   if (groups.length === 0)
     throw new RewardGroupsError('groups is empty: need at least one prompt group', 'empty');
-  const first = groups[0] as ReadonlyArray<Readonly<Record<string, number>>>;
-  const size = first.length;
+  const size = (groups[0] as ReadonlyArray<unknown>).length;
   for (let i = 0; i < groups.length; i++) {
-    const group = groups[i] as ReadonlyArray<Readonly<Record<string, number>>>;
-    if (group.length === 0) throw new RewardGroupsError(`group ${i} is empty`, 'empty', i);
-    if (group.length < 2) {
+    const length = (groups[i] as ReadonlyArray<unknown>).length;
+    if (length === 0) throw new RewardGroupsError(`group ${i} is empty`, 'empty', i);
+    if (length < 2) {
       throw new RewardGroupsError(
         `group ${i} has 1 completion; advantages need at least 2 completions per group`,
         'groupSize',
         i,
       );
     }
-    if (group.length !== size) {
+    if (length !== size) {
       throw new RewardGroupsError(
-        `group ${i} has ${group.length} completions but group 0 has ${size}; every group needs the same number`,
+        `group ${i} has ${length} completions but group 0 has ${size}; every group needs the same number`,
         'ragged',
         i,
       );
     }
   }
-  const rules = Object.keys(first[0] as Readonly<Record<string, number>>);
-  if (rules.length === 0) throw new RewardGroupsError('group 0, sample 0 has no reward rules', 'rules', 0, 0);
-  const ruleList = `{${rules.join(', ')}}`;
-  for (let i = 0; i < groups.length; i++) {
+  return [groups.length, size];
+}
+
+/**
+ * Copies the rewards into ws.rewards, checking on the way that every completion has exactly `rules` and
+ * every reward lies in [0, 1]; throws RewardGroupsError at the first problem, in group/sample order.
+ * One fused pass without per-completion allocation: this is most of the object API's cost.
+ */
+function fillWorkspace(groups: RewardGroups, rules: readonly string[], ws: AdvantageWorkspace): void {
+  const { numGroups: N, groupSize: G } = ws;
+  const K = rules.length;
+  for (let i = 0; i < N; i++) {
     const group = groups[i] as ReadonlyArray<Readonly<Record<string, number>>>;
-    for (let j = 0; j < group.length; j++) {
+    for (let j = 0; j < G; j++) {
       const sample = group[j] as Readonly<Record<string, number>>;
-      const keys = Object.keys(sample);
-      const missing = rules.find((rule) => !Object.hasOwn(sample, rule));
-      if (missing !== undefined || keys.length !== rules.length) {
-        throw new RewardGroupsError(
-          `group ${i}, sample ${j} has rules {${keys.join(', ')}} but group 0, sample 0 has ${ruleList}; every completion needs the same rules`,
-          'rules',
-          i,
-          j,
-        );
-      }
-      for (const rule of rules) {
+      let keys = 0;
+      for (const key in sample) if (Object.hasOwn(sample, key)) keys++;
+      for (let k = 0; k < K; k++) {
+        const rule = rules[k] as string;
         const r = sample[rule];
-        if (typeof r !== 'number' || !(r >= 0 && r <= 1)) {
+        if (keys !== K || (typeof r !== 'number' && !Object.hasOwn(sample, rule))) {
           throw new RewardGroupsError(
-            `group ${i}, sample ${j}${rules.length > 1 || rule !== 'reward' ? `, rule '${rule}'` : ''}: reward ${String(r)} is outside [0, 1]`,
+            `group ${i}, sample ${j} has rules {${Object.keys(sample).join(', ')}} but group 0, sample 0 has {${rules.join(', ')}}; every completion needs the same rules`,
+            'rules',
+            i,
+            j,
+          );
+        }
+        if (typeof r !== 'number' || !(r >= 0 && r <= 1)) {
+          const named = K > 1 || rule !== 'reward' ? `, rule '${rule}'` : '';
+          throw new RewardGroupsError(
+            `group ${i}, sample ${j}${named}: reward ${String(r)} is outside [0, 1]`,
             'range',
             i,
             j,
             rule,
           );
         }
+        ws.rewards[(k * N + i) * G + j] = r;
       }
     }
   }
-  return rules;
 }
 
 /**
  * Advantages of every completion, with advantage decomposition over the reward rules: each rule gets its own
- * p̂, Beta fit and advantages, and the combined advantage is their mean. Throws RewardGroupsError on bad input.
+ * p̂, Beta fit and advantages, and the combined advantage is their mean. Throws RewardGroupsError on bad input
+ * (naming group, sample and rule).
  *
  * groups[i][j] = the per-rule rewards (each in [0,1]) of completion j of prompt group i; every completion has the same rule keys.
  */
-export function computeAdvantages(
-  groups: ReadonlyArray<ReadonlyArray<Readonly<Record<string, number>>>>,
-  estimator: EstimatorName,
-): AdvantageResult {
+export function computeAdvantages(groups: RewardGroups, estimator: EstimatorName): AdvantageResult {
   if (!isEstimatorName(estimator)) throw new RangeError(`unknown estimator '${String(estimator)}'`);
-  const rules = validateRewardGroups(groups);
-  const N = groups.length;
-  const G = (groups[0] as ReadonlyArray<unknown>).length;
+  const [N, G] = checkShape(groups);
+  const rules = Object.keys((groups[0] as ReadonlyArray<Readonly<Record<string, number>>>)[0] as object);
+  if (rules.length === 0) throw new RewardGroupsError('group 0, sample 0 has no reward rules', 'rules', 0, 0);
   const ws = createAdvantageWorkspace(rules.length, N, G);
-  for (let k = 0; k < rules.length; k++) {
-    const rule = rules[k] as string;
-    for (let i = 0; i < N; i++) {
-      const group = groups[i] as ReadonlyArray<Readonly<Record<string, number>>>;
-      const base = (k * N + i) * G;
-      for (let j = 0; j < G; j++)
-        ws.rewards[base + j] = (group[j] as Readonly<Record<string, number>>)[rule] as number;
-    }
-  }
+  fillWorkspace(groups, rules, ws);
   computeAdvantagesFlat(ws, estimator);
   return workspaceResult(ws, rules, estimator);
 }
@@ -373,8 +372,12 @@ export function workspaceResult(
   estimator: EstimatorName,
 ): AdvantageResult {
   const { numGroups: N, groupSize: G } = ws;
-  const advantages: number[][] = [];
-  for (let i = 0; i < N; i++) advantages.push(Array.from(ws.advantages.subarray(i * G, (i + 1) * G)));
+  const advantages: number[][] = new Array<number[]>(N);
+  for (let i = 0; i < N; i++) {
+    const row = new Array<number>(G);
+    for (let j = 0; j < G; j++) row[j] = ws.advantages[i * G + j] as number;
+    advantages[i] = row;
+  }
   const stats = Object.fromEntries(
     rules.map((rule, k): [string, RuleStats] => [
       rule,
