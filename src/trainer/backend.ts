@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // A named import: a bare one is dropped by the bundler (the package marks its node entry side-effect free).
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -14,6 +13,22 @@ import type { BackendName } from '../protocol/runConfig';
 
 type Concrete = BackendInfo['name'];
 type Attempt = { ok: true; detail: string } | { ok: false; reason: string };
+
+/**
+ * tfjs-core's package entry registers no gradients; its ES-module `register_all_gradients` does. The bundle (dist/)
+ * takes it in through this require; plain Node cannot load that ES-module build, so unbundled callers (unit tests)
+ * register the gradients themselves first, and this only checks.
+ */
+function registerGradients(): void {
+  if (tf.getGradient('Abs') !== undefined) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-core/dist/register_all_gradients');
+  } catch {
+    // checked below
+  }
+  if (tf.getGradient('Abs') === undefined) throw new Error('tfjs gradients are not registered');
+}
 
 const SOFTWARE_RENDERERS = /llvmpipe|lavapipe|swiftshader|softpipe|software|basic render/i;
 
@@ -119,6 +134,7 @@ const AUTO_ORDER: Concrete[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Sets the tfjs backend. A named backend that fails is an error; `auto` falls through to the next. */
 export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
+  registerGradients();
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {

@@ -164,7 +164,7 @@ export async function evaluate(
 }
 
 /** Gradients of `lossFn`, their global norm, and an update unless the norm (or loss) is not finite. */
-async function update(
+export async function gradientStep(
   policy: Policy,
   optimizer: AdamW,
   lr: number,
@@ -373,7 +373,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           batch.map((e) => tokenizer.encode(e.prompt)),
           batch.map((e) => [...tokenizer.encode(e.target), EOS]),
         );
-        const r = await update(policy, sftOptimizer, config.sft.lr, 1, () => ({
+        const r = await gradientStep(policy, sftOptimizer, config.sft.lr, 1, () => ({
           loss: sftLoss(targetLogProbs(policy!, seq, 1), seq),
           extra: tf.scalar(0),
         }));
@@ -446,7 +446,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const flatAdv = adv.advantages.flat();
       const t3 = performance.now();
       const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
-      const r = await update(policy, optimizer, config.lr, config.gradClip, () => {
+      const r = await gradientStep(policy, optimizer, config.lr, config.gradClip, () => {
         const out = ppoLoss(targetLogProbs(policy!, seq, config.temperature), seq, flatAdv, config.clip);
         return { loss: out.loss, extra: out.clipped };
       });
@@ -600,8 +600,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-/** SFT progress check: the configured evaluation, greedy regardless of the RL eval temperature. */
+/** SFT progress check: the same held-out evaluation (and temperature) as the reported base accuracy. */
 async function evaluateQuick(policy: Policy, loaded: LoadedTask, config: RunConfig): Promise<number> {
-  const r = await evaluate(policy, loaded, { ...config, eval: { ...config.eval, temperature: 0 } }, 0);
+  const r = await evaluate(policy, loaded, config, 0);
   return r.accuracy;
 }
