@@ -10,7 +10,7 @@ interface Command {
 const commands: Record<string, Command> = {
   advantages: {
     summary: 'compute advantages for grouped rewards (JSON in, JSON out)',
-    load: () => import('./commands/advantages'),
+    load: () => import('./commands/advantages.js'),
   },
   train: {
     summary: 'train a policy with BNPO (SFT warm start, then RL); --resume DIR continues a run',
