@@ -124,7 +124,7 @@ describe('PPO-clip loss', () => {
     near(ppoTokenLoss(-1.5, -1, -1, clip).loss, 0.8);
   });
 
-  it('sums over a completion’s tokens and averages over completions in the tensor version', async () => {
+  it('sums over a completion’s tokens and averages over completions in the tensor version', () => {
     const batch: SeqBatch = {
       rows: 2,
       width: 2,
@@ -192,7 +192,7 @@ describe('training step', () => {
     const optimizer = new AdamW(policy.params);
     const before = await policy.params.get('wte')!.data();
     const out = await gradientStep(policy, optimizer, 1e-2, 1, () => ({
-      loss: tf.mul(tf.sum(policy.params.get('wte')!), Number.NaN) as tf.Scalar,
+      loss: tf.mul<tf.Scalar>(tf.sum(policy.params.get('wte')!), Number.NaN),
       extra: tf.scalar(0),
     }));
     assert.equal(out.skipped, true);
