@@ -261,6 +261,11 @@ function accumulateRule(
         advantages[t] = (advantages[t] as number) + scale * ((rewards[ruleBase + t] as number) - mu);
       return;
     }
+    default: {
+      // A name added to ESTIMATOR_NAMES without a case here fails to compile.
+      const unknown: never = estimator;
+      throw new RangeError(`unknown estimator '${String(unknown)}'`);
+    }
   }
 }
 

@@ -163,6 +163,11 @@ describe('bnpo advantages: the JSON contract', { concurrency: true }, () => {
     await fails(['--range', '-1,1'], '{"groups": [[-1,1],[1,1]]}', 'ambiguous', '--range=-XYZ');
   });
 
+  it('tolerates a UTF-8 byte-order mark', async () => {
+    const out = await ok([], '\uFEFF{"groups": [[1,0],[0,0]]}');
+    assert.deepEqual(out.stats.reward?.pHat, [0.5, 0]);
+  });
+
   it('a guarded fit reports its flag with a and b null', async () => {
     const out = await ok([], '{"groups": [[1,0],[0,1]]}');
     assert.equal(out.stats.reward?.guard, 'zeroVariance');

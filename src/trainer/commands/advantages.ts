@@ -132,7 +132,7 @@ function parseRange(text: string): [number, number] {
 async function readInput(file: string | undefined): Promise<{ text: string; source: string }> {
   if (file !== undefined && file !== '-') {
     try {
-      return { text: readFileSync(file, 'utf8'), source: file };
+      return { text: stripBom(readFileSync(file, 'utf8')), source: file };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw new UsageError(`cannot read --input ${file}: ${reason}`);
@@ -142,7 +142,12 @@ async function readInput(file: string | undefined): Promise<{ text: string; sour
     throw new UsageError('no input: pass --input FILE or pipe JSON on stdin (see --help)');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return { text: Buffer.concat(chunks).toString('utf8'), source: '<stdin>' };
+  return { text: stripBom(Buffer.concat(chunks).toString('utf8')), source: '<stdin>' };
+}
+
+/** Editors on Windows may save JSON with a byte-order mark, which JSON.parse rejects. */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function parseInput(text: string, source: string): AdvantagesInput {
