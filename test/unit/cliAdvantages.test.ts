@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,19 +10,18 @@ import { advantagesOutputSchema } from '../../src/protocol/advantages';
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 
-/** Newest modification time under `dir` (recursively), to spot a bundle older than its sources. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
+/** The sources this command is bundled from; a dist/cli.js older than any of them is rebuilt before testing. */
+const sources = [
+  'src/trainer/cli.ts',
+  'src/trainer/commands/advantages.ts',
+  'src/protocol/advantages.ts',
+  'src/core/estimators.ts',
+  'src/core/special.ts',
+];
 
 before(() => {
-  const sources = ['core', 'protocol', 'trainer'].map((d) => newestMtime(path.join(root, 'src', d)));
-  if (!existsSync(cli) || statSync(cli).mtimeMs < Math.max(...sources)) {
+  const newest = Math.max(...sources.map((s) => statSync(path.join(root, s)).mtimeMs));
+  if (!existsSync(cli) || statSync(cli).mtimeMs < newest) {
     const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, encoding: 'utf8' });
     assert.equal(build.status, 0, `node esbuild.js failed:\n${build.stderr}`);
   }
