@@ -133,7 +133,7 @@ describe('run configuration', () => {
   it('rejects G < 2 with a clear message', () => {
     const r = RunConfigSchema.safeParse({ groupSize: 1 });
     assert.equal(r.success, false);
-    assert.deepEqual(formatConfigIssues(r.error!), [
+    assert.deepEqual(formatConfigIssues(r.error), [
       'groupSize: groupSize (G) must be at least 2: an advantage compares completions of the same prompt',
     ]);
   });
