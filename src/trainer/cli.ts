@@ -24,6 +24,10 @@ const commands: Record<string, Command> = {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
     load: () => import('./commands/rules'),
   },
+  verl: {
+    summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
+    load: () => import('./commands/verl'),
+  },
 };
 
 function help(): string {

@@ -1,0 +1,76 @@
+"""verl's advantage-estimator signature around the torch BNPO (no verl import, so it is tested without verl).
+
+verl 0.7.0's ``compute_advantage`` calls a registered estimator with ``token_level_rewards``, ``response_mask``,
+``config`` and, when present, ``index`` (the uid of each row's prompt) and ``reward_baselines``; it expects
+``(advantages, returns)`` shaped like ``token_level_rewards``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from . import exchange
+from .estimator import bnpo_advantages
+
+
+def prompt_ids_for(groups: Sequence[Any], group_rows: Sequence[int], batch: exchange.ScoredBatch | None) -> list[str]:
+    """Stable prompt ids: the dataset row index (``extra_info.index``) when present, else verl's uid."""
+    ids = []
+    for g, key in enumerate(groups):
+        sample = batch.samples[group_rows[g]] if batch is not None else {}
+        index = sample.get("index")
+        ids.append(str(index) if isinstance(index, (int, str)) or hasattr(index, "item") else str(key))
+    return ids
+
+
+def compute_bnpo_beta_outcome_advantage(
+    token_level_rewards: torch.Tensor,
+    response_mask: torch.Tensor,
+    index: Any = None,
+    config: Any = None,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """verl advantage estimator ``bnpo_beta`` (outcome rewards, grouped by ``index`` = verl's uid).
+
+    Returns (advantages, returns), both [bs, response_length]: every token of a completion gets its scalar A.
+    With the studio's reward function in the same process, each reward rule is its own component
+    (decomposition); otherwise the summed reward is the single component and must lie in [0, 1].
+    """
+    del config, kwargs  # BNPO has no settings beyond the spec; verl passes these to every estimator
+    if index is None:
+        raise ValueError("bnpo_beta needs verl's uid grouping (index); got none")
+    started = time.perf_counter()
+    scores = token_level_rewards.detach().sum(dim=-1)
+    batch = exchange.claim_scored(scores)
+    if batch is not None:
+        rewards = batch.rule_matrix()
+        rules: list[str] = list(batch.rules)
+    elif os.environ.get("BNPO_RULES_FILE"):
+        raise RuntimeError(
+            "bnpo_beta: the per-rule rewards of this batch were not scored in this process. Compute the reward in "
+            "verl's driver: reward_model.use_reward_loop=False reward_model.launch_reward_fn_async=False "
+            "reward_model.reward_manager=batch, and keep algorithm.use_kl_in_reward=False"
+        )
+    else:
+        rewards = scores.to(torch.float64).cpu().unsqueeze(0)
+        rules = ["reward"]
+    keys = [k.item() if hasattr(k, "item") else k for k in list(index)]
+    result = bnpo_advantages(rewards, keys, rules)
+    mask = response_mask.to(token_level_rewards.dtype)
+    per_row = result.advantages.to(dtype=token_level_rewards.dtype, device=token_level_rewards.device)
+    advantages = per_row.unsqueeze(-1) * mask
+    exchange.record_step(
+        exchange.StepStats(
+            result=result,
+            prompt_ids=prompt_ids_for(result.groups, result.first_rows.tolist(), batch),
+            tokens=[int(n) for n in response_mask.detach().sum(dim=-1).tolist()],
+            batch=batch,
+            advantage_ms=(time.perf_counter() - started) * 1000,
+        )
+    )
+    return advantages, advantages
