@@ -148,6 +148,29 @@ describe('reward rules in the editor', function () {
       .update('rules.dataset', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
+  it('applies the shipped JSON Schema: schema errors, kind completion and property hovers', async () => {
+    const text =
+      '{\n  "rules": [\n    { "name": "a", "kind": "answr" },\n    { "name": "b", "kind": "" }\n  ]\n}\n';
+    const uri = write('schema.rewards.json', text);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    // VS Code's JSON support validates against media/schemas/rewards.schema.json (contributes.jsonValidation)
+    const deadline = Date.now() + 20_000;
+    let schemaErrors: vscode.Diagnostic[] = [];
+    while (Date.now() < deadline) {
+      schemaErrors = vscode.languages
+        .getDiagnostics(uri)
+        .filter((d) => d.source !== 'bnpo rules' && rangeText(doc, d).includes('answr'));
+      if (schemaErrors.length > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(schemaErrors.length > 0, 'no schema diagnostic on the unknown kind "answr"');
+    const kinds = (await complete(uri, posAfter(doc, '"kind": "', 1))).map(label);
+    for (const kind of ['"answer"', '"format"', '"regex"', '"length"', '"all"', '"any"', '"not"']) {
+      assert.ok(kinds.includes(kind), `kind ${kind} not offered; got ${kinds.join(', ')}`);
+    }
+  });
+
   it('completes extractors with docs, rule names in combinators, and rule snippets', async () => {
     const text = [
       '{',

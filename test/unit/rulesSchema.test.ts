@@ -25,6 +25,15 @@ describe('rules JSON Schema', () => {
     const text = JSON.stringify(rulesJsonSchema());
     for (const kind of ruleKinds) assert.ok(text.includes(`"const":"${kind}"`), `kind ${kind} missing`);
     const schema = rulesJsonSchema();
+    // every kind is offered up front (enum), each branch applies once its kind is set (if/then)
+    const items = (
+      schema.properties as {
+        rules: { items: { properties: { kind: { enum: string[] } }; allOf: unknown[] } };
+      }
+    ).rules.items;
+    assert.deepEqual(items.properties.kind.enum, ruleKinds);
+    assert.equal(items.allOf.length, ruleKinds.length);
+    assert.ok(!text.includes('"oneOf":'), 'discriminated unions become if/then, never oneOf');
     assert.equal(schema.allowComments, true);
     assert.deepEqual(schema.required, ['rules']);
   });
