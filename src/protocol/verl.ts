@@ -150,10 +150,7 @@ export type VerlRunConfig = z.output<typeof VerlRunConfigSchema>;
 
 /** JSON Schema for editors. */
 export function verlRunConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(VerlRunConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(VerlRunConfigSchema, { io: 'input', unrepresentable: 'any' });
 }
 
 /** A problem with a verl config file, `file:line:col: field: message` when the place is known. */

@@ -106,10 +106,13 @@ class RulesServer:
             raise RulesServerError(f"cannot start the rules server `{shlex.join(self.command)}`: {err}") from err
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
-        ready = self._read_message(start_timeout)
-        if ready.get("type") != "ready":
+        try:
+            ready = self._read_message(start_timeout)
+            if ready.get("type") != "ready":
+                raise RulesServerError(f"the rules server's first line is not 'ready': {json.dumps(ready)[:200]}")
+        except RulesServerError:
             self.close()
-            raise RulesServerError(f"the rules server's first line is not 'ready': {json.dumps(ready)[:200]}")
+            raise
         rules = ready.get("rules")
         weights = ready.get("weights")
         _expect(isinstance(rules, list) and all(isinstance(n, str) for n in rules), "ready: 'rules' must be a list of names")
@@ -123,7 +126,10 @@ class RulesServer:
             self._stderr.append(line.rstrip("\n"))
 
     def _died(self, what: str) -> RulesServerError:
-        code = self._proc.poll()
+        try:
+            code: int | None = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
         self._stderr_thread.join(timeout=1)
         tail = "\n".join(self._stderr) or "(no output on stderr)"
         state = f"exited with status {code}" if code is not None else "stopped answering"
@@ -191,14 +197,22 @@ class RulesServer:
             except BrokenPipeError:
                 pass
         try:
-            return proc.wait(timeout)
+            code = proc.wait(timeout)
         except subprocess.TimeoutExpired:
             proc.terminate()
             try:
-                return proc.wait(timeout)
+                code = proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                return proc.wait()
+                code = proc.wait()
+        self._stderr_thread.join(timeout=1)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None and not stream.closed:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        return code
 
     def __enter__(self) -> RulesServer:
         return self

@@ -1,6 +1,6 @@
 // `bnpo verl command --config FILE`: print the verl command line (with the bnpo_verl plug-in loaded) that
 // "BNPO: Launch on verl…" would run, so it can be run by hand, in a batch script or on a cluster head node.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVerlConfig, VerlConfigError } from '../../protocol/verl';
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = values.config;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --config ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
