@@ -8,6 +8,7 @@ interface BenchModule {
 /** One line per area; each module exports `async function run(): Promise<void>` that prints its figures. */
 const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['advantages', () => import('./advantages.js')],
+  ['rules', () => import('./rules.js')],
 ];
 
 async function main(): Promise<void> {
