@@ -114,6 +114,14 @@ function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * On wasm and cpu every await resolves as a microtask, so a step loop never reaches the event loop on its own and
+ * SIGTERM or IPC messages would wait until the run ends. Yield once per step.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -378,6 +386,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           extra: tf.scalar(0),
         }));
         sftStep++;
+        await yieldToEventLoop();
         if (sftStep % config.sft.evalEvery === 0) {
           acc = await evaluateQuick(policy, loaded, config);
           const line = `sft step ${sftStep}: loss ${r.loss.toFixed(3)}, held-out accuracy ${(100 * acc).toFixed(1)}%`;
@@ -452,6 +461,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       });
       const t4 = performance.now();
       step++;
+      await yieldToEventLoop();
       if (r.skipped) skippedSteps++;
 
       const maskedTokens = seq.lossMask.flat().reduce((a, b) => a + b, 0);

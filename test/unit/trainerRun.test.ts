@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseJsonl } from '../../src/protocol/jsonl';
+import {
+  EvalRecordSchema,
+  GroupsRecordSchema,
+  MetricsRecordSchema,
+  RunInfoSchema,
+} from '../../src/protocol/runDir';
+import { RunConfigSchema, type RunConfigInput } from '../../src/protocol/runConfig';
+import { TrainerToHostSchema } from '../../src/protocol/trainerIpc';
+import { latestCheckpoint, readCheckpointMeta } from '../../src/trainer/runWriter';
+import { train } from '../../src/trainer/trainer';
+import { registerGradientsForTests } from './trainerSetup';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+const tiny: RunConfigInput = {
+  task: 'sorting',
+  digits: 3,
+  steps: 8,
+  promptsPerStep: 3,
+  groupSize: 3,
+  lr: 3e-3,
+  model: { dModel: 16, layers: 1, heads: 2, mlpRatio: 2 },
+  sft: { maxSteps: 4, batchSize: 8, evalEvery: 2, targetAccuracy: 0.9 },
+  eval: { every: 4, size: 12, temperature: 0.6 },
+  sampleEvery: 2,
+  checkpointEvery: 5,
+  seed: 11,
+};
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'bnpo-run-'));
+}
+
+function readRecords<T>(dir: string, file: string, schema: Parameters<typeof parseJsonl<T>>[1]): T[] {
+  const full = path.join(dir, file);
+  if (!fs.existsSync(full)) return [];
+  const r = parseJsonl(fs.readFileSync(full, 'utf8'), schema, { file: full });
+  assert.deepEqual(r.problems, []);
+  return r.records;
+}
+
+/** What must repeat exactly across runs: everything but clocks and speeds. */
+function comparable(dir: string) {
+  const metrics = readRecords(dir, 'metrics.jsonl', MetricsRecordSchema).map((m) => {
+    const { time: _t, wall: _w, tokensPerSecond: _s, timings: _m, ...rest } = m;
+    return rest;
+  });
+  const groups = readRecords(dir, 'groups.jsonl', GroupsRecordSchema);
+  const evals = readRecords(dir, 'eval.jsonl', EvalRecordSchema).map(({ time: _t, ...rest }) => rest);
+  return { metrics, groups, evals };
+}
+
+function onlyRun(runsDir: string): string {
+  const runs = fs.readdirSync(runsDir);
+  assert.equal(runs.length, 1);
+  return path.join(runsDir, runs[0]!);
+}
+
+function writeConfig(dir: string, config: RunConfigInput): string {
+  const file = path.join(dir, 'run.bnpo.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function stepsWritten(runsDir: string): number {
+  if (!fs.existsSync(runsDir)) return 0;
+  const runs = fs.readdirSync(runsDir);
+  if (runs.length === 0) return 0;
+  const file = path.join(runsDir, runs[0]!, 'metrics.jsonl');
+  if (!fs.existsSync(file)) return 0;
+  return fs.readFileSync(file, 'utf8').split('\n').length - 1;
+}
+
+describe('training runs (cpu, in process)', () => {
+  before(() => registerGradientsForTests());
+
+  it('repeats the same metrics for the same seed and config, and differs for another seed', async () => {
+    const config = RunConfigSchema.parse({ ...tiny, backend: 'cpu' });
+    const dirs = [tmpDir(), tmpDir(), tmpDir()];
+    const seeds = [config.seed, config.seed, config.seed + 1];
+    for (let i = 0; i < 3; i++) {
+      const r = await train({
+        config: { ...config, seed: seeds[i]! },
+        configFile: null,
+        baseDir: root,
+        runsDir: dirs[i]!,
+      });
+      assert.equal(r.status, 'completed', r.error ?? '');
+    }
+    const [a, b, c] = dirs.map((d) => comparable(onlyRun(d)));
+    assert.equal(a!.metrics.length, config.steps);
+    assert.deepEqual(
+      a!.metrics.map((m) => m.step),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a!.metrics, c!.metrics);
+    const info = RunInfoSchema.parse(
+      JSON.parse(fs.readFileSync(path.join(onlyRun(dirs[0]!), 'run.json'), 'utf8')),
+    );
+    assert.equal(info.status, 'completed');
+    assert.equal(info.backend?.name, 'cpu');
+    assert.equal(info.step, config.steps);
+    assert.notEqual(info.baseAccuracy, null);
+    assert.notEqual(info.finalAccuracy, null);
+  });
+});
+
+describe('the trainer process (dist/cli.js, wasm)', () => {
+  before(() => {
+    assert.ok(fs.existsSync(cli), `${cli} is missing: run \`npm run build\` first`);
+  });
+
+  it('continues after SIGKILL from the latest checkpoint with no gap or duplicate step, exactly as an uninterrupted run', async () => {
+    const config = { ...tiny, steps: 40, backend: 'wasm' as const };
+    const work = tmpDir();
+    const configFile = writeConfig(work, config);
+    const runsDir = path.join(work, 'runs');
+    const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--out', runsDir], {
+      stdio: 'ignore',
+    });
+    const done = exited(child);
+    await waitFor(() => stepsWritten(runsDir) >= 12, 'twelve steps');
+    child.kill('SIGKILL');
+    const killed = await done;
+    assert.equal(killed.signal, 'SIGKILL', 'the run finished before it could be killed');
+    const runDir = onlyRun(runsDir);
+    const before = readRecords(runDir, 'metrics.jsonl', MetricsRecordSchema).length;
+    assert.ok(before >= 12 && before < 40, String(before));
+    const ckpt = readCheckpointMeta(latestCheckpoint(runDir)!);
+    assert.ok(ckpt.step >= 10 && ckpt.step <= before, `checkpoint at ${ckpt.step}, ${before} steps written`);
+
+    const resumed = spawn(process.execPath, [cli, 'train', '--resume', runDir], { stdio: 'ignore' });
+    assert.equal((await exited(resumed)).code, 0);
+    const after = comparable(runDir);
+    assert.deepEqual(
+      after.metrics.map((m) => m.step),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      after.groups.map((g) => g.step),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    assert.equal(info.status, 'completed');
+
+    const straightDir = path.join(work, 'straight');
+    const straight = spawn(process.execPath, [cli, 'train', '--config', configFile, '--out', straightDir], {
+      stdio: 'ignore',
+    });
+    assert.equal((await exited(straight)).code, 0);
+    assert.deepEqual(after, comparable(onlyRun(straightDir)));
+  });
+
+  it('checkpoints and ends with status stopped on SIGTERM', async () => {
+    const work = tmpDir();
+    const configFile = writeConfig(work, { ...tiny, steps: 400, checkpointEvery: 100, backend: 'wasm' });
+    const runsDir = path.join(work, 'runs');
+    const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--out', runsDir], {
+      stdio: 'ignore',
+    });
+    const done = exited(child);
+    await waitFor(() => stepsWritten(runsDir) >= 3, 'three steps');
+    child.kill('SIGTERM');
+    assert.deepEqual(await done, { code: 0, signal: null });
+    const runDir = onlyRun(runsDir);
+    const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    assert.equal(info.status, 'stopped');
+    const steps = readRecords(runDir, 'metrics.jsonl', MetricsRecordSchema).length;
+    assert.ok(steps < 400);
+    assert.equal(readCheckpointMeta(latestCheckpoint(runDir)!).step, steps);
+    assert.equal(info.step, steps);
+  });
+
+  it('stops on an IPC stop message when forked, and reports over the channel', async () => {
+    const work = tmpDir();
+    const configFile = writeConfig(work, { ...tiny, steps: 400, checkpointEvery: 100, backend: 'wasm' });
+    const runsDir = path.join(work, 'runs');
+    const child = fork(cli, ['train', '--config', configFile, '--out', runsDir], { stdio: 'ignore' });
+    const messages: string[] = [];
+    child.on('message', (raw) => {
+      const msg = TrainerToHostSchema.parse(raw);
+      messages.push(msg.type);
+      if (msg.type === 'progress' && msg.phase === 'rl' && msg.step === 2) child.send({ type: 'stop' });
+    });
+    assert.deepEqual(await exited(child), { code: 0, signal: null });
+    assert.equal(messages[0], 'started');
+    assert.ok(messages.includes('checkpointed'));
+    assert.equal(messages[messages.length - 1], 'finished');
+    const info = RunInfoSchema.parse(
+      JSON.parse(fs.readFileSync(path.join(onlyRun(runsDir), 'run.json'), 'utf8')),
+    );
+    assert.equal(info.status, 'stopped');
+  });
+});
