@@ -61,7 +61,7 @@ export const SftSchema = z
       .number()
       .int()
       .nonnegative()
-      .default(600)
+      .default(1000)
       .describe('Most supervised steps for the warm start (0 skips it).'),
     targetAccuracy: z
       .number()
@@ -72,9 +72,9 @@ export const SftSchema = z
         'Stop the warm start once greedy held-out accuracy reaches this share, so that RL has room to improve (0.2–0.5 works well).',
       ),
     batchSize: positiveInt().default(64).describe('Demonstrations per supervised step.'),
-    lr: z.number().positive().default(3e-3).describe('Learning rate of the warm start (AdamW).'),
+    lr: z.number().positive().default(2e-3).describe('Learning rate of the warm start (AdamW).'),
     evalEvery: positiveInt()
-      .default(25)
+      .default(10)
       .describe('Check held-out accuracy every this many supervised steps.'),
   })
   .describe('Supervised warm start on demonstrations; its result is the base checkpoint.');
@@ -101,9 +101,13 @@ export const ClipSchema = z
 
 export const EvalSchema = z
   .strictObject({
-    every: positiveInt().default(10).describe('Evaluate on the held-out split every this many RL steps.'),
-    temperature: z.number().min(0).default(0).describe('Sampling temperature for evaluation (0 = greedy).'),
-    size: positiveInt().default(200).describe('Held-out prompts per evaluation.'),
+    every: positiveInt().default(25).describe('Evaluate on the held-out split every this many RL steps.'),
+    temperature: z
+      .number()
+      .min(0)
+      .default(0.6)
+      .describe('Sampling temperature for evaluation (0 = greedy; 0.6 is the released BNPO setting).'),
+    size: positiveInt().default(500).describe('Held-out prompts per evaluation.'),
   })
   .describe('Held-out evaluation.');
 
@@ -113,12 +117,12 @@ export const RunConfigSchema = z
     name: z.string().min(1).optional().describe('Human-readable run name; part of the run folder name.'),
     task: z
       .enum(TASK_NAMES)
-      .default('addition')
+      .default('sorting')
       .describe('Built-in verifiable task (ignored when `dataset` is given).'),
     digits: positiveInt()
       .max(6)
       .optional()
-      .describe('Operand size for arithmetic tasks (default depends on the task).'),
+      .describe('Operand digits for arithmetic tasks, list length for sorting (default depends on the task).'),
     dataset: DatasetSchema.optional(),
     rules: z
       .string()
@@ -137,9 +141,17 @@ export const RunConfigSchema = z
       .min(2, 'groupSize (G) must be at least 2: an advantage compares completions of the same prompt')
       .default(8)
       .describe('G: completions sampled per prompt.'),
-    promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
-    steps: z.number().int().nonnegative().default(60).describe('RL optimizer steps.'),
-    lr: z.number().positive().default(1e-3).describe('RL learning rate (AdamW).'),
+    promptsPerStep: positiveInt().default(32).describe('N: prompts per RL step.'),
+    steps: z.number().int().nonnegative().default(150).describe('RL optimizer steps.'),
+    lr: z.number().positive().default(5e-4).describe('RL learning rate (AdamW).'),
+    warmupSteps: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10)
+      .describe(
+        'Raise the RL learning rate linearly over this many steps (fresh Adam moments overshoot otherwise).',
+      ),
     weightDecay: z.number().min(0).default(0).describe('AdamW decoupled weight decay.'),
     gradClip: z.number().positive().default(1).describe('Clip the global gradient norm to this value.'),
     clip: ClipSchema.default({ low: 0.2, high: 0.28, dual: 10 }),
@@ -154,13 +166,13 @@ export const RunConfigSchema = z
       .max(512)
       .optional()
       .describe('Longest completion in tokens. Default: what the task or dataset needs.'),
-    eval: EvalSchema.default({ every: 10, temperature: 0, size: 200 }),
+    eval: EvalSchema.default({ every: 25, temperature: 0.6, size: 500 }),
     sampleEvery: positiveInt()
       .default(5)
       .describe('Write sampled completions to samples.jsonl every this many steps.'),
-    checkpointEvery: positiveInt().default(20).describe('Write a checkpoint every this many RL steps.'),
+    checkpointEvery: positiveInt().default(25).describe('Write a checkpoint every this many RL steps.'),
     model: ModelSchema.default({ dModel: 64, layers: 2, heads: 4, mlpRatio: 4, tiedOutput: true }),
-    sft: SftSchema.default({ maxSteps: 600, targetAccuracy: 0.3, batchSize: 64, lr: 3e-3, evalEvery: 25 }),
+    sft: SftSchema.default({ maxSteps: 1000, targetAccuracy: 0.3, batchSize: 64, lr: 2e-3, evalEvery: 10 }),
     seed: z
       .number()
       .int()

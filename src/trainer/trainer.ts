@@ -455,7 +455,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const flatAdv = adv.advantages.flat();
       const t3 = performance.now();
       const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
-      const r = await gradientStep(policy, optimizer, config.lr, config.gradClip, () => {
+      const lr = config.lr * Math.min(1, (step + 1) / (config.warmupSteps + 1));
+      const r = await gradientStep(policy, optimizer, lr, config.gradClip, () => {
         const out = ppoLoss(targetLogProbs(policy!, seq, config.temperature), seq, flatAdv, config.clip);
         return { loss: out.loss, extra: out.clipped };
       });
@@ -495,7 +496,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tokensPerSecond: rollout.tokenCount / ((t4 - t0) / 1000),
         skipped: r.skipped,
         skippedSteps,
-        lr: config.lr,
+        lr,
         timings: { sampling: t1 - t0, scoring: t2 - t1, advantage: t3 - t2, update: t4 - t3 },
       };
       writer.metrics(record);
