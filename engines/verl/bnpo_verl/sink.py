@@ -176,7 +176,6 @@ class RunDirSink:
         os.makedirs(run_dir, exist_ok=True)
         self.info = self._initial_info()
         self._write_info()
-        self._log_fd = open(self._path("log"), "a", encoding="utf-8")
 
     # -- files ----------------------------------------------------------------------------------------------------
 
@@ -235,8 +234,8 @@ class RunDirSink:
             f.flush()
 
     def write_log(self, line: str) -> None:
-        self._log_fd.write(f"{iso(self.clock())} {line}\n")
-        self._log_fd.flush()
+        with open(self._path("log"), "a", encoding="utf-8") as f:
+            f.write(f"{iso(self.clock())} {line}\n")
 
     def _resume_at(self, first_step: int, training: bool) -> None:
         """Keeps the records the checkpoint holds: metrics/groups/samples before ``first_step`` (through it for a
@@ -305,7 +304,6 @@ class RunDirSink:
         )
         self._write_info()
         self.write_log(f"run {status} at step {self.step}")
-        self._log_fd.close()
 
     # -- records ---------------------------------------------------------------------------------------------------
 
@@ -369,7 +367,8 @@ class RunDirSink:
             "timings": {
                 "sampling": ms("timing_s/gen"),
                 "scoring": ms("timing_s/reward"),
-                "advantage": stats.advantage_ms if stats is not None else ms("timing_s/adv"),
+                # verl times compute_advantage itself; our own measurement only when it did not.
+                "advantage": ms("timing_s/adv") if "timing_s/adv" in data or stats is None else stats.advantage_ms,
                 "update": ms("timing_s/update_actor"),
             },
         }
