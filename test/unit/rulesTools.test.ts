@@ -198,7 +198,7 @@ describe('loading a rule file for a run', () => {
           '{"rules": [{"name": "a", "kind": "answer", "extract": {"type": "boxed"}}]}',
           ['q'],
         ),
-      /^r\.rewards\.json:1:34: error: the dataset has no field 'answer'/,
+      { name: 'RulesFileError', message: /^r\.rewards\.json:1:34: error: the dataset has no field 'answer'/ },
     );
     const loaded = loadRulesText('r.rewards.json', '{"rules": [{"name": "a", "kind": "length"}]}');
     assert.deepEqual(loaded.compiled.names, ['a']);
