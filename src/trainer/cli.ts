@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'train a policy with BNPO (SFT warm start, then RL); --resume DIR continues a run',
     load: () => import('./commands/train'),
   },
+  bench: {
+    summary: "measure the trainer's speed per backend next to the matmul peak and PyTorch",
+    load: () => import('./commands/bench'),
+  },
   eval: {
     summary: "evaluate a run directory's latest checkpoint on its held-out split",
     load: () => import('./commands/eval'),
@@ -23,6 +27,10 @@ const commands: Record<string, Command> = {
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
     load: () => import('./commands/rules'),
+  },
+  experiment: {
+    summary: 'compare estimators side by side (estimators × seeds × tasks) and write a report with plots',
+    load: () => import('./commands/experiment'),
   },
   verl: {
     summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
