@@ -203,7 +203,7 @@ describe('loading a rule file for a run', () => {
     const loaded = loadRulesText('r.rewards.json', '{"rules": [{"name": "a", "kind": "length"}]}');
     assert.deepEqual(loaded.compiled.names, ['a']);
     assert.deepEqual(loaded.warnings, [
-      'r.rewards.json:1:35: warning: a length rule without "min" or "max" always passes',
+      'r.rewards.json:1:34: warning: a length rule without "min" or "max" always passes',
     ]);
   });
 });
