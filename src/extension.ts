@@ -1,11 +1,13 @@
 // Wiring only: every feature registers itself and hands back disposables that land in the extension's scope.
 import type * as vscode from 'vscode';
 import { registerRules } from './host/rules/register';
+import { registerVerl } from './host/verl/launchOnVerl';
 import { registerWelcome } from './host/welcome/welcomePanel';
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(...registerWelcome(context));
   context.subscriptions.push(...registerRules());
+  context.subscriptions.push(...registerVerl(context));
 }
 
 export function deactivate(): void {
