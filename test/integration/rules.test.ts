@@ -149,8 +149,15 @@ describe('reward rules in the editor', function () {
   });
 
   it('applies the shipped JSON Schema: schema errors, kind completion and property hovers', async () => {
-    const text =
-      '{\n  "rules": [\n    { "name": "a", "kind": "answr" },\n    { "name": "b", "kind": "" }\n  ]\n}\n';
+    const text = [
+      '{',
+      '  "rules": [',
+      '    { "name": "a", "kind": "answr" },',
+      '    { "name": "b", "kind": "" },',
+      '    { "name": "c", "kind": "answer", "extract": { "type": "boxed" }, "compare": "numeric", "tolerance": 0.1 }',
+      '  ]',
+      '}',
+    ].join('\n');
     const uri = write('schema.rewards.json', text);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
@@ -169,6 +176,16 @@ describe('reward rules in the editor', function () {
     for (const kind of ['"answer"', '"format"', '"regex"', '"length"', '"all"', '"any"', '"not"']) {
       assert.ok(kinds.includes(kind), `kind ${kind} not offered; got ${kinds.join(', ')}`);
     }
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      posAfter(doc, '"tolera'),
+    );
+    const hoverText = hovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(hoverText, /the largest absolute difference that still counts as equal/);
   });
 
   it('completes extractors with docs, rule names in combinators, and rule snippets', async () => {
