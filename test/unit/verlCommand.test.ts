@@ -83,7 +83,7 @@ describe('the paper setting on 2 nodes (engines/verl/examples/qwen2.5-math-7b.ve
     assert.equal(runtime.env_vars.VERL_USE_EXTERNAL_MODULES, 'bnpo_verl.plugin');
     assert.equal(runtime.env_vars.BNPO_RUN_DIR, '/shared/bnpo-runs/q');
     assert.equal(runtime.env_vars.BNPO_RULES_FILE, '/shared/bnpo/math.rewards.json');
-    assert.equal(runtime.env_vars.BNPO_CLI, 'bnpo');
+    assert.equal(runtime.env_vars.BNPO_CLI, '/shared/bnpo/cli.js');
     const dash = command.argv.indexOf('--');
     assert.deepEqual(command.argv.slice(dash + 1, dash + 4), ['python3', '-m', 'verl.trainer.main_ppo']);
     assert.deepEqual(command.argv.slice(dash + 4), command.overrides);
