@@ -213,7 +213,8 @@ class RunDirSink:
             "error": None,
         }
         if previous is not None:
-            for key in ("id", "createdAt", "baseAccuracy"):
+            # A resumed run: same identity, and the step it had reached until verl logs again.
+            for key in ("id", "createdAt", "baseAccuracy", "step"):
                 if key in previous:
                     info[key] = previous[key]
             self.base_accuracy = previous.get("baseAccuracy")
@@ -288,6 +289,10 @@ class RunDirSink:
         if training:
             self._write_step(data, int(step), stats)
         self._write_info()
+        if training and self.total_steps and int(step) >= self.total_steps:
+            # verl returns from fit() right after logging its last step, and Ray may end the driver's process
+            # without running exit handlers: the run is complete now.
+            self.finish("completed")
 
     def finish(self, status: str | None = None, error: str | None = None) -> None:
         """Marks the run finished: completed when the last step was reached, else stopped (or failed with error)."""

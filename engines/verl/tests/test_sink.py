@@ -220,7 +220,7 @@ class Resume(SinkTestCase):
         for step in (3, 4):
             train_step(step)
             second.log(verl_metrics(step), step=step)
-        second.finish()
+        # No finish(): Ray may end verl's driver without exit handlers, so the last step completes the run.
         metrics = read_jsonl(os.path.join(run_dir, "metrics.jsonl"))
         self.assertEqual([m["step"] for m in metrics], [1, 2, 3, 4])
         walls = [m["wall"] for m in metrics]
