@@ -1,0 +1,80 @@
+// Metrics as CSV (RFC 4180): one row per run and step, the run's id first so several runs share one file.
+// Columns are the union over the runs; a value a run does not have is an empty cell.
+import type { EvalRecord, MetricsRecord } from '../../protocol/runDir';
+
+export interface CsvRun {
+  readonly id: string;
+  readonly rules: readonly string[];
+  readonly metrics: readonly MetricsRecord[];
+  readonly evals: readonly EvalRecord[];
+}
+
+const SCALARS = [
+  'wall',
+  'reward',
+  'accuracy',
+  'loss',
+  'gradNorm',
+  'clipFraction',
+  'entropy',
+  'completionLength',
+  'zeroVarianceShare',
+  'tokensPerSecond',
+  'lr',
+] as const;
+
+function cell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function metricsCsv(runs: readonly CsvRun[]): string {
+  const rules: string[] = [];
+  for (const run of runs) for (const rule of run.rules) if (!rules.includes(rule)) rules.push(rule);
+  const header = [
+    'run',
+    'step',
+    'time',
+    ...SCALARS,
+    'heldOutAccuracy',
+    'estimator',
+    'skipped',
+    ...rules.map((r) => `reward.${r}`),
+    ...rules.flatMap((r) => [
+      `beta.${r}.a`,
+      `beta.${r}.b`,
+      `beta.${r}.alpha`,
+      `beta.${r}.beta`,
+      `beta.${r}.guard`,
+    ]),
+  ];
+  const rows = [header.map(cell).join(',')];
+  for (const run of runs) {
+    // The held-out accuracy measured after a step sits on that step's row (the final evaluation wins a tie).
+    const heldOut = new Map<number, number>();
+    for (const e of run.evals) if (e.step > 0) heldOut.set(e.step, e.accuracy);
+    for (const m of run.metrics) {
+      rows.push(
+        [
+          run.id,
+          m.step,
+          m.time,
+          ...SCALARS.map((k) => m[k]),
+          heldOut.get(m.step),
+          m.estimator,
+          m.skipped,
+          ...rules.map((r) => m.rewards[r]),
+          ...rules.flatMap((r) => {
+            const fit = m.beta[r];
+            return [fit?.a, fit?.b, fit?.alpha, fit?.beta, fit?.guard];
+          }),
+        ]
+          .map(cell)
+          .join(','),
+      );
+    }
+  }
+  return rows.join('\r\n') + '\r\n';
+}

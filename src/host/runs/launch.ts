@@ -1,0 +1,176 @@
+// The palette's way to a launch: a run-config file from the workspace, or a built-in task / dataset with rules,
+// estimator, backend and size chosen in quick picks (written to .bnpo/configs/ so the run can be edited and
+// relaunched, and so run.json names the file it came from).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ESTIMATOR_NAMES } from '../../core/estimators';
+import type { EstimatorName } from '../../core/estimators';
+import { BACKEND_NAMES, RunConfigSchema, TASK_NAMES } from '../../protocol/runConfig';
+import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
+import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
+import type { LaunchPicks, LaunchRequest, RunSize } from './launchPlan';
+import { QUICK_RUN, configFileFor, configFromPicks } from './launchPlan';
+
+const ESTIMATOR_INFO: Record<EstimatorName, string> = {
+  bnpo: 'Beta-normalised advantages (BNPO)',
+  reinforce: 'REINFORCE with a per-prompt mean baseline',
+  grpo: 'GRPO: divide by the group’s standard deviation',
+  drgrpo: 'Dr. GRPO: no std division, token-sum loss',
+  rloo: 'RLOO: leave-one-out baseline',
+  reinforcepp: 'REINFORCE++: batch-normalised returns',
+};
+
+const BACKEND_INFO: Record<BackendName, string> = {
+  auto: 'best available: tensorflow (CUDA), webgpu, wasm, then cpu',
+  tensorflow: '@tensorflow/tfjs-node(-gpu)',
+  webgpu: 'WebGPU through Dawn (Vulkan GPUs)',
+  wasm: 'WebAssembly with SIMD',
+  cpu: 'plain JavaScript',
+};
+
+type SourceItem = vscode.QuickPickItem & {
+  pick?: { config: vscode.Uri } | { task: TaskName } | 'dataset' | 'browse';
+};
+
+function relative(folder: vscode.Uri, uri: vscode.Uri): string {
+  return path.relative(folder.fsPath, uri.fsPath) || path.basename(uri.fsPath);
+}
+
+/** Asks what to train; undefined when the user cancels. */
+export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | undefined> {
+  const configs = await vscode.workspace.findFiles(`**/*${RUN_CONFIG_FILE_SUFFIX}`, '**/node_modules/**', 50);
+  const defaults = RunConfigSchema.parse({});
+  const items: SourceItem[] = [];
+  if (configs.length > 0) {
+    items.push({ label: 'Run configurations', kind: vscode.QuickPickItemKind.Separator });
+    for (const uri of configs.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+      items.push({
+        label: `$(settings) ${relative(folder, uri)}`,
+        description: 'run configuration',
+        pick: { config: uri },
+      });
+    }
+  }
+  items.push({ label: 'Built-in tasks', kind: vscode.QuickPickItemKind.Separator });
+  for (const task of TASK_NAMES) {
+    items.push({
+      label: `$(beaker) ${task}`,
+      description: task === defaults.task ? 'built-in task (default)' : 'built-in task',
+      pick: { task },
+    });
+  }
+  items.push({ label: 'More', kind: vscode.QuickPickItemKind.Separator });
+  items.push({
+    label: '$(database) Dataset (JSONL file)…',
+    description: 'your prompts and answers',
+    pick: 'dataset',
+  });
+  items.push({
+    label: '$(folder-opened) Run configuration file…',
+    description: 'choose a file',
+    pick: 'browse',
+  });
+  const source = await vscode.window.showQuickPick(items, {
+    title: 'BNPO: Launch Training Run (1/5): what to train on',
+    placeHolder: 'A run configuration, a built-in task or a dataset',
+    matchOnDescription: true,
+  });
+  if (!source?.pick) return undefined;
+  if (source.pick === 'browse') {
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'Run configuration',
+      defaultUri: folder,
+      filters: { 'Run configuration': ['json', 'jsonc'] },
+    });
+    return chosen?.[0] ? { kind: 'config', configFile: chosen[0].fsPath } : undefined;
+  }
+  if (typeof source.pick === 'object' && 'config' in source.pick) {
+    return { kind: 'config', configFile: source.pick.config.fsPath };
+  }
+  let dataSource: LaunchPicks['source'];
+  if (source.pick === 'dataset') {
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'Training prompts (JSONL: {"prompt": …, "answer": …} per line)',
+      defaultUri: folder,
+      filters: { 'JSON Lines': ['jsonl'] },
+    });
+    if (!chosen?.[0]) return undefined;
+    dataSource = { dataset: chosen[0].fsPath };
+  } else {
+    dataSource = { task: source.pick.task };
+  }
+  const rules = await pickRules(folder, 'task' in dataSource ? dataSource.task : undefined);
+  if (rules === null) return undefined;
+  const estimator = await pickFrom(
+    ESTIMATOR_NAMES,
+    (e) => ESTIMATOR_INFO[e],
+    'BNPO: Launch Training Run (3/5): advantage estimator',
+  );
+  if (!estimator) return undefined;
+  const backend = await pickFrom(
+    BACKEND_NAMES,
+    (b) => BACKEND_INFO[b],
+    'BNPO: Launch Training Run (4/5): backend',
+  );
+  if (!backend) return undefined;
+  const size = await pickFrom<RunSize>(
+    ['quick', 'full'],
+    (s) =>
+      s === 'quick'
+        ? `tiny model, ${QUICK_RUN.steps ?? ''} steps of ${QUICK_RUN.promptsPerStep ?? ''}×${QUICK_RUN.groupSize ?? ''}: minutes on a CPU`
+        : `the defaults: ${defaults.steps} steps of ${defaults.promptsPerStep}×${defaults.groupSize}, a ${defaults.model.layers}-layer model`,
+    'BNPO: Launch Training Run (5/5): size',
+  );
+  if (!size) return undefined;
+  const picks: LaunchPicks = { source: dataSource, rules, estimator, backend, size };
+  const file = configFileFor(path.join(folder.fsPath, '.bnpo', 'configs'), picks);
+  writeConfig(file, configFromPicks(picks));
+  return { kind: 'config', configFile: file };
+}
+
+function writeConfig(file: string, config: RunConfigInput): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+async function pickFrom<T extends string>(
+  values: readonly T[],
+  describe: (value: T) => string,
+  title: string,
+): Promise<T | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    values.map((value, i) => ({
+      label: value,
+      description: i === 0 ? `${describe(value)} (default)` : describe(value),
+      value,
+    })),
+    { title },
+  );
+  return picked?.value;
+}
+
+/** undefined: the task's built-in rules; null: cancelled. */
+async function pickRules(folder: vscode.Uri, task: TaskName | undefined): Promise<string | undefined | null> {
+  const files = await vscode.workspace.findFiles('**/*.rewards.json', '**/node_modules/**', 50);
+  type Item = vscode.QuickPickItem & { file?: string; browse?: true };
+  const items: Item[] = [];
+  if (task) items.push({ label: `$(star) Built-in rules for ${task}`, description: 'default' });
+  for (const uri of files) items.push({ label: `$(law) ${relative(folder, uri)}`, file: uri.fsPath });
+  items.push({ label: '$(folder-opened) Rules file…', browse: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'BNPO: Launch Training Run (2/5): reward rules',
+    placeHolder: task
+      ? 'The task’s built-in rules, or a *.rewards.json file'
+      : 'A dataset needs a *.rewards.json file',
+  });
+  if (!picked) return null;
+  if (picked.browse) {
+    const chosen = await vscode.window.showOpenDialog({
+      defaultUri: folder,
+      filters: { 'Reward rules': ['json'] },
+    });
+    return chosen?.[0]?.fsPath ?? null;
+  }
+  return picked.file;
+}

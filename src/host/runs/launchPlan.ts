@@ -1,0 +1,97 @@
+// What a launch is, decided without VS Code: the trainer's arguments, its environment, the configuration the
+// palette's choices produce, and why launching is refused in an untrusted workspace. The run manager executes it.
+import * as path from 'node:path';
+import type { EstimatorName } from '../../core/estimators';
+import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
+import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
+
+export type LaunchRequest =
+  | { readonly kind: 'config'; readonly configFile: string }
+  | { readonly kind: 'resume'; readonly runDir: string };
+
+/** Arguments for `node dist/cli.js …`: a new run writes into `runsFolder`, a resume into its own folder. */
+export function trainArgs(cli: string, request: LaunchRequest, runsFolder: string): string[] {
+  return request.kind === 'config'
+    ? [cli, 'train', '--config', request.configFile, '--out', runsFolder]
+    : [cli, 'train', '--resume', request.runDir];
+}
+
+/** Variables the trainer may read from the editor's environment; everything else stays behind. */
+const PASSED =
+  /^(PATH|HOME|USER|USERPROFILE|LANG|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|CUDA_[A-Z_]+|LD_LIBRARY_PATH|NVIDIA_[A-Z_]+|VK_[A-Z_]+|BNPO_[A-Z_]+)$/;
+
+/**
+ * The trainer's environment, built explicitly: the extension host's own variables (its NODE_OPTIONS, its
+ * VSCODE_* IPC handles, a debugger's hooks) must not leak into the child.
+ */
+export function trainEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base))
+    if (value !== undefined && PASSED.test(name)) env[name] = value;
+  // In desktop VS Code process.execPath is Electron's binary; this makes it behave as plain Node.
+  env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
+/** The message shown instead of launching in an untrusted workspace; undefined when launching is allowed. */
+export function untrustedRefusal(isTrusted: boolean, what: 'launch' | 'resume'): string | undefined {
+  if (isTrusted) return undefined;
+  return (
+    `BNPO cannot ${what} a training run: this workspace is not trusted. Training executes code on this machine ` +
+    `and reads the workspace's reward rules, datasets and run configurations, so it waits until you trust the ` +
+    `workspace (Workspaces: Manage Workspace Trust). Viewing runs and editing rules work without trust.`
+  );
+}
+
+export type RunSize = 'quick' | 'full';
+
+/** A tiny model and a short run: minutes on a laptop CPU, for trying the studio or a rule change. */
+export const QUICK_RUN: RunConfigInput = {
+  steps: 40,
+  groupSize: 4,
+  promptsPerStep: 8,
+  model: { dModel: 32, layers: 1, heads: 2, mlpRatio: 2 },
+  sft: { maxSteps: 120, batchSize: 32, evalEvery: 20 },
+  eval: { every: 5, size: 50 },
+  sampleEvery: 2,
+  checkpointEvery: 5,
+};
+
+export interface LaunchPicks {
+  readonly source: { readonly task: TaskName } | { readonly dataset: string };
+  /** Absolute path of a rules file; undefined: the task's built-in rules. */
+  readonly rules: string | undefined;
+  readonly estimator: EstimatorName;
+  readonly backend: BackendName;
+  readonly size: RunSize;
+}
+
+/** The run configuration the palette's choices describe (written to a file so it can be edited and relaunched). */
+export function configFromPicks(picks: LaunchPicks): RunConfigInput {
+  const config: RunConfigInput = {
+    ...(picks.size === 'quick' ? QUICK_RUN : {}),
+    estimator: picks.estimator,
+    backend: picks.backend,
+  };
+  if ('task' in picks.source) config.task = picks.source.task;
+  else config.dataset = { train: picks.source.dataset };
+  if (picks.rules !== undefined) config.rules = picks.rules;
+  return config;
+}
+
+/** `<folder>/<task or dataset>-<estimator>[-quick].bnporun.json`. */
+export function configFileFor(folder: string, picks: LaunchPicks): string {
+  const source = 'task' in picks.source ? picks.source.task : path.basename(picks.source.dataset, '.jsonl');
+  const name = `${source}-${picks.estimator}${picks.size === 'quick' ? '-quick' : ''}`.replace(
+    /[^\w.-]+/g,
+    '_',
+  );
+  return path.join(folder, `${name}${RUN_CONFIG_FILE_SUFFIX}`);
+}
+
+/** The runs folder setting resolved against the workspace folder. */
+export function resolveRunsFolder(setting: string, workspaceFolder: string | undefined): string {
+  const value = setting.trim() === '' ? '.bnpo/runs' : setting.trim();
+  if (path.isAbsolute(value)) return value;
+  return path.join(workspaceFolder ?? process.cwd(), value);
+}

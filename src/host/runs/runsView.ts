@@ -1,0 +1,137 @@
+// The Runs view (activity bar) and the status-bar item of the active run. Both redraw from the RunsModel's events.
+import * as vscode from 'vscode';
+import type { RunStatus } from '../../protocol/runDir';
+import { Disposable } from '../disposable';
+import type { RunFollower } from './runFollower';
+import type { Studio } from './studio';
+import { defaultRun, describeRun, runsNewestFirst } from './studio';
+
+export const RUNS_VIEW_ID = 'bnpo.runs';
+export const OPEN_DASHBOARD_COMMAND = 'bnpo.openDashboard';
+
+const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  stopped: new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow')),
+};
+
+/** The tree item for a run; its contextValue drives the context menus (`bnpoRun.<status>`). */
+export function runTreeItem(run: RunFollower): vscode.TreeItem {
+  const item = new vscode.TreeItem(run.label, vscode.TreeItemCollapsibleState.None);
+  item.id = run.id;
+  item.description = describeRun(run).replace(/^\w+ · /, '');
+  item.iconPath = ICONS[run.status];
+  item.contextValue = `bnpoRun.${run.status}`;
+  item.resourceUri = vscode.Uri.file(run.dir);
+  item.accessibilityInformation = { label: `${run.label}, ${describeRun(run)}` };
+  const tip = new vscode.MarkdownString(undefined, true);
+  tip.appendMarkdown(`**${run.label}** — ${run.status}\n\n`);
+  const info = run.info;
+  if (info) {
+    tip.appendMarkdown(
+      `step ${info.step}/${info.totalSteps} · ${info.config.estimator} · ${info.config.dataset ? 'dataset' : info.config.task}` +
+        ` · backend ${info.backend?.name ?? info.config.backend}\n\n`,
+    );
+  }
+  const failure = run.failure;
+  if (failure) {
+    tip.appendMarkdown(`$(error) ${failure}\n\n`);
+    tip.appendCodeblock(run.lastLogLines(5).join('\n'), 'log');
+  }
+  tip.appendMarkdown(`\`${run.dir}\``);
+  item.tooltip = tip;
+  item.command = { command: OPEN_DASHBOARD_COMMAND, title: 'Open Dashboard', arguments: [run.id] };
+  return item;
+}
+
+class RunsTree implements vscode.TreeDataProvider<string> {
+  private readonly changed = new vscode.EventEmitter<string | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly studio: Studio) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(element?: string): string[] {
+    if (element) return [];
+    return runsNewestFirst(this.studio.model.list()).map((r) => r.id);
+  }
+
+  getTreeItem(id: string): vscode.TreeItem {
+    const run = this.studio.model.get(id);
+    return run ? runTreeItem(run) : new vscode.TreeItem(id);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export class RunsView extends Disposable {
+  private readonly tree: RunsTree;
+  private readonly statusItem: vscode.StatusBarItem;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly studio: Studio) {
+    super();
+    this.tree = new RunsTree(studio);
+    this._register(this.tree);
+    const view = this._register(
+      vscode.window.createTreeView(RUNS_VIEW_ID, {
+        treeDataProvider: this.tree,
+        showCollapseAll: false,
+        canSelectMany: true,
+      }),
+    );
+    this.statusItem = this._register(
+      vscode.window.createStatusBarItem('bnpo.activeRun', vscode.StatusBarAlignment.Left, 50),
+    );
+    this.statusItem.name = 'BNPO Active Run';
+    this._register(studio.model.onDidChange(() => this.schedule()));
+    this._register({ dispose: () => this.pending && clearTimeout(this.pending) });
+    view.message = undefined;
+    this.update();
+  }
+
+  /** Steps arrive several times a second: redraw at most every 200 ms. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.update();
+    }, 200);
+  }
+
+  private update(): void {
+    this.tree.refresh();
+    const run = defaultRun(this.studio.model.list());
+    if (!run?.info) {
+      this.statusItem.hide();
+      return;
+    }
+    const info = run.info;
+    const last = run.metrics[run.metrics.length - 1];
+    const icon = run.status === 'running' ? '$(sync~spin)' : ICON_TEXT[run.status];
+    const reward = last ? ` r=${last.reward.toFixed(3)}` : '';
+    this.statusItem.text = `${icon} BNPO ${info.step}/${info.totalSteps}${reward} · ${info.backend?.name ?? info.config.backend}`;
+    this.statusItem.tooltip = `${run.label}: ${describeRun(run)}. Click to open the dashboard.`;
+    this.statusItem.command = {
+      command: OPEN_DASHBOARD_COMMAND,
+      title: 'Open Dashboard',
+      arguments: [run.id],
+    };
+    this.statusItem.backgroundColor =
+      run.status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.statusItem.show();
+  }
+}
+
+const ICON_TEXT: Record<RunStatus, string> = {
+  running: '$(sync~spin)',
+  completed: '$(pass)',
+  failed: '$(error)',
+  stopped: '$(debug-pause)',
+};

@@ -1,0 +1,52 @@
+// The one object the studio's features share: the followed runs, the process supervisor, the log channel and
+// where the extension lives. Created once in activate(); disposed with the extension.
+import * as vscode from 'vscode';
+import type { RunFollower } from './runFollower';
+import type { RunManager } from './runManager';
+import type { RunsModel } from './runsModel';
+
+export interface Studio {
+  readonly extensionUri: vscode.Uri;
+  readonly model: RunsModel;
+  readonly manager: RunManager;
+  readonly log: vscode.LogOutputChannel;
+}
+
+/** Newest first: by creation time in run.json, else by folder name (which starts with the time). */
+export function runsNewestFirst(runs: readonly RunFollower[]): RunFollower[] {
+  return [...runs].sort((a, b) => (b.info?.createdAt ?? b.id).localeCompare(a.info?.createdAt ?? a.id));
+}
+
+/** The run a command without an argument acts on: the newest running one, else the newest. */
+export function defaultRun(runs: readonly RunFollower[]): RunFollower | undefined {
+  const sorted = runsNewestFirst(runs);
+  return sorted.find((r) => r.status === 'running') ?? sorted[0];
+}
+
+export function describeRun(run: RunFollower): string {
+  const info = run.info;
+  if (!info) return run.infoProblem ?? 'no run.json yet';
+  const last = run.metrics[run.metrics.length - 1];
+  const parts = [`${run.status}`, `step ${info.step}/${info.totalSteps}`];
+  if (last) parts.push(`reward ${last.reward.toFixed(3)}`);
+  return parts.join(' · ');
+}
+
+/** A quick pick over the followed runs; `filter` narrows it (e.g. only running ones for Stop). */
+export async function pickRun(
+  studio: Studio,
+  title: string,
+  filter: (run: RunFollower) => boolean = () => true,
+): Promise<RunFollower | undefined> {
+  const runs = runsNewestFirst(studio.model.list()).filter(filter);
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage(`BNPO: no run to choose from in ${studio.model.runsFolder}.`);
+    return undefined;
+  }
+  if (runs.length === 1) return runs[0];
+  const picked = await vscode.window.showQuickPick(
+    runs.map((run) => ({ label: run.label, description: describeRun(run), detail: run.dir, run })),
+    { title, placeHolder: 'Run', matchOnDescription: true },
+  );
+  return picked?.run;
+}

@@ -1,0 +1,277 @@
+// The studio's pure parts: CSV export, EMA smoothing, the panels' message schemas (what the pages and the host
+// accept), the Beta-fit join of metrics and groups, the launch plan (arguments, environment, refusal when the
+// workspace is untrusted, configurations from the palette's picks) and the run-config JSON Schema's freshness.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { metricsCsv } from '../../src/host/runs/csv';
+import {
+  QUICK_RUN,
+  configFileFor,
+  configFromPicks,
+  resolveRunsFolder,
+  trainArgs,
+  trainEnv,
+  untrustedRefusal,
+} from '../../src/host/runs/launchPlan';
+import { BetaFitToHost, HostToBetaFit, betaFitSteps } from '../../src/protocol/betaFit';
+import {
+  DashboardToHost,
+  DashboardViewState,
+  HostToDashboard,
+  ema,
+  toHeldOutColumns,
+  toMetricColumns,
+} from '../../src/protocol/dashboard';
+import { RunConfigSchema } from '../../src/protocol/runConfig';
+import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
+import type { EvalRecord } from '../../src/protocol/runDir';
+import { HostToSamples, SamplesToHost } from '../../src/protocol/samples';
+import { metricsRecord, samplesRecord } from './studioFixtures';
+
+const root = join(__dirname, '..', '..', '..');
+
+function evalRecord(step: number, accuracy: number, phase: EvalRecord['phase']): EvalRecord {
+  return {
+    v: 1,
+    step,
+    time: '2026-11-26T10:00:00.000Z',
+    phase,
+    temperature: 0,
+    size: 10,
+    accuracy,
+    rewards: {},
+    examples: [],
+  };
+}
+
+describe('CSV export', () => {
+  it('writes a header and one row per run and step, with the held-out accuracy on its step', () => {
+    const csv = metricsCsv([
+      {
+        id: 'run-a',
+        rules: ['correct', 'format'],
+        metrics: [metricsRecord(1), metricsRecord(2)],
+        evals: [evalRecord(0, 0.1, 'base'), evalRecord(2, 0.4, 'rl')],
+      },
+      { id: 'run,"b"', rules: ['correct'], metrics: [metricsRecord(1, { loss: null })], evals: [] },
+    ]);
+    const lines = csv.split('\r\n');
+    assert.equal(lines.at(-1), '', 'ends with a line break');
+    const header = lines[0]!.split(',');
+    assert.deepEqual(header.slice(0, 4), ['run', 'step', 'time', 'wall']);
+    const col = (name: string) => header.indexOf(name);
+    assert.ok(col('reward.correct') > 0 && col('reward.format') > 0 && col('beta.correct.alpha') > 0);
+    const row1 = lines[1]!.split(',');
+    assert.equal(row1[col('run')], 'run-a');
+    assert.equal(row1[col('reward.correct')], '0.1');
+    assert.equal(row1[col('heldOutAccuracy')], '', 'no evaluation after step 1');
+    assert.equal(row1[col('beta.correct.alpha')], String(1.1666666666666667));
+    assert.equal(row1[col('beta.format.guard')], 'zeroVariance');
+    assert.equal(lines[2]!.split(',')[col('heldOutAccuracy')], '0.4');
+    // A run id with a comma and quotes is quoted; a null loss and a rule the run lacks are empty cells.
+    assert.ok(lines[3]!.startsWith('"run,""b""",1,'));
+    assert.equal(lines.length, 5);
+  });
+});
+
+describe('EMA smoothing', () => {
+  it('is debiased (the first value is itself) and follows the recurrence', () => {
+    const out = ema([1, 2, 3], 0.5);
+    assert.equal(out[0], 1);
+    // last = 0.5·(0.5·1) + 0.5·2 = 1.25, debias = 0.75 → 1.6667
+    assert.ok(Math.abs(out[1]! - 1.25 / 0.75) < 1e-12);
+    assert.ok(Math.abs(out[2]! - (0.5 * 1.25 + 1.5) / 0.875) < 1e-12);
+  });
+
+  it('passes nulls through without moving the average, and continues from a state', () => {
+    const whole = ema([1, null, 3, 4], 0.6);
+    assert.equal(whole[1], null);
+    const state = { last: 0, debias: 0 };
+    const parts = [...ema([1, null], 0.6, state), ...ema([3, 4], 0.6, state)];
+    assert.deepEqual(parts, whole, 'appending rows gives the same curve as smoothing them all at once');
+    assert.deepEqual(ema([5, 7], 0), [5, 7], 'weight 0 is the raw series');
+  });
+});
+
+describe('panel messages', () => {
+  it('the dashboard columns of metrics records are valid messages and keep the rules as series', () => {
+    const metrics = toMetricColumns([metricsRecord(1), metricsRecord(2)], ['correct', 'format']);
+    assert.deepEqual(metrics.step, [1, 2]);
+    assert.deepEqual(metrics.series['rewards.correct'], [0.1, 0.2]);
+    const heldOut = toHeldOutColumns(
+      [evalRecord(0, 0.1, 'base'), evalRecord(2, 0.3, 'rl'), evalRecord(2, 0.3, 'final')],
+      (s) => s * 1.5,
+    );
+    assert.deepEqual(heldOut.step, [0, 2], 'a final evaluation repeating a step is not drawn twice');
+    const run = { id: 'r', label: 'r', status: 'running', rules: ['correct', 'format'], metrics, heldOut };
+    assert.ok(HostToDashboard.safeParse({ type: 'runs', runs: [run] }).success);
+    assert.ok(HostToDashboard.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success);
+  });
+
+  it('rejects what a page or host must not accept', () => {
+    const metrics = { step: [1, 2], wall: [1], series: {} };
+    const heldOut = { step: [], wall: [], accuracy: [] };
+    assert.equal(
+      HostToDashboard.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success,
+      false,
+      'ragged columns',
+    );
+    assert.equal(HostToDashboard.safeParse({ type: 'status', id: 'r', status: 'exploded' }).success, false);
+    assert.equal(
+      DashboardToHost.safeParse({ type: 'runCommand', command: 'workbench.action.quit' }).success,
+      false,
+    );
+    assert.ok(DashboardToHost.safeParse({ type: 'exportCsv' }).success);
+    assert.equal(
+      BetaFitToHost.safeParse({ type: 'ready', extra: 1 }).success,
+      true,
+      'unknown keys are stripped, not trusted',
+    );
+    assert.equal(SamplesToHost.safeParse({}).success, false);
+    assert.equal(HostToSamples.safeParse({ type: 'append', id: 'r', records: [{ step: 1 }] }).success, false);
+    assert.ok(HostToSamples.safeParse({ type: 'append', id: 'r', records: [samplesRecord(5)] }).success);
+  });
+
+  it('view state fills defaults and refuses nonsense', () => {
+    assert.deepEqual(DashboardViewState.parse({ runIds: ['a'] }), {
+      runIds: ['a'],
+      smoothing: 0.6,
+      logScale: false,
+      xAxis: 'step',
+    });
+    assert.equal(DashboardViewState.safeParse({ runIds: ['a'], smoothing: 3 }).success, false);
+  });
+
+  it('joins each step’s fit with its p̂ for the Beta-fit page', () => {
+    const groups = [
+      {
+        v: 1 as const,
+        step: 2,
+        rules: ['correct'],
+        groups: [
+          { id: 'a', pHat: { correct: 0.25 } },
+          { id: 'b', pHat: { correct: 0.75 } },
+        ],
+      },
+    ];
+    const steps = betaFitSteps([metricsRecord(1), metricsRecord(2)], groups, 4);
+    assert.deepEqual(
+      steps.map((s) => [s.step, s.pHat.correct]),
+      [
+        [1, []],
+        [2, [0.25, 0.75]],
+      ],
+    );
+    assert.equal(steps[1]!.fits.correct!.alpha, 1.1666666666666667);
+    assert.deepEqual(
+      betaFitSteps([metricsRecord(1), metricsRecord(2)], groups, 4, new Set([2])).map((s) => s.step),
+      [2],
+    );
+    assert.ok(HostToBetaFit.safeParse({ type: 'append', id: 'r', steps }).success);
+  });
+});
+
+describe('launch plan', () => {
+  it('refuses to launch or resume in an untrusted workspace, and says why', () => {
+    assert.equal(untrustedRefusal(true, 'launch'), undefined);
+    const message = untrustedRefusal(false, 'launch') ?? '';
+    assert.match(message, /cannot launch/);
+    assert.match(message, /not trusted/);
+    assert.match(message, /executes code/);
+    assert.match(untrustedRefusal(false, 'resume') ?? '', /cannot resume/);
+  });
+
+  it('runs the CLI bundle’s train command, new or resumed', () => {
+    assert.deepEqual(
+      trainArgs('/x/dist/cli.js', { kind: 'config', configFile: '/w/a.bnporun.json' }, '/w/.bnpo/runs'),
+      ['/x/dist/cli.js', 'train', '--config', '/w/a.bnporun.json', '--out', '/w/.bnpo/runs'],
+    );
+    assert.deepEqual(
+      trainArgs('/x/dist/cli.js', { kind: 'resume', runDir: '/w/.bnpo/runs/r1' }, '/ignored'),
+      ['/x/dist/cli.js', 'train', '--resume', '/w/.bnpo/runs/r1'],
+    );
+  });
+
+  it('builds the trainer’s environment explicitly', () => {
+    const env = trainEnv({
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      NODE_OPTIONS: '--inspect',
+      VSCODE_IPC_HOOK: '/tmp/x.sock',
+      CUDA_VISIBLE_DEVICES: '0',
+      BNPO_TEST_RUN: 'tag',
+    });
+    assert.deepEqual(env, {
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      CUDA_VISIBLE_DEVICES: '0',
+      BNPO_TEST_RUN: 'tag',
+      ELECTRON_RUN_AS_NODE: '1',
+    });
+  });
+
+  it('turns the palette’s picks into a valid run configuration and a file name', () => {
+    const picks = {
+      source: { task: 'addition' as const },
+      rules: undefined,
+      estimator: 'grpo' as const,
+      backend: 'cpu' as const,
+      size: 'quick' as const,
+    };
+    const config = RunConfigSchema.parse(configFromPicks(picks));
+    assert.equal(config.task, 'addition');
+    assert.equal(config.estimator, 'grpo');
+    assert.equal(config.backend, 'cpu');
+    assert.equal(config.steps, QUICK_RUN.steps);
+    assert.equal(
+      configFileFor('/w/.bnpo/configs', picks),
+      '/w/.bnpo/configs/addition-grpo-quick.bnporun.json',
+    );
+    const dataset = {
+      ...picks,
+      source: { dataset: '/w/data/train.jsonl' },
+      rules: '/w/r.rewards.json',
+      size: 'full' as const,
+    };
+    const parsed = RunConfigSchema.safeParse(configFromPicks(dataset));
+    assert.ok(parsed.success);
+    assert.equal(parsed.data.dataset?.train, '/w/data/train.jsonl');
+    assert.equal(
+      RunConfigSchema.safeParse({ ...configFromPicks(dataset), rules: undefined }).success,
+      false,
+      'a dataset needs rules',
+    );
+  });
+
+  it('resolves the runs folder setting against the workspace', () => {
+    assert.equal(resolveRunsFolder('.bnpo/runs', '/w'), '/w/.bnpo/runs');
+    assert.equal(resolveRunsFolder('/abs/runs', '/w'), '/abs/runs');
+    assert.equal(resolveRunsFolder('  ', '/w'), '/w/.bnpo/runs');
+  });
+});
+
+describe('run-config JSON Schema', () => {
+  it('the committed media/schemas/bnporun.schema.json matches the zod schema (run `npm run schemas` if not)', () => {
+    const committed = readFileSync(join(root, runConfigJsonSchemaFile), 'utf8');
+    assert.equal(
+      committed,
+      runConfigJsonSchemaText(),
+      `${runConfigJsonSchemaFile} is stale: run \`npm run schemas\``,
+    );
+  });
+
+  it('describes every field and allows comments', () => {
+    const schema = JSON.parse(runConfigJsonSchemaText()) as {
+      properties: Record<string, { description?: string }>;
+      allowComments: boolean;
+    };
+    assert.equal(schema.allowComments, true);
+    for (const [name, prop] of Object.entries(schema.properties)) {
+      if (name === 'dataset' || name === 'clip' || name === 'eval' || name === 'model' || name === 'sft')
+        continue;
+      assert.ok(prop.description, `${name} has no description (hover would be empty)`);
+    }
+  });
+});

@@ -1,0 +1,214 @@
+// Following run directories: incremental reads that return only new records, a torn last line left for later
+// (also when it splits a multi-byte character), a replaced file read again from the start, a run whose trainer
+// process is gone reported as failed, and the folder model noticing new and removed runs.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { z } from 'zod';
+import { JsonlFollower, lastLines } from '../../src/host/runs/jsonlFollower';
+import { RunFollower } from '../../src/host/runs/runFollower';
+import { RunsModel } from '../../src/host/runs/runsModel';
+import type { RunsEvent } from '../../src/host/runs/runsModel';
+import { RUN_FILES } from '../../src/protocol/runDir';
+import { metricsRecord, runInfo, samplesRecord } from './studioFixtures';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnpo-studio-follow-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const Rec = z.object({ n: z.number(), s: z.string().optional() });
+
+describe('JsonlFollower', () => {
+  it('returns only what was appended since the last read', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const f = new JsonlFollower(file, Rec);
+    assert.deepEqual(
+      f.read(),
+      { records: [], problems: [], reset: false },
+      'a missing file is empty, not an error',
+    );
+    fs.writeFileSync(file, '{"n":1}\n{"n":2}\n');
+    assert.deepEqual(f.read().records, [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(f.read().records, []);
+    fs.appendFileSync(file, '{"n":3}\n');
+    assert.deepEqual(f.read().records, [{ n: 3 }]);
+  });
+
+  it('leaves a torn last line pending and reads it once its newline arrives', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const f = new JsonlFollower(file, Rec);
+    fs.writeFileSync(file, '{"n":1}\n{"n":');
+    const first = f.read();
+    assert.deepEqual(first.records, [{ n: 1 }]);
+    assert.deepEqual(first.problems, [], 'a torn tail is not a problem');
+    assert.equal(f.pendingBytes, '{"n":'.length);
+    fs.appendFileSync(file, '2}\n');
+    assert.deepEqual(f.read().records, [{ n: 2 }]);
+    assert.equal(f.pendingBytes, 0);
+  });
+
+  it('decodes a multi-byte character split across two reads', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const f = new JsonlFollower(file, Rec);
+    const line = Buffer.from('{"n":1,"s":"p̂ ≥ ½"}\n', 'utf8');
+    const cut = line.indexOf(Buffer.from('≥', 'utf8')) + 1; // inside the 3-byte '≥'
+    fs.writeFileSync(file, line.subarray(0, cut));
+    assert.deepEqual(f.read().records, []);
+    fs.appendFileSync(file, line.subarray(cut));
+    assert.deepEqual(f.read().records, [{ n: 1, s: 'p̂ ≥ ½' }]);
+  });
+
+  it('reports a malformed middle line with its file and line number, and goes on', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const f = new JsonlFollower(file, Rec);
+    fs.writeFileSync(file, '{"n":1}\n');
+    f.read();
+    fs.appendFileSync(file, 'oops\n{"n":"x"}\n{"n":4}\n');
+    const r = f.read();
+    assert.deepEqual(r.records, [{ n: 4 }]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.file, p.line]),
+      [
+        [file, 2],
+        [file, 3],
+      ],
+    );
+  });
+
+  it('starts again from the top when the file is replaced (a resume rewrote it)', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const f = new JsonlFollower(file, Rec);
+    fs.writeFileSync(file, '{"n":1}\n{"n":2}\n{"n":3}\n');
+    f.read();
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, '{"n":1}\n{"n":2}\n{"n":9}\n{"n":10}\n');
+    fs.renameSync(tmp, file);
+    const r = f.read();
+    assert.equal(r.reset, true);
+    assert.deepEqual(r.records, [{ n: 1 }, { n: 2 }, { n: 9 }, { n: 10 }]);
+  });
+
+  it('lastLines gives the tail of a log', () => {
+    const file = path.join(dir, 'trainer.log');
+    fs.writeFileSync(file, 'a\nb\n\nc\nd\n');
+    assert.deepEqual(lastLines(file, 2), ['c', 'd']);
+    assert.deepEqual(lastLines(path.join(dir, 'none.log'), 2), []);
+  });
+});
+
+function writeRun(runDir: string, info: Parameters<typeof runInfo>[0] = {}): void {
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(runDir, RUN_FILES.run),
+    JSON.stringify(runInfo({ id: path.basename(runDir), ...info })),
+  );
+}
+
+describe('RunFollower', () => {
+  it('follows run.json and every stream, reporting only what is new', () => {
+    const runDir = path.join(dir, 'run-1');
+    writeRun(runDir, { status: 'running', pid: 4242 });
+    const run = new RunFollower(runDir, () => true);
+    const first = run.poll();
+    assert.ok(first?.info);
+    assert.equal(run.status, 'running');
+    fs.appendFileSync(path.join(runDir, RUN_FILES.metrics), JSON.stringify(metricsRecord(1)) + '\n');
+    fs.appendFileSync(path.join(runDir, RUN_FILES.samples), JSON.stringify(samplesRecord(1)) + '\n');
+    const second = run.poll();
+    assert.equal(second?.info, false);
+    assert.deepEqual(
+      second?.metrics.map((m) => m.step),
+      [1],
+    );
+    assert.equal(second?.samples.length, 1);
+    assert.equal(run.poll(), undefined, 'nothing changed');
+    fs.appendFileSync(
+      path.join(runDir, RUN_FILES.metrics),
+      JSON.stringify(metricsRecord(2)) + '\n{"v":1,"st',
+    );
+    assert.deepEqual(
+      run.poll()?.metrics.map((m) => m.step),
+      [2],
+    );
+    assert.deepEqual(
+      run.metrics.map((m) => m.step),
+      [1, 2],
+    );
+  });
+
+  it('reports a running run whose trainer process is gone as failed, with why', () => {
+    const runDir = path.join(dir, 'run-2');
+    writeRun(runDir, { status: 'running', pid: 999_999 });
+    let alive = true;
+    const run = new RunFollower(runDir, () => alive);
+    run.poll();
+    assert.equal(run.status, 'running');
+    alive = false;
+    const change = run.poll();
+    assert.equal(change?.info, true, 'the status change is reported');
+    assert.equal(run.status, 'failed');
+    assert.match(run.failure ?? '', /pid 999999.*ended without finishing/);
+  });
+
+  it('takes every stream afresh when one was rewritten', () => {
+    const runDir = path.join(dir, 'run-3');
+    writeRun(runDir);
+    const metrics = path.join(runDir, RUN_FILES.metrics);
+    fs.writeFileSync(metrics, [1, 2, 3].map((s) => JSON.stringify(metricsRecord(s)) + '\n').join(''));
+    const run = new RunFollower(runDir, () => true);
+    run.poll();
+    fs.writeFileSync(`${metrics}.tmp`, [1, 2].map((s) => JSON.stringify(metricsRecord(s)) + '\n').join(''));
+    fs.renameSync(`${metrics}.tmp`, metrics);
+    const change = run.poll();
+    assert.equal(change?.reset, true);
+    assert.deepEqual(
+      run.metrics.map((m) => m.step),
+      [1, 2],
+    );
+  });
+});
+
+describe('RunsModel', () => {
+  it('notices runs appearing, changing and disappearing in the folder', () => {
+    const model = new RunsModel(dir, { pollMs: 0, watch: false, isAlive: () => true });
+    const events: string[] = [];
+    model.onDidChange((e: RunsEvent) => events.push(`${e.kind}:${e.run.id}`));
+    model.start();
+    assert.deepEqual(events, []);
+    writeRun(path.join(dir, 'r1'));
+    fs.mkdirSync(path.join(dir, 'not-a-run'));
+    model.refresh();
+    assert.deepEqual(events, ['added:r1']);
+    fs.appendFileSync(path.join(dir, 'r1', RUN_FILES.metrics), JSON.stringify(metricsRecord(1)) + '\n');
+    model.refresh();
+    assert.deepEqual(events, ['added:r1', 'changed:r1']);
+    fs.rmSync(path.join(dir, 'r1'), { recursive: true });
+    model.refresh();
+    assert.deepEqual(events, ['added:r1', 'changed:r1', 'removed:r1']);
+    model.dispose();
+  });
+
+  it('sees an append through its file watch without a poll timer', async () => {
+    writeRun(path.join(dir, 'r2'));
+    const model = new RunsModel(dir, { pollMs: 0, isAlive: () => true });
+    model.start();
+    const seen = new Promise<number[]>((resolve) => {
+      model.onDidChange((e) => {
+        if (e.kind === 'changed' && e.change.metrics.length > 0) resolve(e.change.metrics.map((m) => m.step));
+      });
+    });
+    fs.appendFileSync(path.join(dir, 'r2', RUN_FILES.metrics), JSON.stringify(metricsRecord(7)) + '\n');
+    const steps = await Promise.race([
+      seen,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no watch event in 3 s')), 3000)),
+    ]);
+    assert.deepEqual(steps, [7]);
+    model.dispose();
+  });
+});

@@ -1,0 +1,522 @@
+// The Beta-fit page: what BNPO did at one step, rule by rule. The histogram is the batch's p̂; the curves are the
+// Beta(a, b) fitted to it and the normaliser f(·; α, β) BNPO divides by; the points are the weight 1/f each p̂ got.
+// Densities and weights are computed here with the trainer's own core functions, from the fit the trainer recorded.
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import uPlot from 'uplot';
+import { BNPO_WEIGHT_CAP, bnpoWeight } from '../../src/core/estimators';
+import { betaLogPdf, logBeta } from '../../src/core/special';
+import { BetaFitViewState, HostToBetaFit } from '../../src/protocol/betaFit';
+import type { BetaFitStep, BetaFitToHost } from '../../src/protocol/betaFit';
+import type { BetaFit, RunStatus } from '../../src/protocol/runDir';
+import {
+  addChartStyles,
+  element,
+  formatNumber,
+  onThemeChange,
+  showError,
+  themeColours,
+  vscodeApi,
+} from '../shared/page';
+
+const vscode = vscodeApi<BetaFitViewState>();
+const app = document.getElementById('app')!;
+addChartStyles();
+
+function send(message: BetaFitToHost): void {
+  vscode.postMessage(message);
+}
+
+interface RunView {
+  id: string;
+  label: string;
+  status: RunStatus;
+  rules: string[];
+  steps: BetaFitStep[];
+}
+
+const saved = BetaFitViewState.safeParse(vscode.getState() ?? {});
+let chosenStep: number | null = saved.success ? saved.data.step : null;
+let run: RunView | undefined;
+let plots: uPlot[] = [];
+let historyPlot: uPlot | undefined;
+
+function persist(): void {
+  if (run) vscode.setState({ runId: run.id, step: chosenStep });
+}
+
+function currentStep(): BetaFitStep | undefined {
+  if (!run || run.steps.length === 0) return undefined;
+  if (chosenStep !== null)
+    return run.steps.find((s) => s.step === chosenStep) ?? run.steps[run.steps.length - 1];
+  return run.steps[run.steps.length - 1];
+}
+
+const GRID = Array.from({ length: 201 }, (_, i) => i / 200);
+
+/** Beta density, finite for drawing (an infinite end point becomes null). */
+function density(p: number, a: number, b: number, logB: number): number | null {
+  const v = Math.exp(betaLogPdf(p, a, b, logB));
+  return Number.isFinite(v) ? v : null;
+}
+
+interface PHatBin {
+  p: number;
+  count: number;
+  f: number;
+  weight: number;
+}
+
+function bins(pHat: readonly number[], fit: BetaFit): PHatBin[] {
+  const counts = new Map<number, number>();
+  for (const p of pHat) {
+    const key = Math.round(p * 1e9) / 1e9;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const logB = logBeta(fit.alpha, fit.beta);
+  return [...counts.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([p, count]) => ({
+      p,
+      count,
+      f: Math.exp(betaLogPdf(p, fit.alpha, fit.beta, logB)),
+      weight: bnpoWeight(p, fit.alpha, fit.beta, logB),
+    }));
+}
+
+function cell(text: string, testid: string, value?: number | string | null): HTMLTableCellElement {
+  const td = element('td', text, { 'data-testid': testid });
+  if (value !== undefined) td.dataset.value = value === null ? 'null' : String(value);
+  return td;
+}
+
+function fitTable(rule: string, fit: BetaFit, pHat: readonly number[]): HTMLTableElement {
+  const table = element('table', undefined, { class: 'numbers', 'aria-label': `Fit of ${rule}` });
+  const mean = pHat.length > 0 ? pHat.reduce((s, p) => s + p, 0) / pHat.length : null;
+  const head = element('tr');
+  for (const h of ['groups', 'mean p̂', 'a', 'b', 'α = max(1, 1 + a/3)', 'β = max(1, 1 + b/3)', 'guard'])
+    head.append(element('th', h));
+  const row = element('tr');
+  row.append(
+    cell(String(pHat.length), 'fit-groups', pHat.length),
+    cell(formatNumber(mean), 'fit-mean', mean),
+    cell(formatNumber(fit.a), 'fit-a', fit.a),
+    cell(formatNumber(fit.b), 'fit-b', fit.b),
+    cell(formatNumber(fit.alpha), 'fit-alpha', fit.alpha),
+    cell(formatNumber(fit.beta), 'fit-beta', fit.beta),
+    cell(fit.guard ?? 'none', 'fit-guard', fit.guard),
+  );
+  table.append(element('thead'), element('tbody'));
+  table.tHead!.append(head);
+  table.tBodies[0]!.append(row);
+  return table;
+}
+
+function weightTable(list: PHatBin[]): HTMLTableElement {
+  const table = element('table', undefined, { class: 'numbers weights', 'aria-label': 'Weight per p̂' });
+  const head = element('tr');
+  for (const h of ['p̂', 'groups', 'f(p̂; α, β)', 'weight 1/f']) head.append(element('th', h));
+  table.append(element('thead'), element('tbody'));
+  table.tHead!.append(head);
+  for (const b of list) {
+    const row = element('tr', undefined, { 'data-p': String(b.p) });
+    const capped = b.weight >= BNPO_WEIGHT_CAP;
+    row.append(
+      cell(formatNumber(b.p, 3), 'p', b.p),
+      cell(String(b.count), 'count', b.count),
+      cell(formatNumber(b.f), 'f', b.f),
+      cell(capped ? `${formatNumber(b.weight)} (cap)` : formatNumber(b.weight), 'weight', b.weight),
+    );
+    table.tBodies[0]!.append(row);
+  }
+  return table;
+}
+
+function ruleChart(container: HTMLElement, step: BetaFitStep, rule: string): uPlot {
+  const colours = themeColours();
+  const fit = step.fits[rule]!;
+  const pHat = step.pHat[rule] ?? [];
+  const list = bins(pHat, fit);
+  const g = Math.max(1, step.groupSize);
+  const xs = [...new Set([...GRID, ...list.map((b) => b.p)])].sort((x, y) => x - y);
+  const fitted = fit.a !== null && fit.b !== null && fit.a > 0 && fit.b > 0;
+  const logBab = fitted ? logBeta(fit.a!, fit.b!) : 0;
+  const logBn = logBeta(fit.alpha, fit.beta);
+  const fitCurve = xs.map((p) => (fitted ? density(p, fit.a!, fit.b!, logBab) : null));
+  const normaliser = xs.map((p) => density(p, fit.alpha, fit.beta, logBn));
+  const weightAt = new Map(list.map((b) => [b.p, b.weight]));
+  const weights = xs.map((p) => weightAt.get(p) ?? null);
+  // Histogram as a density: count / (N · bin width), bins of width 1/G centred on k/G.
+  const bars = list.map((b) => ({ p: b.p, height: pHat.length > 0 ? (b.count / pHat.length) * g : 0 }));
+  const interior = (values: (number | null)[]) =>
+    values.filter((v, i): v is number => v !== null && xs[i]! >= 0.02 && xs[i]! <= 0.98);
+  const top =
+    Math.max(1.2, ...bars.map((b) => b.height), ...interior(fitCurve), ...interior(normaliser)) * 1.1;
+  const [histColour, fitColour, fColour, wColour] = [
+    colours.series[0]!,
+    colours.series[1]!,
+    colours.series[2]!,
+    colours.series[3]!,
+  ];
+  const font = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
+  const grid = { stroke: colours.grid, width: 1 };
+  const opts: uPlot.Options = {
+    width: Math.max(300, container.clientWidth),
+    height: 240,
+    scales: { x: { time: false, range: [0, 1] }, y: { range: [0, top] }, w: { distr: 3 } },
+    series: [
+      { label: 'p', value: (_u, v) => formatNumber(v, 3) },
+      {
+        label: `fitted Beta(a, b)`,
+        stroke: fitColour,
+        width: 2,
+        dash: [6, 3],
+        points: { show: false },
+        value: (_u, v) => formatNumber(v),
+      },
+      {
+        label: `normaliser f(p; α, β)`,
+        stroke: fColour,
+        width: colours.highContrast ? 3 : 2,
+        points: { show: false },
+        value: (_u, v) => formatNumber(v),
+      },
+      {
+        label: 'weight 1/f at each p̂',
+        scale: 'w',
+        stroke: wColour,
+        fill: wColour,
+        paths: () => null,
+        points: { show: true, size: 8, stroke: wColour, fill: wColour },
+        value: (_u, v) => formatNumber(v),
+      },
+    ],
+    axes: [
+      {
+        stroke: colours.foreground,
+        grid,
+        ticks: grid,
+        font,
+        label: 'p̂ (share of the group’s completions the rule rewarded)',
+        labelFont: font,
+      },
+      { stroke: colours.foreground, grid, ticks: grid, font, label: 'density', labelFont: font, size: 50 },
+      {
+        scale: 'w',
+        side: 1,
+        stroke: wColour,
+        grid: { show: false },
+        ticks: grid,
+        font,
+        label: 'weight 1/f',
+        labelFont: font,
+        size: 56,
+        values: (_u, vals) => vals.map((v) => formatNumber(v, 2)),
+      },
+    ],
+    legend: { live: true },
+    cursor: { points: { size: 6 } },
+    hooks: {
+      // Bars go under the curves: uPlot draws axes, then series.
+      drawAxes: [
+        (u) => {
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.fillStyle = histColour;
+          ctx.globalAlpha = colours.highContrast ? 0.6 : 0.35;
+          ctx.strokeStyle = histColour;
+          ctx.lineWidth = 1;
+          for (const b of bars) {
+            const left = u.valToPos(Math.max(0, b.p - 0.5 / g), 'x', true);
+            const right = u.valToPos(Math.min(1, b.p + 0.5 / g), 'x', true);
+            const y = u.valToPos(Math.min(b.height, top), 'y', true);
+            const base = u.valToPos(0, 'y', true);
+            ctx.fillRect(left, y, right - left - 1, base - y);
+            ctx.globalAlpha = 1;
+            ctx.strokeRect(left, y, right - left - 1, base - y);
+            ctx.globalAlpha = colours.highContrast ? 0.6 : 0.35;
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+  return new uPlot(opts, [xs, fitCurve, normaliser, weights], container);
+}
+
+function historyChart(container: HTMLElement, current: number): uPlot | undefined {
+  if (!run || run.steps.length === 0) return undefined;
+  const colours = themeColours();
+  const steps = run.steps.map((s) => s.step);
+  const series: uPlot.Series[] = [{ label: 'step' }];
+  const data: (number | null)[][] = [];
+  run.rules.forEach((rule, i) => {
+    const colour = colours.series[i % colours.series.length]!;
+    series.push(
+      {
+        label: `${rule} α`,
+        stroke: colour,
+        width: 2,
+        points: { show: false },
+        value: (_u, v) => formatNumber(v),
+      },
+      {
+        label: `${rule} β`,
+        stroke: colour,
+        width: 2,
+        dash: [6, 3],
+        points: { show: false },
+        value: (_u, v) => formatNumber(v),
+      },
+    );
+    data.push(
+      run!.steps.map((s) => s.fits[rule]?.alpha ?? null),
+      run!.steps.map((s) => s.fits[rule]?.beta ?? null),
+    );
+  });
+  const guards = run.steps
+    .filter((s) => Object.values(s.fits).some((f) => f.guard !== null))
+    .map((s) => s.step);
+  const font = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
+  const grid = { stroke: colours.grid, width: 1 };
+  const guardColour = colours.series[4]!;
+  const opts: uPlot.Options = {
+    width: Math.max(300, container.clientWidth),
+    height: 220,
+    scales: { x: { time: false } },
+    series,
+    axes: [
+      { stroke: colours.foreground, grid, ticks: grid, font, label: 'step', labelFont: font },
+      { stroke: colours.foreground, grid, ticks: grid, font, size: 50 },
+    ],
+    legend: { live: true },
+    hooks: {
+      drawAxes: [
+        (u) => {
+          const ctx = u.ctx;
+          const top = u.bbox.top;
+          const bottom = u.bbox.top + u.bbox.height;
+          ctx.save();
+          // Guard events: thin marks at the top, so the lines stay readable when guards are frequent.
+          ctx.fillStyle = guardColour;
+          for (const s of guards) {
+            const x = u.valToPos(s, 'x', true);
+            ctx.fillRect(x - 1.5 * devicePixelRatio, top, 3 * devicePixelRatio, 10 * devicePixelRatio);
+          }
+          // The step shown above.
+          const x = u.valToPos(current, 'x', true);
+          ctx.strokeStyle = colours.foreground;
+          ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, bottom);
+          ctx.stroke();
+          ctx.restore();
+        },
+      ],
+    },
+  };
+  return new uPlot(opts, [steps, ...data] as uPlot.AlignedData, container);
+}
+
+function explanation(estimator: string): HTMLElement {
+  const box = element('section', undefined, { class: 'explain', 'aria-label': 'What BNPO does' });
+  box.append(
+    element(
+      'p',
+      'For every prompt the policy samples G completions; p̂ is the share a rule rewarded. BNPO fits a Beta(a, b) to ' +
+        'the batch’s p̂ by moments, sets α = max(1, 1 + a/3) and β = max(1, 1 + b/3) — the pair that minimises the ' +
+        'policy gradient’s variance under that Beta — and divides each advantage R − p̂ by f(p̂; α, β).',
+    ),
+    element(
+      'p',
+      'So prompts whose p̂ is common in this batch (where f is high) are damped and rare ones are boosted. When α = β = 1 ' +
+        '(a guard fired, or the fit is flat) f ≡ 1 and BNPO is REINFORCE with a per-prompt mean baseline. Groups with ' +
+        'p̂ = 0 or 1 get no advantage whatever their weight: all their completions scored the same.',
+    ),
+  );
+  if (estimator !== 'bnpo') {
+    box.append(
+      element(
+        'p',
+        `This run uses the ${estimator} estimator: the fit is recorded for comparison, but its advantages do not use f.`,
+        {
+          class: 'note',
+        },
+      ),
+    );
+  }
+  return box;
+}
+
+function render(): void {
+  for (const p of plots) p.destroy();
+  plots = [];
+  historyPlot?.destroy();
+  historyPlot = undefined;
+  if (!run) return;
+  const step = currentStep();
+  const header = element('header');
+  header.append(
+    element('h1', `Beta fit · ${run.label}`),
+    element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
+  );
+  if (!step) {
+    app.replaceChildren(header, element('p', 'No RL step has finished yet.', { class: 'placeholder' }));
+    app.setAttribute('aria-busy', 'false');
+    return;
+  }
+  const controls = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
+  const first = run.steps[0]!.step;
+  const last = run.steps[run.steps.length - 1]!.step;
+  const slider = element('input', undefined, {
+    type: 'range',
+    min: String(first),
+    max: String(last),
+    step: '1',
+    value: String(step.step),
+    'aria-label': 'Step',
+    'data-testid': 'step-slider',
+  });
+  const stepLabel = element('span', `step ${step.step} of ${last}`, {
+    class: 'value',
+    'data-testid': 'step',
+    'data-step': String(step.step),
+  });
+  slider.addEventListener('change', () => {
+    const wanted = Number(slider.value);
+    chosenStep = wanted >= last ? null : (run!.steps.find((s) => s.step >= wanted)?.step ?? null);
+    persist();
+    render();
+  });
+  slider.addEventListener('input', () => {
+    stepLabel.textContent = `step ${slider.value} of ${last}`;
+  });
+  const follow = document.createElement('vscode-checkbox');
+  follow.label = 'Follow the live step';
+  follow.checked = chosenStep === null;
+  follow.dataset.testid = 'follow';
+  follow.addEventListener('change', () => {
+    chosenStep = follow.checked ? null : step.step;
+    persist();
+    render();
+  });
+  controls.append(element('label', 'Step', { for: 'step' }), slider, stepLabel, follow);
+
+  const rules = element('div', undefined, { class: 'rules' });
+  const pending: [HTMLElement, string][] = [];
+  for (const rule of run.rules) {
+    const fit = step.fits[rule];
+    const section = element('section', undefined, {
+      class: 'rule',
+      'data-rule': rule,
+      'aria-label': `Rule ${rule}`,
+    });
+    section.append(element('h2', rule));
+    if (!fit) {
+      section.append(element('p', 'No fit recorded for this rule at this step.', { class: 'placeholder' }));
+      rules.append(section);
+      continue;
+    }
+    const pHat = step.pHat[rule] ?? [];
+    section.append(fitTable(rule, fit, pHat));
+    if (fit.guard) {
+      section.append(
+        element(
+          'p',
+          `Guard “${fit.guard}”: the moments define no Beta (every p̂ equal, or a non-finite fit), so α = β = 1 and f ≡ 1.`,
+          {
+            class: 'guard',
+          },
+        ),
+      );
+    }
+    const body = element('div', undefined, { class: 'plot' });
+    section.append(body);
+    if (pHat.length === 0)
+      section.append(element('p', 'groups.jsonl has no p̂ for this step yet.', { class: 'placeholder' }));
+    section.append(weightTable(bins(pHat, fit)));
+    rules.append(section);
+    pending.push([body, rule]);
+  }
+  const history = element('section', undefined, { class: 'history', 'aria-label': 'α and β over the steps' });
+  const historyBody = element('div', undefined, { class: 'plot' });
+  const guardSteps = run.steps.filter((s) => Object.values(s.fits).some((f) => f.guard !== null));
+  history.append(
+    element('h2', 'α and β over the steps'),
+    historyBody,
+    element(
+      'p',
+      guardSteps.length === 0
+        ? 'No guard fired.'
+        : `Guard events (marked on top): ${guardSteps.length} of ${run.steps.length} steps, e.g. step ${guardSteps
+            .slice(0, 8)
+            .map((s) => s.step)
+            .join(', ')}${guardSteps.length > 8 ? ', …' : ''}.`,
+      { class: 'legend-note', 'data-testid': 'guard-steps', 'data-count': String(guardSteps.length) },
+    ),
+  );
+  app.replaceChildren(header, explanation(step.estimator), controls, rules, history);
+  app.setAttribute('aria-busy', 'false');
+  // Charts need their containers laid out to know their width.
+  for (const [body, rule] of pending) plots.push(ruleChart(body, step, rule));
+  historyPlot = historyChart(historyBody, step.step);
+}
+
+let frame = 0;
+function scheduleRender(): void {
+  if (frame !== 0) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    render();
+  });
+}
+
+onThemeChange(render);
+new ResizeObserver(() => {
+  for (const p of [...plots, ...(historyPlot ? [historyPlot] : [])]) {
+    const width = Math.max(300, p.root.parentElement?.clientWidth ?? p.width);
+    if (Math.abs(width - p.width) > 4) p.setSize({ width, height: p.height });
+  }
+}).observe(app);
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = HostToBetaFit.safeParse(event.data);
+  if (!parsed.success) {
+    showError(app, `The Beta-fit panel received a message it does not understand: ${parsed.error.message}`);
+    return;
+  }
+  const message = parsed.data;
+  switch (message.type) {
+    case 'run':
+      if (run && run.id !== message.id) chosenStep = null;
+      run = {
+        id: message.id,
+        label: message.label,
+        status: message.status,
+        rules: message.rules,
+        steps: message.steps,
+      };
+      persist();
+      render();
+      break;
+    case 'append': {
+      if (!run || run.id !== message.id) return;
+      for (const s of message.steps) {
+        const at = run.steps.findIndex((x) => x.step === s.step);
+        if (at >= 0) run.steps[at] = s;
+        else run.steps.push(s);
+      }
+      run.steps.sort((a, b) => a.step - b.step);
+      // A chosen step stays put; following, the page moves to the newest step.
+      scheduleRender();
+      break;
+    }
+    case 'status':
+      if (!run || run.id !== message.id) return;
+      run.status = message.status;
+      scheduleRender();
+      break;
+  }
+});
+
+send({ type: 'ready' });

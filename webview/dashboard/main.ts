@@ -1,0 +1,536 @@
+// The dashboard page: one uPlot chart per metric, every shown run overlaid. Each series is drawn twice: the raw
+// values faint, their EMA on top. Appended rows extend the existing arrays (the EMA continues from its state) and
+// the charts take them with setData: nothing is rebuilt or re-sent. A chart is rebuilt only when what it shows
+// changes shape (runs, log scale, x axis, theme).
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import uPlot from 'uplot';
+import { DashboardViewState, HostToDashboard, ema, ruleSeriesKey } from '../../src/protocol/dashboard';
+import type {
+  DashboardRun,
+  DashboardToHost,
+  HeldOutColumns,
+  MetricColumns,
+} from '../../src/protocol/dashboard';
+import type { RunStatus } from '../../src/protocol/runDir';
+import {
+  addChartStyles,
+  element,
+  formatNumber,
+  onThemeChange,
+  showError,
+  themeColours,
+  vscodeApi,
+} from '../shared/page';
+import type { ThemeColours } from '../shared/page';
+
+const vscode = vscodeApi<DashboardViewState>();
+const app = document.getElementById('app')!;
+addChartStyles();
+
+function send(message: DashboardToHost): void {
+  vscode.postMessage(message);
+}
+
+// ---- data ---------------------------------------------------------------------------------------------------
+
+interface Smoothed {
+  values: (number | null)[];
+  state: { last: number; debias: number };
+}
+
+interface RunData {
+  id: string;
+  label: string;
+  status: RunStatus;
+  rules: string[];
+  metrics: MetricColumns;
+  heldOut: HeldOutColumns;
+  /** EMA of each series (key → smoothed), extended on append, rebuilt when the smoothing changes. */
+  smooth: Map<string, Smoothed>;
+}
+
+interface LineDef {
+  key: string;
+  label: string;
+  source: 'metrics' | 'heldOut';
+  /** Held-out evaluations are sparse: draw their points. */
+  points?: boolean;
+}
+
+interface ChartDef {
+  id: string;
+  title: string;
+  lines: (run: RunData) => LineDef[];
+}
+
+const CHARTS: ChartDef[] = [
+  {
+    id: 'reward',
+    title: 'Reward per rule',
+    lines: (run) => [
+      { key: 'reward', label: 'weighted', source: 'metrics' },
+      ...run.rules.map((rule): LineDef => ({ key: ruleSeriesKey(rule), label: rule, source: 'metrics' })),
+    ],
+  },
+  {
+    id: 'accuracy',
+    title: 'Accuracy',
+    lines: () => [
+      { key: 'heldOut', label: 'held-out', source: 'heldOut', points: true },
+      { key: 'accuracy', label: 'sampled (train)', source: 'metrics' },
+    ],
+  },
+  { id: 'loss', title: 'Loss', lines: () => [{ key: 'loss', label: 'loss', source: 'metrics' }] },
+  {
+    id: 'gradNorm',
+    title: 'Gradient norm',
+    lines: () => [{ key: 'gradNorm', label: 'grad norm', source: 'metrics' }],
+  },
+  {
+    id: 'clipFraction',
+    title: 'Clip fraction',
+    lines: () => [{ key: 'clipFraction', label: 'clipped tokens', source: 'metrics' }],
+  },
+  {
+    id: 'entropy',
+    title: 'Entropy',
+    lines: () => [{ key: 'entropy', label: 'entropy (nats/token)', source: 'metrics' }],
+  },
+  {
+    id: 'completionLength',
+    title: 'Completion length',
+    lines: () => [{ key: 'completionLength', label: 'tokens', source: 'metrics' }],
+  },
+  {
+    id: 'zeroVarianceShare',
+    title: 'Zero-variance groups',
+    lines: () => [{ key: 'zeroVarianceShare', label: 'share of groups', source: 'metrics' }],
+  },
+];
+
+const saved = DashboardViewState.safeParse(vscode.getState() ?? {});
+let view: DashboardViewState = saved.success
+  ? saved.data
+  : { runIds: [], smoothing: 0.6, logScale: false, xAxis: 'step' };
+let runs: RunData[] = [];
+
+function rawValues(run: RunData, line: LineDef): readonly (number | null)[] {
+  return line.source === 'heldOut' ? run.heldOut.accuracy : (run.metrics.series[line.key] ?? []);
+}
+
+function smoothed(run: RunData, line: LineDef): (number | null)[] {
+  let s = run.smooth.get(line.key);
+  const raw = rawValues(run, line);
+  if (!s) {
+    // Held-out points are few and far apart: smoothing them would hide what they say.
+    const weight = line.source === 'heldOut' ? 0 : view.smoothing;
+    const state = { last: 0, debias: 0 };
+    s = { values: ema(raw, weight, state), state };
+    run.smooth.set(line.key, s);
+  } else if (s.values.length < raw.length) {
+    const weight = line.source === 'heldOut' ? 0 : view.smoothing;
+    s.values.push(...ema(raw.slice(s.values.length), weight, s.state));
+  }
+  return s.values;
+}
+
+function toRunData(run: DashboardRun): RunData {
+  return { ...run, smooth: new Map() };
+}
+
+function appendColumns(run: RunData, metrics: MetricColumns, heldOut: HeldOutColumns): void {
+  const m = run.metrics;
+  const last = m.step.length > 0 ? m.step[m.step.length - 1]! : -Infinity;
+  for (let i = 0; i < metrics.step.length; i++) {
+    if (metrics.step[i]! <= last) continue; // already have it
+    m.step.push(metrics.step[i]!);
+    m.wall.push(metrics.wall[i]!);
+    for (const [key, values] of Object.entries(metrics.series))
+      (m.series[key] ??= []).push(values[i] ?? null);
+  }
+  const h = run.heldOut;
+  const lastEval = h.step.length > 0 ? h.step[h.step.length - 1]! : -Infinity;
+  for (let i = 0; i < heldOut.step.length; i++) {
+    if (heldOut.step[i]! <= lastEval) continue;
+    h.step.push(heldOut.step[i]!);
+    h.wall.push(heldOut.wall[i]!);
+    h.accuracy.push(heldOut.accuracy[i]!);
+  }
+}
+
+// ---- charts -------------------------------------------------------------------------------------------------
+
+interface Chart {
+  def: ChartDef;
+  card: HTMLElement;
+  plot: uPlot;
+  lines: { run: RunData; line: LineDef }[];
+}
+
+let charts: Chart[] = [];
+let colours: ThemeColours = themeColours();
+
+function formatWall(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+}
+
+const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3]];
+
+function chartData(chart: Pick<Chart, 'lines'>): uPlot.AlignedData {
+  const tables: uPlot.AlignedData[] = [];
+  // One table per run and source (metrics and held-out have their own x); uPlot.join aligns them.
+  const groups = new Map<string, { run: RunData; source: LineDef['source']; lines: LineDef[] }>();
+  for (const { run, line } of chart.lines) {
+    const key = `${run.id}\u0000${line.source}`;
+    const group = groups.get(key) ?? { run, source: line.source, lines: [] };
+    group.lines.push(line);
+    groups.set(key, group);
+  }
+  const positive = (values: readonly (number | null)[]): (number | null)[] =>
+    view.logScale ? values.map((v) => (v !== null && v > 0 ? v : null)) : (values as (number | null)[]);
+  for (const { run, source, lines } of groups.values()) {
+    const cols = source === 'heldOut' ? run.heldOut : run.metrics;
+    const x = view.xAxis === 'step' ? cols.step : cols.wall;
+    const ys: (number | null)[][] = [];
+    for (const line of lines) ys.push(positive(rawValues(run, line)), positive(smoothed(run, line)));
+    tables.push([x, ...ys] as uPlot.AlignedData);
+  }
+  if (tables.length === 1) return tables[0]!;
+  if (tables.length === 0) return [[]];
+  return uPlot.join(tables);
+}
+
+function chartLines(def: ChartDef): { run: RunData; line: LineDef }[] {
+  // Same grouping order as chartData: run, then source, then line.
+  const out: { run: RunData; line: LineDef }[] = [];
+  for (const run of runs) {
+    const lines = def.lines(run);
+    for (const source of ['metrics', 'heldOut'] as const) {
+      for (const line of lines) if (line.source === source) out.push({ run, line });
+    }
+  }
+  return out;
+}
+
+function seriesOptions(def: ChartDef, lines: Chart['lines']): uPlot.Series[] {
+  const series: uPlot.Series[] = [
+    {
+      label: view.xAxis === 'step' ? 'step' : 'wall time',
+      value: (_u, v) => (v === null ? '–' : view.xAxis === 'step' ? String(v) : formatWall(v)),
+    },
+  ];
+  const several = runs.length > 1;
+  const lineKeys = [...new Set(lines.map((l) => l.line.key))];
+  const width = colours.highContrast ? 2.5 : 1.75;
+  for (const { run, line } of lines) {
+    const runIndex = runs.indexOf(run);
+    // One line per run: a colour per run. Several lines per run: a colour per line, a dash per run.
+    const colour =
+      lineKeys.length === 1
+        ? colours.series[runIndex % colours.series.length]!
+        : colours.series[lineKeys.indexOf(line.key) % colours.series.length]!;
+    const dash = lineKeys.length === 1 ? undefined : DASHES[runIndex % DASHES.length];
+    const label = several ? `${run.label} · ${line.label}` : line.label;
+    const value = (_u: uPlot, v: number | null): string => formatNumber(v);
+    series.push({
+      label: `${label} (raw)`,
+      stroke: colour,
+      width: 1,
+      alpha: view.smoothing > 0 && line.source !== 'heldOut' ? 0.28 : 0,
+      dash,
+      spanGaps: true,
+      points: { show: false },
+      value,
+    });
+    series.push({
+      label,
+      stroke: colour,
+      width,
+      dash,
+      spanGaps: true,
+      points: { show: line.points === true, size: 5, fill: colour, stroke: colour },
+      value,
+    });
+  }
+  void def;
+  return series;
+}
+
+function makeChart(def: ChartDef, card: HTMLElement, body: HTMLElement): Chart {
+  const lines = chartLines(def);
+  const grid = { stroke: colours.grid, width: 1 };
+  const ticks = { stroke: colours.grid, width: 1 };
+  const axisFont = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
+  const opts: uPlot.Options = {
+    width: Math.max(280, body.clientWidth),
+    height: 210,
+    series: seriesOptions(def, lines),
+    scales: {
+      x: { time: false },
+      y: view.logScale ? { distr: 3 } : {},
+    },
+    axes: [
+      {
+        stroke: colours.foreground,
+        grid,
+        ticks,
+        font: axisFont,
+        values: view.xAxis === 'wall' ? (_u, vals) => vals.map((v) => formatWall(v)) : undefined,
+      },
+      {
+        stroke: colours.foreground,
+        grid,
+        ticks,
+        font: axisFont,
+        size: 56,
+        values: (_u, vals) => vals.map((v) => formatNumber(v, 3)),
+      },
+    ],
+    cursor: { sync: { key: 'bnpo-dashboard' }, points: { size: 6 } },
+    legend: { live: true },
+  };
+  const plot = new uPlot(opts, chartData({ lines }), body);
+  // Mark the faint rows of the legend so the stylesheet can keep them small.
+  plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
+    if (i > 0 && i % 2 === 1) row.classList.add('raw');
+  });
+  return { def, card, plot, lines };
+}
+
+function updateCounts(): number {
+  let points = 0;
+  for (const chart of charts) {
+    const data = chart.plot.data;
+    const rows = data[0]?.length ?? 0;
+    let drawn = 0;
+    for (let s = 1; s < data.length; s++) {
+      const ys = data[s]!;
+      for (let i = 0; i < ys.length; i++) if (ys[i] !== null && ys[i] !== undefined) drawn++;
+    }
+    chart.card.dataset.rows = String(rows);
+    chart.card.dataset.points = String(drawn);
+    points += drawn;
+  }
+  app.dataset.points = String(points);
+  return points;
+}
+
+// ---- page ---------------------------------------------------------------------------------------------------
+
+let grid: HTMLElement | undefined;
+let header: HTMLElement | undefined;
+let footer: HTMLElement | undefined;
+
+function persist(): void {
+  view = { ...view, runIds: runs.map((r) => r.id) };
+  vscode.setState(view);
+}
+
+function toolbar(): HTMLElement {
+  const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
+
+  const smoothLabel = element('label', undefined, { class: 'smoothing' });
+  const smoothValue = element('span', view.smoothing.toFixed(2), {
+    class: 'value',
+    'data-testid': 'smoothing-value',
+  });
+  const range = element('input', undefined, {
+    type: 'range',
+    min: '0',
+    max: '0.99',
+    step: '0.01',
+    value: String(view.smoothing),
+    'aria-label': 'EMA smoothing',
+    'data-testid': 'smoothing',
+  });
+  range.addEventListener('input', () => {
+    view.smoothing = Number(range.value);
+    smoothValue.textContent = view.smoothing.toFixed(2);
+    for (const run of runs) run.smooth.clear();
+    rebuildCharts();
+    persist();
+  });
+  smoothLabel.append(element('span', 'Smoothing'), range, smoothValue);
+
+  const log = document.createElement('vscode-checkbox');
+  log.label = 'Log scale';
+  log.checked = view.logScale;
+  log.dataset.testid = 'log-scale';
+  log.title = 'Logarithmic y axis (values ≤ 0 are not drawn)';
+  log.addEventListener('change', () => {
+    view.logScale = log.checked;
+    rebuildCharts();
+    persist();
+  });
+
+  const xLabel = element('label', 'X axis', { class: 'x-axis' });
+  const x = document.createElement('vscode-single-select');
+  x.dataset.testid = 'x-axis';
+  for (const [value, text] of [
+    ['step', 'Step'],
+    ['wall', 'Wall time'],
+  ] as const) {
+    const option = document.createElement('vscode-option');
+    option.value = value;
+    option.textContent = text;
+    option.selected = view.xAxis === value;
+    x.append(option);
+  }
+  x.addEventListener('change', () => {
+    view.xAxis = x.value === 'wall' ? 'wall' : 'step';
+    rebuildCharts();
+    persist();
+  });
+  xLabel.append(x);
+
+  const compare = document.createElement('vscode-button');
+  compare.textContent = 'Compare Runs…';
+  compare.secondary = true;
+  compare.dataset.testid = 'compare';
+  compare.addEventListener('click', () => send({ type: 'compare' }));
+
+  const csv = document.createElement('vscode-button');
+  csv.textContent = 'Export CSV';
+  csv.secondary = true;
+  csv.dataset.testid = 'export-csv';
+  csv.addEventListener('click', () => send({ type: 'exportCsv' }));
+
+  bar.append(smoothLabel, log, xLabel, compare, csv);
+  return bar;
+}
+
+function renderHeader(): void {
+  if (!header) return;
+  const title = element('h1', runs.length > 1 ? 'Compare runs' : 'Dashboard');
+  const list = element('ul', undefined, { class: 'runs' });
+  runs.forEach((run, i) => {
+    const item = element('li', undefined, { 'data-run': run.id });
+    const swatch = element('span', undefined, { class: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.background = colours.series[i % colours.series.length]!;
+    const last = run.metrics.step.length > 0 ? run.metrics.step[run.metrics.step.length - 1]! : 0;
+    item.append(
+      swatch,
+      element('span', run.label, { class: 'label' }),
+      element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
+      element('span', `step ${last}`, { class: 'step', 'data-testid': 'run-step' }),
+    );
+    list.append(item);
+  });
+  header.replaceChildren(title, list);
+}
+
+function rebuildCharts(): void {
+  const started = performance.now();
+  colours = themeColours();
+  for (const chart of charts) chart.plot.destroy();
+  charts = [];
+  if (!grid) return;
+  grid.replaceChildren();
+  if (runs.length === 0) {
+    grid.append(
+      element('p', 'No run is selected. Run “BNPO: Open Dashboard” or “BNPO: Compare Runs”.', {
+        class: 'placeholder',
+      }),
+    );
+    return;
+  }
+  for (const def of CHARTS) {
+    const card = element('section', undefined, {
+      class: 'chart',
+      'data-chart': def.id,
+      'aria-label': def.title,
+    });
+    const body = element('div', undefined, { class: 'plot' });
+    card.append(element('h2', def.title), body);
+    grid.append(card);
+    charts.push(makeChart(def, card, body));
+  }
+  reportDrawTime(started);
+}
+
+/** The time from data to painted frame, shown in the footer and kept on the page for the benchmark. */
+function reportDrawTime(started: number): void {
+  const points = updateCounts();
+  requestAnimationFrame(() => {
+    const ms = performance.now() - started;
+    app.dataset.drawMs = ms.toFixed(1);
+    if (footer) footer.textContent = `${points.toLocaleString('en')} points drawn in ${ms.toFixed(0)} ms`;
+  });
+}
+
+let pendingFrame = 0;
+function scheduleUpdate(): void {
+  if (pendingFrame !== 0) return;
+  pendingFrame = requestAnimationFrame(() => {
+    pendingFrame = 0;
+    for (const chart of charts) chart.plot.setData(chartData(chart));
+    updateCounts();
+    renderHeader();
+  });
+}
+
+function layout(): void {
+  header = element('header');
+  grid = element('div', undefined, { class: 'grid' });
+  footer = element('footer', undefined, { class: 'footer', 'data-testid': 'draw-time' });
+  app.replaceChildren(header, toolbar(), grid, footer);
+  app.setAttribute('aria-busy', 'false');
+}
+
+function onRuns(data: DashboardRun[]): void {
+  runs = data.map(toRunData);
+  persist();
+  if (!grid) layout();
+  renderHeader();
+  rebuildCharts();
+}
+
+new ResizeObserver(() => {
+  for (const chart of charts) {
+    const body = chart.card.querySelector<HTMLElement>('.plot');
+    if (body && Math.abs(chart.plot.width - body.clientWidth) > 4)
+      chart.plot.setSize({ width: Math.max(280, body.clientWidth), height: 210 });
+  }
+}).observe(app);
+
+onThemeChange(() => {
+  renderHeader();
+  rebuildCharts();
+});
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = HostToDashboard.safeParse(event.data);
+  if (!parsed.success) {
+    showError(app, `The dashboard received a message it does not understand: ${parsed.error.message}`);
+    return;
+  }
+  const message = parsed.data;
+  switch (message.type) {
+    case 'runs':
+      onRuns(message.runs);
+      break;
+    case 'append': {
+      const run = runs.find((r) => r.id === message.id);
+      if (!run) return;
+      appendColumns(run, message.metrics, message.heldOut);
+      scheduleUpdate();
+      break;
+    }
+    case 'status': {
+      const run = runs.find((r) => r.id === message.id);
+      if (!run) return;
+      run.status = message.status;
+      renderHeader();
+      break;
+    }
+  }
+});
+
+send({ type: 'ready' });

@@ -1,0 +1,247 @@
+// The samples page: one step's prompt groups with their G completions, per-rule rewards (with the rule's reason)
+// and advantages. Filters narrow to the groups BNPO learns nothing from (zero variance), order by the largest
+// |advantage|, or show only completions a chosen rule failed.
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import { HostToSamples, SamplesViewState } from '../../src/protocol/samples';
+import type { SamplesToHost } from '../../src/protocol/samples';
+import type { RunStatus, SamplesRecord } from '../../src/protocol/runDir';
+import { element, formatNumber, showError, vscodeApi } from '../shared/page';
+
+const vscode = vscodeApi<SamplesViewState>();
+const app = document.getElementById('app')!;
+
+function send(message: SamplesToHost): void {
+  vscode.postMessage(message);
+}
+
+interface RunView {
+  id: string;
+  label: string;
+  status: RunStatus;
+  rules: string[];
+  records: SamplesRecord[];
+}
+
+const saved = SamplesViewState.safeParse(vscode.getState() ?? {});
+const filters: Omit<SamplesViewState, 'runId'> = saved.success
+  ? saved.data
+  : { step: null, zeroVarianceOnly: false, order: 'prompt', failedRule: null };
+let run: RunView | undefined;
+
+function persist(): void {
+  if (run) vscode.setState({ runId: run.id, ...filters });
+}
+
+function steps(): number[] {
+  return [...new Set(run?.records.map((r) => r.step) ?? [])].sort((a, b) => a - b);
+}
+
+/** Every completion of the group scored the same under every rule: no advantage, nothing learned. */
+export function zeroVariance(record: SamplesRecord): boolean {
+  const first = record.completions[0];
+  if (!first) return true;
+  return record.completions.every((c) =>
+    Object.keys(first.rewards).every((rule) => c.rewards[rule] === first.rewards[rule]),
+  );
+}
+
+function maxAbsAdvantage(record: SamplesRecord): number {
+  return record.completions.reduce((m, c) => Math.max(m, Math.abs(c.advantage)), 0);
+}
+
+function select(
+  options: [string, string][],
+  value: string,
+  testid: string,
+  onChange: (v: string) => void,
+): HTMLElement {
+  const s = document.createElement('vscode-single-select');
+  s.dataset.testid = testid;
+  for (const [v, text] of options) {
+    const o = document.createElement('vscode-option');
+    o.value = v;
+    o.textContent = text;
+    o.selected = v === value;
+    s.append(o);
+  }
+  s.addEventListener('change', () => onChange(s.value));
+  return s;
+}
+
+function completionRow(c: SamplesRecord['completions'][number], rules: string[]): HTMLTableRowElement {
+  const row = element('tr', undefined, { class: c.correct ? 'correct' : 'incorrect' });
+  const text = element('td', undefined, { class: 'completion' });
+  text.append(element('code', c.text === '' ? '(empty)' : c.text));
+  row.append(text);
+  for (const rule of rules) {
+    const reward = c.rewards[rule];
+    const reason = c.reasons[rule] ?? '';
+    const td = element('td', undefined, {
+      class: `reward ${reward === 1 ? 'pass' : 'fail'}`,
+      'data-rule': rule,
+    });
+    td.append(
+      element('span', reward === 1 ? '✓ 1' : reward === 0 ? '✗ 0' : '–', { class: 'mark' }),
+      element('span', reason, { class: 'reason' }),
+    );
+    td.title = `${rule}: ${reward ?? '–'}${reason ? ` — ${reason}` : ''}`;
+    row.append(td);
+  }
+  const adv = element('td', formatNumber(c.advantage, 3), {
+    class: `advantage ${c.advantage > 0 ? 'pos' : c.advantage < 0 ? 'neg' : 'zero'}`,
+    'data-value': String(c.advantage),
+  });
+  row.append(adv, element('td', String(c.tokens), { class: 'tokens' }));
+  return row;
+}
+
+function render(): void {
+  if (!run) return;
+  const all = steps();
+  const header = element('header');
+  header.append(
+    element('h1', `Samples · ${run.label}`),
+    element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
+  );
+  if (all.length === 0) {
+    app.replaceChildren(
+      header,
+      element('p', 'No samples yet: the trainer writes them every `sampleEvery` steps.', {
+        class: 'placeholder',
+      }),
+    );
+    app.setAttribute('aria-busy', 'false');
+    return;
+  }
+  const step = filters.step !== null && all.includes(filters.step) ? filters.step : all[all.length - 1]!;
+  const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
+  const stepLabel = element('label', 'Step');
+  stepLabel.append(
+    select(
+      [
+        ['latest', `latest (${all[all.length - 1]})`],
+        ...all.map((s): [string, string] => [String(s), String(s)]),
+      ],
+      filters.step === null ? 'latest' : String(step),
+      'step',
+      (v) => {
+        filters.step = v === 'latest' ? null : Number(v);
+        persist();
+        render();
+      },
+    ),
+  );
+  const zero = document.createElement('vscode-checkbox');
+  zero.label = 'Zero-variance groups only';
+  zero.checked = filters.zeroVarianceOnly;
+  zero.dataset.testid = 'zero-variance';
+  zero.addEventListener('change', () => {
+    filters.zeroVarianceOnly = zero.checked;
+    persist();
+    render();
+  });
+  const orderLabel = element('label', 'Order');
+  orderLabel.append(
+    select(
+      [
+        ['prompt', 'as sampled'],
+        ['advantage', 'largest |advantage| first'],
+      ],
+      filters.order,
+      'order',
+      (v) => {
+        filters.order = v === 'advantage' ? 'advantage' : 'prompt';
+        persist();
+        render();
+      },
+    ),
+  );
+  const failedLabel = element('label', 'Failed rule');
+  failedLabel.append(
+    select(
+      [['', 'any'], ...run.rules.map((r): [string, string] => [r, r])],
+      filters.failedRule ?? '',
+      'failed-rule',
+      (v) => {
+        filters.failedRule = v === '' ? null : v;
+        persist();
+        render();
+      },
+    ),
+  );
+  bar.append(stepLabel, zero, orderLabel, failedLabel);
+
+  let groups = run.records.filter((r) => r.step === step);
+  const total = groups.length;
+  if (filters.zeroVarianceOnly) groups = groups.filter(zeroVariance);
+  if (filters.order === 'advantage')
+    groups = [...groups].sort((a, b) => maxAbsAdvantage(b) - maxAbsAdvantage(a));
+  const list = element('div', undefined, { class: 'groups' });
+  let shownCompletions = 0;
+  for (const g of groups) {
+    const completions = filters.failedRule
+      ? g.completions.filter((c) => c.rewards[filters.failedRule!] === 0)
+      : g.completions;
+    if (completions.length === 0) continue;
+    shownCompletions += completions.length;
+    const section = element('section', undefined, { class: 'group', 'data-prompt': g.promptId });
+    const h = element('h2');
+    h.append(element('code', g.prompt));
+    const answer = g.sample.answer;
+    const facts = element('p', undefined, { class: 'facts' });
+    facts.append(
+      element(
+        'span',
+        `answer ${typeof answer === 'string' || typeof answer === 'number' ? String(answer) : '–'}`,
+      ),
+      element('span', `${g.completions.length} completions`),
+      element('span', `max |A| ${formatNumber(maxAbsAdvantage(g), 3)}`),
+    );
+    if (zeroVariance(g)) facts.append(element('span', 'zero variance: no advantage', { class: 'badge' }));
+    const table = element('table', undefined, { class: 'completions' });
+    const head = element('tr');
+    head.append(element('th', 'completion'));
+    for (const rule of run.rules) head.append(element('th', rule));
+    head.append(element('th', 'advantage'), element('th', 'tokens'));
+    table.append(element('thead'), element('tbody'));
+    table.tHead!.append(head);
+    for (const c of completions) table.tBodies[0]!.append(completionRow(c, run.rules));
+    section.append(h, facts, table);
+    list.append(section);
+  }
+  const summary = element(
+    'p',
+    `Step ${step}: ${list.childElementCount} of ${total} groups shown, ${shownCompletions} completions.`,
+    { class: 'summary', 'data-testid': 'summary', 'data-groups': String(list.childElementCount) },
+  );
+  app.replaceChildren(header, bar, summary, list);
+  app.setAttribute('aria-busy', 'false');
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = HostToSamples.safeParse(event.data);
+  if (!parsed.success) {
+    showError(app, `The samples panel received a message it does not understand: ${parsed.error.message}`);
+    return;
+  }
+  const message = parsed.data;
+  if (message.type === 'run') {
+    run = {
+      id: message.id,
+      label: message.label,
+      status: message.status,
+      rules: message.rules,
+      records: message.records,
+    };
+    persist();
+    render();
+  } else if (run && run.id === message.id) {
+    run.records.push(...message.records);
+    // A chosen step stays; "latest" moves on.
+    if (filters.step === null) render();
+  }
+});
+
+send({ type: 'ready' });
