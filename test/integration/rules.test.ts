@@ -298,6 +298,19 @@ describe('reward rules in the editor', function () {
       ],
     );
     assert.match(result.markdown, /\| `accuracy` \| 2\/5 \| 40\.0% \| 0 \|/);
+    // without `quiet` the report opens beside the rules, as a Markdown preview
+    await vscode.commands.executeCommand('bnpo.testRules', { rules: uri, samples });
+    const deadline = Date.now() + 10_000;
+    let labels: string[] = [];
+    while (Date.now() < deadline) {
+      labels = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+      if (labels.some((l) => l.includes('good.rewards.json — rule test'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(
+      labels.some((l) => l.includes('good.rewards.json — rule test')),
+      `no report tab; tabs: ${labels.join(', ')}`,
+    );
   });
 
   it('creates a commented starter file that the checks accept', async () => {
