@@ -120,7 +120,8 @@ def bnpo_advantages(
     rewards: [K, B] (or [B] for one rule), each in [0, 1]; index: B group keys (verl's uid).
     Returns the combined advantage per row (float64) and per-rule statistics.
     """
-    r = rewards.detach().to(torch.float64)
+    # Small per-batch work with Python-side grouping: done on the CPU in float64 whatever the input device.
+    r = rewards.detach().to(device="cpu", dtype=torch.float64)
     if r.dim() == 1:
         r = r.unsqueeze(0)
     if r.dim() != 2:
