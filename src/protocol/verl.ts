@@ -1,8 +1,6 @@
 // The verl launch configuration (`*.verl.json`): what "BNPO: Launch on verl…" and `bnpo verl command` turn into a
 // verl 0.7 command line with the bnpo_verl plug-in loaded (engines/verl). Written by people, so every field says
 // what it is; paths are relative to the config file and must be valid where verl's driver runs.
-import type { ParseError } from 'jsonc-parser';
-import { findNodeAtLocation, parse as parseJsonc, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
 
 export const VERL_CONFIG_VERSION = 1;
@@ -148,43 +146,19 @@ export type VerlRunConfigInput = z.input<typeof VerlRunConfigSchema>;
 /** Every default filled in. */
 export type VerlRunConfig = z.output<typeof VerlRunConfigSchema>;
 
-/** JSON Schema for editors. */
+/** Where `npm run schemas` writes the editor schema for `*.verl.json` (contributed through jsonValidation). */
+export const verlJsonSchemaFile = 'media/schemas/verl.schema.json';
+
+/** JSON Schema for editors: draft-7 (what VS Code implements), defaults optional, comments allowed. */
 export function verlRunConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(VerlRunConfigSchema, { io: 'input', unrepresentable: 'any' });
+  return {
+    ...z.toJSONSchema(VerlRunConfigSchema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }),
+    allowComments: true,
+    allowTrailingCommas: true,
+  };
 }
 
-/** A problem with a verl config file, `file:line:col: field: message` when the place is known. */
-export class VerlConfigError extends Error {
-  override readonly name = 'VerlConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('\n'));
-  }
-}
-
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `${before.length}:${(before[before.length - 1]?.length ?? 0) + 1}`;
-}
-
-/** Parses and validates a `*.verl.json` text (comments and trailing commas allowed); throws VerlConfigError. */
-export function parseVerlConfig(text: string, file: string): VerlRunConfig {
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const first = errors[0];
-  if (first !== undefined) {
-    throw new VerlConfigError([
-      `${file}:${lineColumn(text, first.offset)}: not valid JSON: ${printParseErrorCode(first.error)}`,
-    ]);
-  }
-  const parsed = VerlRunConfigSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const root = parseTree(text);
-  throw new VerlConfigError(
-    parsed.error.issues.map((issue) => {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const node = root === undefined ? undefined : findNodeAtLocation(root, path);
-      const where = node === undefined ? file : `${file}:${lineColumn(text, node.offset)}`;
-      return `${where}: ${path.length > 0 ? path.join('.') : '(root)'}: ${issue.message}`;
-    }),
-  );
+/** The exact text of the committed file, so a test can compare bytes. */
+export function verlJsonSchemaText(): string {
+  return `${JSON.stringify(verlRunConfigJsonSchema(), null, 2)}\n`;
 }

@@ -3,10 +3,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/protocol/rulesJsonSchema';
 import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
+import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/protocol/verl';
 
 const schemas: { file: string; text: () => string }[] = [
   { file: rulesJsonSchemaFile, text: rulesJsonSchemaText },
   { file: runConfigJsonSchemaFile, text: runConfigJsonSchemaText },
+  { file: verlJsonSchemaFile, text: verlJsonSchemaText },
 ];
 
 // npm runs scripts from the package root; refuse anywhere else rather than write into the wrong tree

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VerlRunConfigInput } from '../../src/protocol/verl';
-import { parseVerlConfig, VerlConfigError, VerlRunConfigSchema } from '../../src/protocol/verl';
+import { verlJsonSchemaFile, verlJsonSchemaText, VerlRunConfigSchema } from '../../src/protocol/verl';
+import { parseVerlConfig, VerlConfigError } from '../../src/protocol/verlConfigFile';
 import type { VerlCommand, VerlCommandContext } from '../../src/protocol/verlCommand';
 import {
   buildVerlCommand,
@@ -204,6 +205,31 @@ describe('quoting', () => {
   it('names runs by name and UTC time', () => {
     assert.equal(verlRunId('math', new Date('2026-11-26T22:30:05.123Z')), 'math-20261126T223005Z');
     assert.equal(verlRunId(undefined, new Date('2026-11-26T22:30:05Z')), 'verl-20261126T223005Z');
+  });
+});
+
+describe('the editor schema for *.verl.json', () => {
+  it('is the committed media/schemas/verl.schema.json (run `npm run schemas` if not)', () => {
+    assert.equal(
+      readFileSync(path.join(root, verlJsonSchemaFile), 'utf8'),
+      verlJsonSchemaText(),
+      `${verlJsonSchemaFile} is stale`,
+    );
+  });
+
+  it('accepts the example config and names every field it has', () => {
+    const schema = JSON.parse(verlJsonSchemaText()) as {
+      properties: Record<string, { description?: string }>;
+    };
+    for (const [key, property] of Object.entries(schema.properties)) {
+      if (key !== '$schema') assert.ok(property.description, `${key} has no description`);
+    }
+    assert.deepEqual(
+      Object.keys(JSON.parse(readFileSync(example, 'utf8').replace(/^\s*\/\/.*$/gm, '')) as object).filter(
+        (k) => !(k in schema.properties),
+      ),
+      [],
+    );
   });
 });
 

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseVerlConfig, VerlConfigError } from '../../protocol/verl';
+import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
 import type { VerlRunConfig } from '../../protocol/verl';
 import type { VerlCommand } from '../../protocol/verlCommand';
 import { buildVerlCommand, verlRunId } from '../../protocol/verlCommand';

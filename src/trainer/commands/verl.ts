@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseVerlConfig, VerlConfigError } from '../../protocol/verl';
+import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
 import { buildVerlCommand, verlRunId } from '../../protocol/verlCommand';
 import { UsageError } from './usage';
 
