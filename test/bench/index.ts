@@ -9,6 +9,7 @@ interface BenchModule {
 const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['advantages', () => import('./advantages.js')],
   ['rules', () => import('./rules.js')],
+  ['trainer', () => import('./trainer.js')],
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,356 @@
+// `bnpo bench`: how fast the trainer runs here. For every backend that starts: ms per RL step split into sampling /
+// scoring / advantage / update, tokens per second, and the train step's achieved GFLOP/s next to this machine's
+// matmul peak (numpy + OpenBLAS on all cores); and the same train step of the same model in PyTorch, as a ratio.
+// Python with numpy and torch is found (Debian's /usr/bin/python3 first) or, when missing, installed from Debian.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { computeAdvantages } from '../core/estimators';
+import { RunConfigSchema, type RunConfig } from '../protocol/runConfig';
+import { selectBackend } from './backend';
+import { buildSeqBatch, ppoLoss, targetLogProbs } from './losses';
+import { Policy } from './model';
+import { AdamW } from './optimizer';
+import { Rng } from './rng';
+import { generate } from './sampler';
+import { gradientStep, loadTask, modelDims } from './trainer';
+
+export interface BackendFigures {
+  readonly backend: string;
+  readonly detail: string;
+  readonly steps: number;
+  readonly ms: { sampling: number; scoring: number; advantage: number; update: number; total: number };
+  readonly tokensPerSecond: number;
+  readonly samplingTokensPerSecond: number;
+  readonly trainGflops: number;
+  readonly trainStepFlops: number;
+  readonly rows: number;
+  readonly width: number;
+}
+
+export interface PythonFigures {
+  readonly python: string | null;
+  readonly numpyPeakGflops: number | null;
+  readonly numpyThreads: string | null;
+  readonly torchMs: number | null;
+  readonly torchDevice: string | null;
+  readonly torchThreads: number | null;
+  readonly torchVersion: string | null;
+  readonly notes: string[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** FLOPs of one train step (forward + backward ≈ 3 forwards) on rows × width tokens, one-hot embeddings excluded. */
+export function trainStepFlops(policy: Policy, rows: number, width: number): number {
+  const { dModel, layers } = policy.dims;
+  const attentionMacsPerToken = layers * 2 * width * dModel;
+  return 2 * 3 * rows * width * (policy.denseMacsPerToken() + attentionMacsPerToken);
+}
+
+/** Runs `warmup + steps` RL steps of the given config on the current backend and returns median timings. */
+export async function benchRlSteps(
+  config: RunConfig,
+  warmup: number,
+  steps: number,
+): Promise<Omit<BackendFigures, 'backend' | 'detail'>> {
+  const loaded = await loadTask(config, process.cwd());
+  const { task, rules } = loaded;
+  const tokenizer = task.tokenizer;
+  const rng = new Rng(config.seed);
+  const policy = new Policy(modelDims(config, task, tokenizer.size), rng);
+  const optimizer = new AdamW(policy.params);
+  const G = config.groupSize;
+  const parts: Record<'sampling' | 'scoring' | 'advantage' | 'update' | 'total', number[]> = {
+    sampling: [],
+    scoring: [],
+    advantage: [],
+    update: [],
+    total: [],
+  };
+  const tokens: number[] = [];
+  let rows = 0;
+  let width = 0;
+  try {
+    for (let s = 0; s < warmup + steps; s++) {
+      const t0 = performance.now();
+      const examples = Array.from({ length: config.promptsPerStep }, () => task.nextTrain(rng));
+      const repeated = examples.flatMap((e) => new Array<typeof e>(G).fill(e));
+      const prompts = repeated.map((e) => tokenizer.encode(e.prompt));
+      const rollout = await generate(policy, prompts, {
+        temperature: config.temperature,
+        topP: 1,
+        maxNew: config.maxNewTokens ?? task.maxNew,
+        rng,
+      });
+      const t1 = performance.now();
+      const scored = rollout.tokens.map((t, i) => rules.evaluate(tokenizer.decode(t), repeated[i]!.sample));
+      const groups = examples.map((_, i) =>
+        scored.slice(i * G, (i + 1) * G).map((o) => Object.fromEntries(o.map((x) => [x.name, x.reward]))),
+      );
+      const t2 = performance.now();
+      const adv = computeAdvantages(groups, config.estimator).advantages.flat();
+      const t3 = performance.now();
+      const seq = buildSeqBatch(prompts, rollout.tokens, rollout.logProbs);
+      rows = seq.rows;
+      width = seq.width;
+      await gradientStep(policy, optimizer, 1e-4, 1, () => {
+        const out = ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip);
+        return { loss: out.loss, extra: out.clipped };
+      });
+      const t4 = performance.now();
+      if (s < warmup) continue;
+      parts.sampling.push(t1 - t0);
+      parts.scoring.push(t2 - t1);
+      parts.advantage.push(t3 - t2);
+      parts.update.push(t4 - t3);
+      parts.total.push(t4 - t0);
+      tokens.push(rollout.tokenCount);
+    }
+    const flops = trainStepFlops(policy, rows, width);
+    const ms = {
+      sampling: median(parts.sampling),
+      scoring: median(parts.scoring),
+      advantage: median(parts.advantage),
+      update: median(parts.update),
+      total: median(parts.total),
+    };
+    return {
+      steps,
+      ms,
+      tokensPerSecond: median(tokens) / (ms.total / 1000),
+      samplingTokensPerSecond: median(tokens) / (ms.sampling / 1000),
+      trainGflops: flops / (ms.update / 1000) / 1e9,
+      trainStepFlops: flops,
+      rows,
+      width,
+    };
+  } finally {
+    optimizer.dispose();
+    policy.dispose();
+  }
+}
+
+function run(cmd: string, args: string[], timeoutMs = 600000): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+}
+
+function hasModule(python: string, mod: string): boolean {
+  return run(python, ['-c', `import ${mod}`]).ok;
+}
+
+function debianHas(pkg: string): boolean {
+  return run('dpkg-query', ['-W', '-f=${Status}', pkg]).out.includes('install ok installed');
+}
+
+/**
+ * A python with numpy (and torch, when it can be had). On Debian, installs what is missing: python3-numpy,
+ * python3-torch, and libopenblas0-pthread, without which both link the reference BLAS and run ~100× below peak.
+ */
+export function findPython(notes: string[]): string | null {
+  const debian = '/usr/bin/python3';
+  if (
+    process.platform === 'linux' &&
+    fs.existsSync('/usr/bin/apt-get') &&
+    fs.existsSync('/usr/bin/dpkg-query')
+  ) {
+    const missing = ['python3-numpy', 'python3-torch', 'libopenblas0-pthread'].filter((p) => !debianHas(p));
+    if (missing.length > 0) {
+      notes.push(`installed from Debian: ${missing.join(' ')}`);
+      if (!run('apt-get', ['install', '-y', '-q', ...missing]).ok) {
+        run('apt-get', ['update', '-q']);
+        const r = run('apt-get', ['install', '-y', '-q', ...missing]);
+        if (!r.ok) notes.push(`apt-get install failed: ${r.out.split('\n').slice(-1)[0] ?? ''}`);
+      }
+    }
+  }
+  const candidates = [debian, 'python3'].filter((p) => !p.startsWith('/') || fs.existsSync(p));
+  return (
+    candidates.find((p) => hasModule(p, 'numpy') && hasModule(p, 'torch')) ??
+    candidates.find((p) => hasModule(p, 'numpy')) ??
+    null
+  );
+}
+
+const NUMPY_PEAK = `
+import json, os, time, numpy as np
+n = 2048
+a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
+a @ b
+best = min((lambda t0: (a @ b, time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(5))
+cfg = getattr(np, '__config__', None)
+print(json.dumps({"gflops": 2 * n ** 3 / best / 1e9, "threads": os.environ.get("OPENBLAS_NUM_THREADS", "all")}))
+`;
+
+/** The same policy and PPO train step (forward, backward, AdamW) in PyTorch, timed. Arguments: a JSON of dims. */
+const TORCH_STEP = `
+import json, os, sys, time, torch
+import torch.nn as nn, torch.nn.functional as F
+c = json.loads(sys.argv[1])
+dev = c["device"]
+if dev == "cuda" and not torch.cuda.is_available(): print(json.dumps({"error": "no CUDA device"})); sys.exit(0)
+torch.set_num_threads(os.cpu_count() or 1)
+torch.manual_seed(0)
+V, T, d, L, H, r = c["vocab"], c["context"], c["dModel"], c["layers"], c["heads"], c["mlpRatio"]
+class Block(nn.Module):
+    def __init__(s):
+        super().__init__(); s.ln1 = nn.LayerNorm(d); s.qkv = nn.Linear(d, 3 * d); s.o = nn.Linear(d, d)
+        s.ln2 = nn.LayerNorm(d); s.w1 = nn.Linear(d, r * d); s.w2 = nn.Linear(r * d, d)
+    def forward(s, x, bias):
+        B, W, _ = x.shape
+        q, k, v = s.qkv(s.ln1(x)).split(d, dim=-1)
+        q, k, v = [t.view(B, W, H, d // H).transpose(1, 2) for t in (q, k, v)]
+        att = torch.softmax(q @ k.transpose(-1, -2) / (d // H) ** 0.5 + bias, dim=-1)
+        x = x + s.o((att @ v).transpose(1, 2).reshape(B, W, d))
+        return x + s.w2(F.relu(s.w1(s.ln2(x))))
+class Policy(nn.Module):
+    def __init__(s):
+        super().__init__(); s.wte = nn.Embedding(V, d); s.wpe = nn.Embedding(T, d)
+        s.blocks = nn.ModuleList(Block() for _ in range(L)); s.lnf = nn.LayerNorm(d)
+    def forward(s, ids):
+        W = ids.shape[1]
+        bias = torch.full((W, W), -1e9, device=ids.device).triu(1)
+        x = s.wte(ids) + s.wpe(torch.arange(W, device=ids.device))
+        for b in s.blocks: x = b(x, bias)
+        return s.lnf(x) @ s.wte.weight.T
+m = Policy().to(dev)
+opt = torch.optim.AdamW(m.parameters(), lr=1e-4, weight_decay=0)
+R, W = c["rows"], c["width"]
+ids = torch.randint(2, V, (R, W), device=dev); tgt = torch.randint(2, V, (R, W), device=dev)
+mask = torch.ones(R, W, device=dev); adv = torch.randn(R, 1, device=dev); old = torch.full((R, W), -1.0, device=dev)
+def step():
+    logp = torch.log_softmax(m(ids), -1).gather(-1, tgt[..., None])[..., 0]
+    ratio = torch.exp(logp - old)
+    loss = torch.max(-adv * ratio, -adv * ratio.clamp(0.8, 1.28))
+    loss = torch.where(adv < 0, torch.minimum(loss, -adv * 10), loss)
+    loss = (loss * mask).sum() / R
+    opt.zero_grad(); loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
+def sync():
+    if dev == "cuda": torch.cuda.synchronize()
+for _ in range(3): step()
+sync(); times = []
+for _ in range(10):
+    t0 = time.perf_counter(); step(); sync(); times.append(time.perf_counter() - t0)
+times.sort()
+print(json.dumps({"ms": times[len(times) // 2] * 1000, "threads": torch.get_num_threads(), "version": torch.__version__,
+                  "device": torch.cuda.get_device_name() if dev == "cuda" else "cpu"}))
+`;
+
+function lastJson(text: string): Record<string, unknown> | null {
+  const line = text
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (line === undefined) return null;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+export function pythonFigures(
+  dims: { vocab: number; context: number; dModel: number; layers: number; heads: number; mlpRatio: number },
+  rows: number,
+  width: number,
+  torchDevice: 'cpu' | 'cuda',
+): PythonFigures {
+  const notes: string[] = [];
+  const python = findPython(notes);
+  if (python === null) {
+    notes.push('no python with numpy: peak and PyTorch figures unavailable');
+    return {
+      python,
+      numpyPeakGflops: null,
+      numpyThreads: null,
+      torchMs: null,
+      torchDevice: null,
+      torchThreads: null,
+      torchVersion: null,
+      notes,
+    };
+  }
+  const peak = lastJson(run(python, ['-c', NUMPY_PEAK]).out);
+  const torchRun = hasModule(python, 'torch')
+    ? run(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: torchDevice })])
+    : null;
+  const torch = torchRun === null ? null : lastJson(torchRun.out);
+  if (torchRun === null) notes.push(`${python} has no torch`);
+  else if (torch === null || typeof torch.ms !== 'number')
+    notes.push(
+      `PyTorch step failed: ${typeof torch?.error === 'string' ? torch.error : torchRun.out.slice(-300)}`,
+    );
+  return {
+    python,
+    numpyPeakGflops: typeof peak?.gflops === 'number' ? peak.gflops : null,
+    numpyThreads: typeof peak?.threads === 'string' ? peak.threads : null,
+    torchMs: typeof torch?.ms === 'number' ? torch.ms : null,
+    torchDevice: typeof torch?.device === 'string' ? torch.device : null,
+    torchThreads: typeof torch?.threads === 'number' ? torch.threads : null,
+    torchVersion: typeof torch?.version === 'string' ? torch.version : null,
+    notes,
+  };
+}
+
+export interface BenchOptions {
+  readonly backends: readonly ('webgpu' | 'wasm' | 'cpu' | 'tensorflow')[];
+  readonly torchDevice: 'cpu' | 'cuda';
+  readonly config?: Partial<Record<string, unknown>>;
+  readonly print: (line: string) => void;
+}
+
+export async function runTrainerBench(
+  options: BenchOptions,
+): Promise<{ backends: BackendFigures[]; python: PythonFigures }> {
+  const config = RunConfigSchema.parse({ ...options.config });
+  const print = options.print;
+  print(
+    `  workload: default run (${config.task}), N=${config.promptsPerStep} prompts × G=${config.groupSize}, model d=${config.model.dModel} × ${config.model.layers} layers, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  const figures: BackendFigures[] = [];
+  for (const name of options.backends) {
+    let detail: string;
+    try {
+      detail = (await selectBackend(name)).detail;
+    } catch (err) {
+      print(`  ${name}: not available here (${(err as Error).message})`);
+      continue;
+    }
+    const heavy = name === 'cpu';
+    const f = await benchRlSteps(config, 1, heavy ? 1 : 5);
+    figures.push({ backend: name, detail, ...f });
+  }
+  const loaded = await loadTask(config, process.cwd());
+  const dims = modelDims(config, loaded.task, loaded.task.tokenizer.size);
+  const ref = figures[0];
+  const py = pythonFigures(dims, ref?.rows ?? 256, ref?.width ?? 24, options.torchDevice);
+  const peak = py.numpyPeakGflops;
+  print(
+    `  matmul peak (numpy/OpenBLAS 2048³ fp32, threads ${py.numpyThreads ?? '?'}): ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s`,
+  );
+  if (py.torchMs !== null) {
+    print(
+      `  PyTorch ${py.torchVersion} on ${py.torchDevice} (${py.torchThreads} threads): train step ${py.torchMs.toFixed(1)} ms`,
+    );
+  }
+  for (const n of py.notes) print(`  note: ${n}`);
+  print('');
+  print(
+    '  backend | step ms | sampling | scoring | advantage | update | tokens/s | train GFLOP/s | of peak | tfjs/PyTorch',
+  );
+  for (const f of figures) {
+    const ofPeak = peak !== null ? `${((100 * f.trainGflops) / peak).toFixed(1)}%` : 'n/a';
+    const ratio = py.torchMs !== null ? `${(f.ms.update / py.torchMs).toFixed(2)}×` : 'n/a';
+    print(
+      `  ${f.backend} | ${f.ms.total.toFixed(0)} | ${f.ms.sampling.toFixed(0)} | ${f.ms.scoring.toFixed(1)} | ${f.ms.advantage.toFixed(2)} | ${f.ms.update.toFixed(0)} | ${f.tokensPerSecond.toFixed(0)} | ${f.trainGflops.toFixed(2)} | ${ofPeak} | ${ratio}`,
+    );
+  }
+  if (ref !== undefined) {
+    print(
+      `  (train step: ${ref.rows} sequences × ${ref.width} tokens, ${(ref.trainStepFlops / 1e9).toFixed(2)} GFLOP; medians of ${figures.map((f) => `${f.steps} ${f.backend}`).join(', ')} steps after one warm-up)`,
+    );
+  }
+  return { backends: figures, python: py };
+}

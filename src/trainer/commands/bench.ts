@@ -1,0 +1,42 @@
+// `bnpo bench`: the trainer's speed on this machine (see ../bench.ts); `--json FILE` also writes the figures.
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runTrainerBench, type BenchOptions } from '../bench';
+import { UsageError } from './usage';
+
+const HELP = `usage: bnpo bench [--backends webgpu,wasm,cpu] [--torch-device cpu|cuda] [--json FILE]`;
+const KNOWN = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        backends: { type: 'string' },
+        'torch-device': { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${HELP}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const names = (values.backends ?? 'tensorflow,webgpu,wasm,cpu').split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(KNOWN as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new UsageError(`unknown backend ${unknown.join(', ')}; known: ${KNOWN.join(', ')}`);
+  const device = values['torch-device'] ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--torch-device must be cpu or cuda`);
+  const result = await runTrainerBench({
+    backends: names as BenchOptions['backends'],
+    torchDevice: device,
+    print: (line) => process.stdout.write(line + '\n'),
+  });
+  if (values.json !== undefined) fs.writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
+  return 0;
+}
