@@ -114,7 +114,7 @@ describe('rule test reports', () => {
     assert.match(md, /\| `acc` \| 1\/3 \| 33\.3% \| 1 \|/);
     assert.match(
       md,
-      /## `acc` failed on 2\n\n\| Sample \| Reason \|\n\|---\|---\|\n\| line 2 \| &lt;answer> gave "2", expected "1" \|/,
+      /## `acc` failed on 2 of 3\n\n\| Sample \| Reason \|\n\|---\|---\|\n\| line 2 \| &lt;answer> gave "2", expected "1" \|/,
     );
   });
 });

@@ -100,7 +100,13 @@ export function formatReportMarkdown(report: RulesTestReport, title: string): st
   ];
   for (const r of report.rules) {
     if (r.failures.length === 0) continue;
-    out.push('', `## \`${r.name}\` failed on ${r.failures.length}`, '', '| Sample | Reason |', '|---|---|');
+    out.push(
+      '',
+      `## \`${r.name}\` failed on ${r.failures.length} of ${r.total}`,
+      '',
+      '| Sample | Reason |',
+      '|---|---|',
+    );
     for (const f of r.failures.slice(0, 20)) out.push(`| ${cell(f.label)} | ${cell(f.reason)} |`);
     if (r.failures.length > 20) out.push('', `… and ${r.failures.length - 20} more.`);
   }
