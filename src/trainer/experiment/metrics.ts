@@ -59,7 +59,8 @@ export function detectCollapse(
   minEvals: number,
 ): Collapse {
   const c = normaliseCurve(points).filter((p) => p.step > 0);
-  const threshold = base - margin;
+  // Accuracies are ratios of counts: a value equal to the threshold in decimal must not fall below it by a rounding.
+  const threshold = base - margin - 1e-9;
   let evals = 0;
   for (let i = c.length - 1; i >= 0 && c[i]!.accuracy < threshold; i--) evals++;
   const since = evals > 0 ? c[c.length - evals]!.step : null;
