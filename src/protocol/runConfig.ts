@@ -141,7 +141,7 @@ export const RunConfigSchema = z
       .min(2, 'groupSize (G) must be at least 2: an advantage compares completions of the same prompt')
       .default(8)
       .describe('G: completions sampled per prompt.'),
-    promptsPerStep: positiveInt().default(32).describe('N: prompts per RL step.'),
+    promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
     steps: z.number().int().nonnegative().default(150).describe('RL optimizer steps.'),
     lr: z.number().positive().default(5e-4).describe('RL learning rate (AdamW).'),
     warmupSteps: z

@@ -89,12 +89,12 @@ function modular(digits: number): Generator {
 
 function sorting(length: number): Generator {
   return {
-    maxPrompt: 5 + 2 * length,
+    maxPrompt: 2 * length,
     maxNew: 2 * length,
     draw(rng) {
       const items = Array.from({ length }, () => rng.int(10));
       const sorted = [...items].sort((x, y) => x - y);
-      return { prompt: `sort ${items.join(',')}=`, answer: sorted.join(',') };
+      return { prompt: `${items.join(',')}=`, answer: sorted.join(',') };
     },
   };
 }
