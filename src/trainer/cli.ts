@@ -26,7 +26,7 @@ const commands: Record<string, Command> = {
   },
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
-    load: () => import('./commands/rules'),
+    load: () => import('./commands/rules.js'),
   },
   experiment: {
     summary: 'compare estimators side by side (estimators × seeds × tasks) and write a report with plots',
