@@ -93,8 +93,16 @@ function fitTable(rule: string, fit: BetaFit, pHat: readonly number[]): HTMLTabl
   const table = element('table', undefined, { class: 'numbers', 'aria-label': `Fit of ${rule}` });
   const mean = pHat.length > 0 ? pHat.reduce((s, p) => s + p, 0) / pHat.length : null;
   const head = element('tr');
-  for (const h of ['groups', 'mean p̂', 'a', 'b', 'α = max(1, 1 + a/3)', 'β = max(1, 1 + b/3)', 'guard'])
-    head.append(element('th', h));
+  const headers: [string, string][] = [
+    ['groups', 'Prompt groups in the batch'],
+    ['mean p̂', 'Mean share of completions rewarded'],
+    ['a', 'Method-of-moments Beta(a, b) fitted to the p̂'],
+    ['b', 'Method-of-moments Beta(a, b) fitted to the p̂'],
+    ['α', 'α = max(1, 1 + a/3)'],
+    ['β', 'β = max(1, 1 + b/3)'],
+    ['guard', 'Guard that replaced the fit with α = β = 1'],
+  ];
+  for (const [h, title] of headers) head.append(element('th', h, { title }));
   const row = element('tr');
   row.append(
     cell(String(pHat.length), 'fit-groups', pHat.length),

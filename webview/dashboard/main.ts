@@ -63,6 +63,8 @@ interface LineDef {
 interface ChartDef {
   id: string;
   title: string;
+  /** Values are shares in [0, 1]: the axis shows all of it. */
+  share?: boolean;
   lines: (run: RunData) => LineDef[];
 }
 
@@ -78,6 +80,7 @@ const CHARTS: ChartDef[] = [
   {
     id: 'accuracy',
     title: 'Accuracy',
+    share: true,
     lines: () => [
       { key: 'heldOut', label: 'held-out', source: 'heldOut', points: true },
       { key: 'accuracy', label: 'sampled (train)', source: 'metrics' },
@@ -92,6 +95,7 @@ const CHARTS: ChartDef[] = [
   {
     id: 'clipFraction',
     title: 'Clip fraction',
+    share: true,
     lines: () => [{ key: 'clipFraction', label: 'clipped tokens', source: 'metrics' }],
   },
   {
@@ -107,6 +111,7 @@ const CHARTS: ChartDef[] = [
   {
     id: 'zeroVarianceShare',
     title: 'Zero-variance groups',
+    share: true,
     lines: () => [{ key: 'zeroVarianceShare', label: 'share of groups', source: 'metrics' }],
   },
 ];
@@ -219,7 +224,7 @@ function chartLines(def: ChartDef): { run: RunData; line: LineDef }[] {
   return out;
 }
 
-function seriesOptions(def: ChartDef, lines: Chart['lines']): uPlot.Series[] {
+function seriesOptions(lines: Chart['lines']): uPlot.Series[] {
   const series: uPlot.Series[] = [
     {
       label: view.xAxis === 'step' ? 'step' : 'wall time',
@@ -238,7 +243,9 @@ function seriesOptions(def: ChartDef, lines: Chart['lines']): uPlot.Series[] {
         : colours.series[lineKeys.indexOf(line.key) % colours.series.length]!;
     const dash = lineKeys.length === 1 ? undefined : DASHES[runIndex % DASHES.length];
     const label = several ? `${run.label} · ${line.label}` : line.label;
-    const value = (_u: uPlot, v: number | null): string => formatNumber(v);
+    // Off the chart, the legend shows each series' newest value rather than a dash.
+    const value = (u: uPlot, v: number | null, seriesIdx: number, idx: number | null): string =>
+      formatNumber(idx === null ? lastValue(u.data[seriesIdx]) : v);
     series.push({
       label: `${label} (raw)`,
       stroke: colour,
@@ -259,8 +266,29 @@ function seriesOptions(def: ChartDef, lines: Chart['lines']): uPlot.Series[] {
       value,
     });
   }
-  void def;
   return series;
+}
+
+function lastValue(values: uPlot.AlignedData[number] | undefined): number | null {
+  if (!values) return null;
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i];
+    if (v !== null && v !== undefined) return v;
+  }
+  return null;
+}
+
+/** uPlot pads a flat series to 0–100; a flat line is drawn mid-height instead, and shares keep their 0–1 axis. */
+function yRange(def: ChartDef): uPlot.Scale.Range {
+  return (_u, min, max) => {
+    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+    if (def.share && min >= 0 && max <= 1) return [0, 1];
+    if (min === max) {
+      const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
+      return [min - pad, max + pad];
+    }
+    return uPlot.rangeNum(min, max, 0.1, true);
+  };
 }
 
 function makeChart(def: ChartDef, card: HTMLElement, body: HTMLElement): Chart {
@@ -271,10 +299,10 @@ function makeChart(def: ChartDef, card: HTMLElement, body: HTMLElement): Chart {
   const opts: uPlot.Options = {
     width: Math.max(280, body.clientWidth),
     height: 210,
-    series: seriesOptions(def, lines),
+    series: seriesOptions(lines),
     scales: {
       x: { time: false },
-      y: view.logScale ? { distr: 3 } : {},
+      y: view.logScale ? { distr: 3 } : { range: yRange(def) },
     },
     axes: [
       {
