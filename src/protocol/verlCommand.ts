@@ -213,6 +213,18 @@ export function buildVerlCommand(config: VerlRunConfig, ctx: VerlCommandContext)
   };
 }
 
+/**
+ * The run directory: the config's `runDir` (relative to the config's folder), else `<runsFolder>/<runId>`.
+ * POSIX paths, like everything a verl driver reads.
+ */
+export function verlRunDir(
+  config: VerlRunConfig,
+  where: { baseDir: string; runsFolder: string; runId: string },
+): string {
+  if (config.runDir !== undefined) return resolveAgainst(where.baseDir, config.runDir);
+  return `${where.runsFolder.replace(/\/+$/, '')}/${where.runId}`;
+}
+
 /** `<name>-<UTC time>`: sortable, unique per launch, a valid verl experiment name and folder name. */
 export function verlRunId(name: string | undefined, now: Date): string {
   const stamp = now

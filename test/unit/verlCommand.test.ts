@@ -13,6 +13,7 @@ import {
   hydraValue,
   resolveAgainst,
   shellQuote,
+  verlRunDir,
   verlRunId,
 } from '../../src/protocol/verlCommand';
 
@@ -200,6 +201,13 @@ describe('quoting', () => {
     assert.equal(resolveAgainst('/a/b', '/x/y'), '/x/y');
     assert.equal(resolveAgainst('/a/b', 'hdfs://n/p'), 'hdfs://n/p');
     assert.equal(resolveAgainst('/a/b', '~/data'), '~/data');
+  });
+
+  it('puts a run in the config’s runDir, else in the runs folder under its id', () => {
+    const base = VerlRunConfigSchema.parse({ model: 'm', trainFiles: 't', rules: 'r' });
+    const where = { baseDir: '/cfg', runsFolder: '/ws/.bnpo/runs/', runId: 'x-1' };
+    assert.equal(verlRunDir(base, where), '/ws/.bnpo/runs/x-1');
+    assert.equal(verlRunDir({ ...base, runDir: '../shared/run' }, where), '/shared/run');
   });
 
   it('names runs by name and UTC time', () => {

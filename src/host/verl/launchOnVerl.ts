@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
 import type { VerlRunConfig } from '../../protocol/verl';
 import type { VerlCommand } from '../../protocol/verlCommand';
-import { buildVerlCommand, verlRunId } from '../../protocol/verlCommand';
+import { buildVerlCommand, verlRunDir, verlRunId } from '../../protocol/verlCommand';
 import { Disposable } from '../disposable';
 import { resolveSettingPath } from '../rules/datasetFields';
 import { VerlProcess } from './verlProcess';
@@ -60,10 +60,11 @@ export class VerlLauncher extends Disposable {
       vscode.workspace.getConfiguration('bnpo', uri).get<string>('runsFolder', '.bnpo/runs'),
       uri,
     );
-    const runDir =
-      config.runDir !== undefined
-        ? path.resolve(baseDir, config.runDir)
-        : path.join(runsFolder ?? path.join(baseDir, '.bnpo', 'runs'), runId);
+    const runDir = verlRunDir(config, {
+      baseDir,
+      runsFolder: runsFolder ?? path.join(baseDir, '.bnpo', 'runs'),
+      runId,
+    });
     const command = buildVerlCommand(config, {
       runDir,
       runId,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
-import { buildVerlCommand, verlRunId } from '../../protocol/verlCommand';
+import { buildVerlCommand, verlRunDir, verlRunId } from '../../protocol/verlCommand';
 import { UsageError } from './usage';
 
 export const USAGE = `usage: bnpo verl command --config FILE [--run-dir DIR] [--run-id ID] [--json]
@@ -73,12 +73,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const baseDir = path.dirname(path.resolve(file));
   const runId = values['run-id'] ?? verlRunId(config.name, new Date());
-  const runDir = path.resolve(
-    values['run-dir'] ??
-      (config.runDir !== undefined
-        ? path.resolve(baseDir, config.runDir)
-        : path.join('.bnpo', 'runs', runId)),
-  );
+  const runDir =
+    values['run-dir'] !== undefined
+      ? path.resolve(values['run-dir'])
+      : verlRunDir(config, { baseDir, runsFolder: path.resolve('.bnpo', 'runs'), runId });
   const command = buildVerlCommand(config, {
     runDir,
     runId,
