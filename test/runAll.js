@@ -51,11 +51,13 @@ function step(name, command, args) {
     summary.push(
       `${name}: FAILED (exit ${code}${error ? `, ${error.message}` : ''}, ${seconds.toFixed(1)} s)`,
     );
+  } else {
+    summary.push(`${name}: ok (${seconds.toFixed(1)} s)`);
   }
   return code === 0;
 }
 
-function plural(counts) {
+function countsLine(counts) {
   return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
 }
 
@@ -133,7 +135,7 @@ function runTier(name) {
     counts.failed = 1;
     note = ` (runner exited ${code} without a failed test: counted as one failure)`;
   }
-  return { name, counts, line: `${name}: ${plural(counts)} (${seconds.toFixed(1)} s)${note}` };
+  return { name, counts, line: `${name}: ${countsLine(counts)} (${seconds.toFixed(1)} s)${note}` };
 }
 
 function main() {

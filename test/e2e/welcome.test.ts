@@ -84,8 +84,8 @@ describe('welcome page (packaged extension)', function () {
     await (await webviewFrame(page, PANEL)).locator('vscode-button[data-action="openSettings"]').click();
     await editorTab(page, 'Settings').first().waitFor({ state: 'visible', timeout: 15_000 });
     const runsFolder = page
-      .locator('.settings-editor .setting-item-contents', { hasText: 'Runs Folder' })
-      .first();
+      .locator('.settings-editor .setting-item-contents')
+      .filter({ has: page.locator('.setting-item-label', { hasText: /^Runs Folder$/ }) });
     await runsFolder.waitFor({ state: 'visible', timeout: 15_000 });
     await screenshot(page, 'welcome-settings');
     await runsFolder.locator('input').first().fill('experiments/runs');

@@ -21,7 +21,13 @@ export async function launchBrowser(profileDir: string, runId: string): Promise<
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1400, height: 900 },
-    env: { ...process.env, [RUN_TAG]: runId },
+    // Chromium keeps its crash database under XDG_CONFIG_HOME: keep that inside the run's folder too.
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(profileDir, 'config'),
+      XDG_CACHE_HOME: path.join(profileDir, 'cache'),
+      [RUN_TAG]: runId,
+    },
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -72,18 +72,18 @@ export async function launch(args: LaunchArgs): Promise<number> {
   const started = Date.now();
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  let code = 1;
+  let code: number;
   try {
     server = await startCodeServer(profile);
     browser = await launchBrowser(path.join(root, 'browser'), runId);
     const { page } = browser;
     const limit = timeoutMs();
-    let timer: NodeJS.Timeout | undefined;
-    const result = new Promise<number | 'timeout' | 'crash'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limit);
-      page.on('crash', () => resolve('crash'));
-      void page.exposeFunction('codeAutomationExit', (exitCode: number) => resolve(exitCode));
-    });
+    let finish: (outcome: number | 'timeout' | 'crash') => void = () => undefined;
+    const result = new Promise<number | 'timeout' | 'crash'>((resolve) => (finish = resolve));
+    const timer = setTimeout(() => finish('timeout'), limit);
+    page.on('crash', () => finish('crash'));
+    // Both hooks must exist before the workbench loads: it looks for them when the test module settles.
+    await page.exposeFunction('codeAutomationExit', (exitCode: number) => finish(exitCode));
     await page.exposeFunction('codeAutomationLog', (type: string, logArgs: unknown[]) => {
       const line = format(...(Array.isArray(logArgs) ? logArgs : [logArgs]));
       (type === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
@@ -99,29 +99,21 @@ export async function launch(args: LaunchArgs): Promise<number> {
     await page.goto(workbenchUrl(server, folder, payload));
     const outcome = await result;
     clearTimeout(timer);
-    if (typeof outcome === 'number') {
-      code = outcome === 0 ? 0 : 1;
-    } else {
+    code = outcome === 0 ? 0 : 1;
+    if (code !== 0) {
+      const reason = typeof outcome === 'number' ? 'failed' : outcome;
       const dir = artifactDir(
         'integration',
-        `${outcome}-${new Date(started).toISOString().replace(/[:.]/g, '-')}`,
+        `${reason}-${new Date(started).toISOString().replace(/[:.]/g, '-')}`,
       );
-      const shot = await saveScreenshot(page, dir, outcome);
+      const shot = await saveScreenshot(page, dir, reason);
       const logs = saveEditorLogs(profile.userDataDir, dir);
-      console.error(
-        outcome === 'timeout'
-          ? `[launcher] the tests did not finish within ${limit} ms (BNPO_TEST_TIMEOUT_MS)`
-          : '[launcher] the workbench page crashed',
-      );
-      console.error(`[launcher] artifacts: ${shot ?? '(no screenshot)'}, ${logs ?? '(no logs)'}`);
-    }
-    if (code !== 0 && typeof outcome === 'number') {
-      const dir = artifactDir(
-        'integration',
-        `failed-${new Date(started).toISOString().replace(/[:.]/g, '-')}`,
-      );
-      saveEditorLogs(profile.userDataDir, dir);
-      console.error(`[launcher] the tests failed; editor logs in ${dir}`);
+      if (outcome === 'timeout') {
+        console.error(`[launcher] the tests did not finish within ${limit} ms (BNPO_TEST_TIMEOUT_MS)`);
+      } else if (outcome === 'crash') {
+        console.error('[launcher] the workbench page crashed');
+      }
+      console.error(`[launcher] artifacts: ${shot ?? '(no screenshot)'}, ${logs ?? '(no editor logs)'}`);
     }
   } catch (err) {
     console.error(`[launcher] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
