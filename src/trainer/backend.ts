@@ -1,6 +1,7 @@
 // Choosing the TensorFlow.js backend. `auto` tries, best first: tensorflow (libtensorflow through the optional
 // @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node), webgpu (Dawn's node bindings, hardware adapters only: a
 // software renderer is slower than wasm), wasm (SIMD), cpu. Every skipped candidate is recorded with its reason.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -62,7 +63,17 @@ interface WebGpuModule {
   globals: Record<string, unknown>;
 }
 
+/** Linux without a Vulkan loader has no GPU for Dawn; checking first spares the user Dawn's warning on stderr. */
+function vulkanLoaderMissing(): boolean {
+  if (process.platform !== 'linux') return false;
+  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return false;
+  return !r.stdout.includes('libvulkan.so.1');
+}
+
 async function tryWebgpu(): Promise<Attempt> {
+  if (vulkanLoaderMissing())
+    return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1), so no GPU adapter' };
   let mod: WebGpuModule;
   try {
     // An ES module: a real dynamic import (tsc's node16 mode and esbuild both keep `import()` for it).

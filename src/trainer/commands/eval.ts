@@ -7,7 +7,7 @@ import { RUN_FILES, RunInfoSchema } from '../../protocol/runDir';
 import { describeBackend, selectBackend } from '../backend';
 import { Policy } from '../model';
 import { Rng } from '../rng';
-import { latestCheckpoint, readCheckpoint } from '../runWriter';
+import { latestCheckpoint, readCheckpoint, readCheckpointMeta } from '../runWriter';
 import { CharTokenizer } from '../tokenizer';
 import { evaluate, loadTask, modelDims } from '../trainer';
 import { UsageError } from './usage';
@@ -58,9 +58,15 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = await loadTask(config, baseDir);
   const backend = await selectBackend((values.backend ?? config.backend) as typeof config.backend);
   process.stderr.write(describeBackend(backend) + '\n');
-  const meta = JSON.parse(fs.readFileSync(path.join(ckpt, 'meta.json'), 'utf8')) as { vocab: string[] };
+  const meta = readCheckpointMeta(ckpt);
   const tokenizer = new CharTokenizer(meta.vocab);
-  const policy = new Policy(modelDims(config, loaded.task, tokenizer.size), new Rng(0));
+  // The checkpoint's own position table fixes the context, whatever the task's current defaults say.
+  const context = meta.weights.find((w) => w.name === 'wpe')?.shape[0];
+  const dims = {
+    ...modelDims(config, loaded.task, tokenizer.size),
+    ...(context !== undefined ? { context } : {}),
+  };
+  const policy = new Policy(dims, new Rng(0));
   const params = [...policy.params.values()];
   const data = readCheckpoint(
     ckpt,
