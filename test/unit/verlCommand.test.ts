@@ -120,6 +120,21 @@ describe('the paper setting on 2 nodes (engines/verl/examples/qwen2.5-math-7b.ve
     for (const [key, value] of Object.entries(expected)) assert.equal(set.get(key), value, key);
   });
 
+  it('is the command docs/scale-out.md shows (config copied to /shared/bnpo)', () => {
+    const where = { baseDir: '/shared/bnpo', runsFolder: '/unused', runId: 'qwen2.5-math-7b-bnpo' };
+    const documented = buildVerlCommand(config, {
+      ...where,
+      runDir: verlRunDir(config, where),
+      defaultCli: '/unused/cli.js',
+      configFile: '/shared/bnpo/qwen2.5-math-7b.verl.json',
+    });
+    const docs = readFileSync(path.join(root, 'docs', 'scale-out.md'), 'utf8');
+    assert.ok(
+      docs.includes(`\n${documented.shell}\n`),
+      'docs/scale-out.md shows a stale command: regenerate it',
+    );
+  });
+
   it('prints a shell form that a shell splits back into exactly the argv', () => {
     assert.deepEqual(shellWords(command.shell), command.argv);
   });
