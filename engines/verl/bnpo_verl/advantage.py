@@ -19,13 +19,22 @@ from .estimator import bnpo_advantages
 
 
 def prompt_ids_for(groups: Sequence[Any], group_rows: Sequence[int], batch: exchange.ScoredBatch | None) -> list[str]:
-    """Stable prompt ids: the dataset row index (``extra_info.index``) when present, else verl's uid."""
-    ids = []
-    for g, key in enumerate(groups):
+    """Stable prompt ids for groups.jsonl: the dataset row index (``extra_info.index``); ``<data_source>/<index>``
+    when several training files share indices; verl's uid when neither is unique within the step."""
+    def index_of(g: int) -> Any:
         sample = batch.samples[group_rows[g]] if batch is not None else {}
         index = sample.get("index")
-        ids.append(str(index) if isinstance(index, (int, str)) or hasattr(index, "item") else str(key))
-    return ids
+        return index.item() if hasattr(index, "item") else index
+
+    indices = [index_of(g) for g in range(len(groups))]
+    if batch is not None and all(isinstance(i, (int, str)) for i in indices):
+        plain = [str(i) for i in indices]
+        if len(set(plain)) == len(plain):
+            return plain
+        sourced = [f"{batch.samples[group_rows[g]].get('data_source')}/{plain[g]}" for g in range(len(groups))]
+        if len(set(sourced)) == len(sourced):
+            return sourced
+    return [str(key) for key in groups]
 
 
 def compute_bnpo_beta_outcome_advantage(

@@ -255,9 +255,10 @@ class RunDirSink:
                     continue
                 torn = i == len(lines) - 1
                 try:
-                    step = json.loads(line).get("step") if not torn else None
+                    record = json.loads(line) if not torn else None
                 except ValueError:
-                    step = None
+                    record = None
+                step = record.get("step") if isinstance(record, dict) else None
                 limit = first_step if (training or stream == "eval") else first_step + 1
                 if not isinstance(step, int) or step >= limit:
                     dropped += 1

@@ -14,7 +14,7 @@ from support import require_cli, run_cli  # noqa: E402  (support puts the packag
 
 import torch  # noqa: E402
 
-from bnpo_verl.advantage import compute_bnpo_beta_outcome_advantage  # noqa: E402
+from bnpo_verl.advantage import compute_bnpo_beta_outcome_advantage, prompt_ids_for  # noqa: E402
 from bnpo_verl import exchange  # noqa: E402
 from bnpo_verl.estimator import GUARD_ZERO_VARIANCE, RewardBatchError, bnpo_advantages  # noqa: E402
 
@@ -149,6 +149,23 @@ class VerlSignature(unittest.TestCase):
         assert step is not None
         self.assertEqual(step.prompt_ids, ["u0", "u1", "u2", "u3"])
         self.assertEqual(step.tokens, [1 + r % length for r in range(16)])
+
+
+class PromptIds(unittest.TestCase):
+    def scored(self, samples: list[dict]) -> exchange.ScoredBatch:
+        n = len(samples)
+        return exchange.ScoredBatch(rules=["r"], weights={"r": 1.0}, completions=[""] * n, samples=samples,
+                                    rewards=[{"r": 0}] * n, reasons=[{"r": ""}] * n, totals=[0.0] * n,
+                                    rules_file="r.json", accuracy_rule="r")
+
+    def test_dataset_index_then_source_then_uid(self) -> None:
+        one = self.scored([{"index": 3, "data_source": "a"}, {"index": 4, "data_source": "a"}])
+        self.assertEqual(prompt_ids_for(["u1", "u2"], [0, 1], one), ["3", "4"])
+        two_files = self.scored([{"index": 3, "data_source": "a"}, {"index": 3, "data_source": "b"}])
+        self.assertEqual(prompt_ids_for(["u1", "u2"], [0, 1], two_files), ["a/3", "b/3"])
+        clash = self.scored([{"index": 3, "data_source": "a"}, {"index": 3, "data_source": "a"}])
+        self.assertEqual(prompt_ids_for(["u1", "u2"], [0, 1], clash), ["u1", "u2"])
+        self.assertEqual(prompt_ids_for(["u1", "u2"], [0, 1], None), ["u1", "u2"])
 
 
 def random_batch(gen: random.Random) -> list[list[dict[str, float]]]:
