@@ -17,6 +17,11 @@ export const LAUNCH_ON_VERL_COMMAND = 'bnpo.launchOnVerl';
 
 type Action = 'run' | 'show';
 
+/** Optional second argument of the command, for code lenses, keybindings and tests: skip the action pick. */
+export interface LaunchOnVerlOptions {
+  readonly action?: Action;
+}
+
 /** Everything verl runs started from this window; they are stopped (bounded) when the extension goes. */
 export class VerlLauncher extends Disposable {
   private readonly log: vscode.LogOutputChannel;
@@ -33,7 +38,7 @@ export class VerlLauncher extends Disposable {
     });
   }
 
-  async launch(arg?: vscode.Uri): Promise<void> {
+  async launch(arg?: vscode.Uri, options: LaunchOnVerlOptions = {}): Promise<void> {
     const uri = arg ?? (await pickConfig());
     if (uri === undefined) return;
     let config: VerlRunConfig;
@@ -52,7 +57,7 @@ export class VerlLauncher extends Disposable {
       if (choice === 'Show Log') this.log.show(true);
       return;
     }
-    const action = await pickAction(config);
+    const action = options.action ?? (await pickAction(config));
     if (action === undefined) return;
     const runId = verlRunId(config.name, new Date());
     const baseDir = path.dirname(uri.fsPath);
@@ -173,6 +178,9 @@ export function registerVerl(context: vscode.ExtensionContext): vscode.Disposabl
   const launcher = new VerlLauncher(context.extensionUri);
   return [
     launcher,
-    vscode.commands.registerCommand(LAUNCH_ON_VERL_COMMAND, (uri?: vscode.Uri) => launcher.launch(uri)),
+    vscode.commands.registerCommand(
+      LAUNCH_ON_VERL_COMMAND,
+      (uri?: vscode.Uri, options?: LaunchOnVerlOptions) => launcher.launch(uri, options),
+    ),
   ];
 }
