@@ -1,5 +1,6 @@
 // Wiring only: every feature registers itself and hands back disposables that land in the extension's scope.
 import type * as vscode from 'vscode';
+import { registerExperiment } from './host/experiment/openReport';
 import { registerRules } from './host/rules/register';
 import { registerStudio } from './host/runs/register';
 import { registerVerl } from './host/verl/launchOnVerl';
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(...registerRules());
   context.subscriptions.push(...registerVerl(context));
   context.subscriptions.push(...registerStudio(context));
+  context.subscriptions.push(...registerExperiment());
 }
 
 export function deactivate(): void {

@@ -1,0 +1,81 @@
+// "BNPO: Open Experiment Report": pick an experiment folder (written by `bnpo experiment`) and show its report.md in
+// the markdown preview, where its SVG plots render next to the tables.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EXPERIMENT_FILES } from '../../protocol/experiment';
+import { describeExperiment, findExperiments, summarise, type ExperimentEntry } from './experiments';
+
+export const OPEN_EXPERIMENT_REPORT = 'bnpo.openExperimentReport';
+
+/** Where experiments are looked for: `.bnpo/experiments` of every workspace folder (the CLI's default). */
+function experimentRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) =>
+    path.join(f.uri.fsPath, '.bnpo', 'experiments'),
+  );
+}
+
+async function show(entry: ExperimentEntry): Promise<void> {
+  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(entry.reportMd));
+  if (entry.problem !== null) void vscode.window.showWarningMessage(`BNPO: ${entry.problem}`);
+}
+
+async function browse(): Promise<ExperimentEntry | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    openLabel: 'Open Experiment Report',
+    title: 'Experiment folder (written by bnpo experiment)',
+  });
+  const dir = picked?.[0]?.fsPath;
+  if (dir === undefined) return undefined;
+  const entry = describeExperiment(dir);
+  if (entry === null) {
+    void vscode.window.showErrorMessage(
+      `BNPO: ${dir} holds no ${EXPERIMENT_FILES.reportMd}. Run \`bnpo experiment --out ${dir}\` (or \`--report --out ${dir}\` to rewrite it).`,
+    );
+  }
+  return entry ?? undefined;
+}
+
+/** With a folder or a file of an experiment (explorer, API), opens that one; otherwise asks which. */
+export async function openExperimentReport(arg?: vscode.Uri): Promise<void> {
+  if (arg instanceof vscode.Uri) {
+    const dir =
+      fs.existsSync(arg.fsPath) && fs.statSync(arg.fsPath).isDirectory()
+        ? arg.fsPath
+        : path.dirname(arg.fsPath);
+    const entry = describeExperiment(dir);
+    if (entry === null) {
+      void vscode.window.showErrorMessage(`BNPO: ${dir} holds no ${EXPERIMENT_FILES.reportMd}.`);
+      return;
+    }
+    return show(entry);
+  }
+  const entries = findExperiments(experimentRoots());
+  type Item = vscode.QuickPickItem & { entry?: ExperimentEntry };
+  const items: Item[] = entries.map((entry) => ({
+    label: entry.name,
+    description: summarise(entry),
+    detail: entry.dir,
+    entry,
+  }));
+  items.push({ label: '$(folder-opened) Browse…', description: 'an experiment folder elsewhere' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'BNPO: Open Experiment Report',
+    placeHolder:
+      entries.length === 0
+        ? 'No experiment in .bnpo/experiments yet (run `bnpo experiment`); browse for a folder'
+        : 'Pick an experiment',
+    matchOnDetail: true,
+  });
+  if (picked === undefined) return;
+  const entry = picked.entry ?? (await browse());
+  if (entry !== undefined) await show(entry);
+}
+
+export function registerExperiment(): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(OPEN_EXPERIMENT_REPORT, (arg?: vscode.Uri) => openExperimentReport(arg)),
+  ];
+}
