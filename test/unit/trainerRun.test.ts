@@ -172,6 +172,28 @@ describe('the trainer process (dist/cli.js, wasm)', () => {
     assert.deepEqual(after, comparable(onlyRun(straightDir)));
   });
 
+  it('refuses a dataset with a bad line before creating any run (exit 2, file:line on stderr)', async () => {
+    const work = tmpDir();
+    fs.writeFileSync(path.join(work, 'train.jsonl'), '{"prompt":"1+1=","answer":"2"}\n{"prompt":"2+2="\n');
+    fs.writeFileSync(
+      path.join(work, 'rules.rewards.json'),
+      JSON.stringify({ rules: [{ name: 'correct', kind: 'answer', extract: { type: 'lastNumber' } }] }),
+    );
+    const configFile = writeConfig(work, { dataset: { train: 'train.jsonl' }, rules: 'rules.rewards.json' });
+    const runsDir = path.join(work, 'runs');
+    const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--out', runsDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    assert.equal((await exited(child)).code, 2);
+    assert.match(
+      stderr,
+      new RegExp(`${path.join(work, 'train.jsonl').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not JSON`),
+    );
+    assert.equal(fs.existsSync(runsDir), false);
+  });
+
   it('checkpoints and ends with status stopped on SIGTERM', async () => {
     const work = tmpDir();
     const configFile = writeConfig(work, { ...tiny, steps: 400, checkpointEvery: 100, backend: 'wasm' });

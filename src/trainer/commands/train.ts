@@ -12,7 +12,9 @@ import {
   type RunConfigInput,
 } from '../../protocol/runConfig';
 import { Progress } from '../progress';
-import { train } from '../trainer';
+import { RulesFileError } from '../rulesFile';
+import { DatasetError } from '../tasks';
+import { loadTask, train } from '../trainer';
 import { UsageError } from './usage';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
@@ -116,6 +118,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config: RunConfig = parsed.data;
   const baseDir = values.config !== undefined ? path.dirname(path.resolve(values.config)) : process.cwd();
+  // A bad dataset line or rule file is the user's input: report it (file:line) and start no run at all.
+  try {
+    await loadTask(config, baseDir);
+  } catch (err) {
+    if (err instanceof DatasetError || err instanceof RulesFileError) throw new UsageError(err.message);
+    throw err;
+  }
   const result = await train({
     config,
     configFile: values.config !== undefined ? path.resolve(values.config) : null,
