@@ -57,6 +57,38 @@ describe('BNPO: Launch on verl…', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('runs the command as a child process with the plug-in environment (a stand-in for python)', async () => {
+    const dir = workspaceDir();
+    const record = path.join(dir, 'fake-python.out');
+    const fake = path.join(dir, 'fake-python.sh');
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nprintf '%s\\n' "cwd=$PWD" "run=$BNPO_RUN_DIR" "module=$VERL_USE_EXTERNAL_MODULES" "$@" > '${record}.tmp'\nmv '${record}.tmp' '${record}'\n`,
+      { mode: 0o755 },
+    );
+    const uri = write('local.verl.json', {
+      name: 'local',
+      model: '/models/tiny',
+      trainFiles: 'train.parquet',
+      rules: 'math.rewards.json',
+      python: fake,
+    });
+    assert.equal(vscode.workspace.isTrusted, true, 'the integration workspace should be trusted');
+    await vscode.commands.executeCommand('bnpo.launchOnVerl', uri, { action: 'run' });
+    const lines = await until('the stand-in to run', () =>
+      fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n') : undefined,
+    );
+    assert.equal(lines[0], `cwd=${dir}`);
+    assert.match(lines[1] ?? '', new RegExp(`^run=${path.join(dir, '.bnpo', 'runs')}/local-\\d{8}T\\d{6}Z$`));
+    assert.equal(lines[2], 'module=bnpo_verl.plugin');
+    assert.deepEqual(lines.slice(3, 5), ['-m', 'verl.trainer.main_ppo']);
+    assert.ok(lines.includes('algorithm.adv_estimator=bnpo_beta'));
+    assert.ok(
+      fs.existsSync(lines[1]?.slice('run='.length) ?? ''),
+      'the run folder exists for the studio to follow',
+    );
+  });
+
   it('flags a group size below 2 in the config file through the contributed schema', async () => {
     const uri = write('bad.verl.json', {
       model: 'm',
