@@ -270,6 +270,26 @@ describe('reward rules in the editor', function () {
       text,
       /Run `run-7` \(running\), step 2: pass rate \*\*62\.5%\*\* Beta fit α = 2\.50, β = 1\.50/,
     );
+
+    // a combinator's reference shows the rule it names
+    const combo = write(
+      'combo.rewards.json',
+      '{ "rules": [ { "name": "fmt", "kind": "format", "tags": ["answer"], "reward": false }, { "name": "x", "kind": "not", "rule": "fmt" } ] }',
+    );
+    const comboDoc = await vscode.workspace.openTextDocument(combo);
+    const refHovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      combo,
+      posAfter(comboDoc, '"rule": "f'),
+    );
+    const refText = refHovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(
+      refText,
+      /\*\*fmt\*\* — Rewards a completion that has <answer>…<\/answer>, each exactly once\. A helper/,
+    );
   });
 
   it('shows the code lens and tests the rules on samples', async () => {

@@ -1,6 +1,6 @@
-// Hover on a rule's name: what the rule does in one sentence and, when a run scored with this file, the rule's
+// Hover on a rule's name (or on a combinator's reference to it): what the rule does in one sentence and, when a run scored with this file, the rule's
 // latest pass rate and Beta fit there.
-import * as path from 'node:path';
+import type { Node } from 'jsonc-parser';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { describeRule } from '../../core/rules/describe';
@@ -44,23 +44,42 @@ export function runFiguresMarkdown(rule: string, run: RunRef, figures: RuleRunFi
   return parts.join(' ');
 }
 
+/** The rule a hover position names: its own `name`, or a reference inside `all`/`any`/`not`. */
+function hoveredRule(
+  text: string,
+  offset: number,
+): { nameNode: Node; ruleNode: Node | undefined } | undefined {
+  const path = getLocation(text, offset).path;
+  const [top, index, key] = path;
+  if (top !== 'rules' || typeof index !== 'number') return undefined;
+  const isName = key === 'name' && path.length === 3;
+  const isReference =
+    (key === 'rules' && path.length === 4 && typeof path[3] === 'number') ||
+    (key === 'rule' && path.length === 3);
+  if (!isName && !isReference) return undefined;
+  const root = parseTree(text);
+  const nameNode = root === undefined ? undefined : findNodeAtLocation(root, path);
+  if (root === undefined || nameNode === undefined || typeof nameNode.value !== 'string') return undefined;
+  if (isName) return { nameNode, ruleNode: findNodeAtLocation(root, ['rules', index]) };
+  const target = findNodeAtLocation(root, ['rules'])?.children?.find(
+    (r) =>
+      r.children?.find((p) => p.children?.[0]?.value === 'name')?.children?.[1]?.value === nameNode.value,
+  );
+  return { nameNode, ruleNode: target };
+}
+
 export class RulesHoverProvider implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
-    const text = doc.getText();
-    const location = getLocation(text, doc.offsetAt(position));
-    const [top, index, key] = location.path;
-    if (top !== 'rules' || typeof index !== 'number' || key !== 'name' || location.path.length !== 3)
-      return undefined;
-    const root = parseTree(text);
-    const ruleNode = root === undefined ? undefined : findNodeAtLocation(root, ['rules', index]);
-    const nameNode = root === undefined ? undefined : findNodeAtLocation(root, ['rules', index, 'name']);
-    if (ruleNode === undefined || nameNode === undefined || typeof nameNode.value !== 'string')
-      return undefined;
-    const name = nameNode.value;
+    const hovered = hoveredRule(doc.getText(), doc.offsetAt(position));
+    if (hovered === undefined) return undefined;
+    const { nameNode, ruleNode } = hovered;
+    const name = String(nameNode.value);
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${name}**`);
-    const rule = ruleSchema.safeParse(getNodeValue(ruleNode));
-    if (rule.success) {
+    const rule = ruleNode === undefined ? undefined : ruleSchema.safeParse(getNodeValue(ruleNode));
+    if (rule === undefined) {
+      md.appendMarkdown(' — no rule of this name in this file.');
+    } else if (rule.success) {
       md.appendMarkdown(` — ${describeRule(rule.data)}`);
       if (!rule.data.reward)
         md.appendMarkdown(' A helper (`"reward": false`): not a reward component itself.');
@@ -68,9 +87,8 @@ export class RulesHoverProvider implements vscode.HoverProvider {
       md.appendMarkdown(' — this rule has errors; fix them to see what it does.');
     }
     const run = await latestRunFor(doc.uri);
-    if (run !== undefined) {
+    if (run !== undefined && rule !== undefined) {
       md.appendMarkdown(`\n\n${runFiguresMarkdown(name, run, await latestRuleFigures(run.dir, name))}`);
-      md.appendMarkdown(`\n\n_${path.basename(run.dir)} in the runs folder_`);
     }
     const range = new vscode.Range(
       doc.positionAt(nameNode.offset),
