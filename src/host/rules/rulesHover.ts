@@ -1,5 +1,5 @@
-// Hover on a rule's name (or on a combinator's reference to it): what the rule does in one sentence and, when a run scored with this file, the rule's
-// latest pass rate and Beta fit there.
+// Hover on a rule's name, or on a combinator's reference to it: what the rule does in one sentence and, when a
+// run scored with this file, the rule's latest pass rate and Beta fit there.
 import type { Node } from 'jsonc-parser';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
