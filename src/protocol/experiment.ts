@@ -221,6 +221,7 @@ export const ReportRowSchema = z.object({
   planned: z.number().int(),
   baseAccuracy: stat,
   finalAccuracy: stat,
+  gain: stat.describe('Final minus base held-out accuracy, per seed.'),
   auc: stat.describe('Area under the held-out accuracy curve, divided by the steps (a mean accuracy).'),
   stepsToTarget: stat.describe('Over the seeds that reached the target.'),
   reached: z.number().int(),

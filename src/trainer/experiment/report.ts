@@ -319,19 +319,18 @@ function renderMarkdown(
 
   L.push('## Results (mean ± std over seeds)', '');
   L.push(
-    '| task | estimator | seeds | base acc % | final acc % | AUC % | steps to target | reached | collapsed | tr Cov ∇ (base) | tr Cov ∇ (final) | rel. var (base) | rel. var (final) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| task | estimator | seeds | base acc % | final acc % | Δ final − base | AUC % | steps to target | reached | collapsed | tr Cov ∇ (base) | tr Cov ∇ (final) | rel. var (base) | rel. var (final) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of report.rows) {
-    const auc = { ...r.auc, mean: r.auc.mean, std: r.auc.std };
     L.push(
-      `| ${r.task} | ${r.estimator} | ${r.seeds}/${r.planned} | ${pct(r.baseAccuracy)} | ${pct(r.finalAccuracy)} | ${pct(auc)} | ${num(r.stepsToTarget)} | ${r.reached}/${r.seeds} | ${r.collapsed}/${r.seeds} | ${sci(r.gradVarBase)} | ${sci(r.gradVarFinal)} | ${num(r.relVarBase, 2)} | ${num(r.relVarFinal, 2)} |`,
+      `| ${r.task} | ${r.estimator} | ${r.seeds}/${r.planned} | ${pct(r.baseAccuracy)} | ${pct(r.finalAccuracy)} | ${pct(r.gain)} | ${pct(r.auc)} | ${num(r.stepsToTarget)} | ${r.reached}/${r.seeds} | ${r.collapsed}/${r.seeds} | ${sci(r.gradVarBase)} | ${sci(r.gradVarFinal)} | ${num(r.relVarBase, 2)} | ${num(r.relVarFinal, 2)} |`,
     );
   }
   const m = c.metrics;
   L.push(
     '',
-    `Accuracy is held-out accuracy (the accuracy rule, ${run?.eval.size ?? '?'} prompts). AUC: area under the held-out accuracy curve divided by the steps (the mean accuracy over training). ` +
+    `Accuracy is held-out accuracy in % (the accuracy rule, ${run?.eval.size ?? '?'} prompts); Δ is in points. AUC: area under the held-out accuracy curve divided by the steps (the mean accuracy over training). ` +
       `Target: ${m.targetAccuracy !== undefined ? `${(100 * m.targetAccuracy).toFixed(1)}% held-out accuracy` : `the SFT base + ${(100 * m.targetGain).toFixed(0)} points`}; steps to target averages the seeds that reached it. ` +
       `Collapsed: held-out accuracy more than ${(100 * m.collapseMargin).toFixed(0)} points below the base for the last ≥ ${m.collapseEvals} evaluations. ` +
       `tr Cov ∇: trace of the covariance of the policy gradient over the probe batches (same parameters, same prompts, same completions for every estimator); "final" averages the probes at the final checkpoints of all cells of that task and seed. ` +
@@ -397,6 +396,7 @@ export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo)
         planned: mine.length,
         baseAccuracy: stat(meanStd(done.map((c) => c.base))),
         finalAccuracy: stat(meanStd(done.map((c) => c.final))),
+        gain: stat(meanStd(done.map((c) => (c.final === null || c.base === null ? null : c.final - c.base)))),
         auc: stat(meanStd(done.map((c) => c.auc))),
         stepsToTarget: stat(meanStd(reachedSteps)),
         reached: reachedSteps.length,
