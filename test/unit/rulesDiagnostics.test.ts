@@ -150,6 +150,23 @@ describe('rule-file diagnostics', () => {
     ]);
   });
 
+  it('an empty or comment-only file, and a byte-order mark', () => {
+    for (const text of ['', '  \n', '// nothing yet\n/* still nothing */']) {
+      assert.deepEqual(
+        checkRulesText(text).diagnostics.map((d) => [d.message, d.range.start]),
+        [['the file is empty: expected an object with "rules"', { line: 0, character: 0 }]],
+      );
+    }
+    const bom = '\uFEFF{ "rules": [{ "name": "a", "kind": "lenght" }] }';
+    assert.deepEqual(checkRulesText(bom).diagnostics.map(brief), [
+      [
+        'error',
+        rangeOf(bom, '"lenght"'),
+        'unknown rule kind "lenght": expected one of answer, format, regex, length, all, any, not',
+      ],
+    ]);
+  });
+
   it('JSON syntax errors stop further checks', () => {
     const text = '{ "rules": [ { "name": "a" } ';
     const { diagnostics } = checkRulesText(text);

@@ -1,7 +1,13 @@
 // Turns the text of a rule file into diagnostics with exact ranges: JSONC syntax, then the schema, then the
 // semantic checks. Pure (no I/O): the CLI, the trainer's loader and the editor all call it.
 import type { Node, ParseError } from 'jsonc-parser';
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  parseTree,
+  printParseErrorCode,
+  stripComments,
+} from 'jsonc-parser';
 import type { RewardRules } from '../../protocol/rules';
 import { ruleKinds, rewardRulesSchema } from '../../protocol/rules';
 import type { JsonPath } from './semantics';
@@ -112,14 +118,16 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
     diagnostics.push(d);
   };
 
+  // Editors on some systems save a byte-order mark; a space of the same length keeps every offset true.
+  const source = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text;
   const syntax: ParseError[] = [];
-  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
-  for (const e of syntax) add(e, `JSON syntax: ${printParseErrorCode(e.error)}`, 'syntax');
-  if (root === undefined) {
-    if (syntax.length === 0)
-      add({ offset: 0, length: 0 }, 'the file is empty: expected an object with "rules"', 'syntax');
+  const root = parseTree(source, syntax, { allowTrailingComma: true, disallowComments: false });
+  if (root === undefined && stripComments(source).trim() === '') {
+    add({ offset: 0, length: 0 }, 'the file is empty: expected an object with "rules"', 'syntax');
     return { diagnostics };
   }
+  for (const e of syntax) add(e, `JSON syntax: ${printParseErrorCode(e.error)}`, 'syntax');
+  if (root === undefined) return { diagnostics };
   if (syntax.length > 0) return { diagnostics };
 
   const value: unknown = getNodeValue(root);
