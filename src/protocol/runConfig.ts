@@ -122,7 +122,9 @@ export const RunConfigSchema = z
     digits: positiveInt()
       .max(6)
       .optional()
-      .describe('Operand digits for arithmetic tasks, list length for sorting (default depends on the task).'),
+      .describe(
+        'Operand digits for arithmetic tasks, list length for sorting (default depends on the task).',
+      ),
     dataset: DatasetSchema.optional(),
     rules: z
       .string()
@@ -202,7 +204,7 @@ export type RunConfig = z.output<typeof RunConfigSchema>;
 
 /** JSON Schema for editors (contributed through `jsonValidation`). */
 export function runConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' });
 }
 
 /** One line per problem, `field.path: message`. */
