@@ -256,7 +256,8 @@ describe('svg plots', () => {
     assert.equal(svg.trim().endsWith('</svg>'), true);
     assert.equal(svg.match(/<svg/g)!.length, 1);
     assert.match(svg, /a &lt; b &amp; c/);
-    assert.match(svg, /<polyline points="[\d., ]+"/);
+    assert.match(svg, /<polyline points="[\d., ]+" fill="none" stroke="#d62728" stroke-width="2"\/>/);
+    assert.deepEqual(niceTicks(0.05, 0.38), [0, 0.1, 0.2, 0.3, 0.4]);
     const bars = logBarChart(
       'v',
       'tr Cov',

@@ -35,17 +35,21 @@ function esc(text: string): string {
 
 const f = (x: number) => (Math.round(x * 100) / 100).toString();
 
-/** About five round tick values covering [lo, hi]. */
+/** About five round tick values; the first is at or below `lo` and the last at or above `hi`. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + 1e-9 * step; t += step)
-    ticks.push(Number(t.toPrecision(12)));
+  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
   return ticks;
 }
+
+/** Dash patterns by series index, so lines drawn on top of each other stay distinguishable. */
+const DASHES = ['', '7 4', '2 3', '10 3 2 3', '4 4', '1 4'];
 
 const W = 640;
 const H = 380;
@@ -106,10 +110,12 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
       `<polygon points="${[...upper, ...lower].join(' ')}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`,
     );
     const line = s.x.map((x, i) => `${f(px(x))},${f(py(s.mean[i]!))}`).join(' ');
-    body.push(`<polyline points="${line}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    const dash = DASHES[k % DASHES.length]!;
+    const dashAttr = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
+    body.push(`<polyline points="${line}" fill="none" stroke="${s.color}" stroke-width="2"${dashAttr}/>`);
     const ly = M.top + 10 + 18 * k;
     body.push(
-      `<line x1="${W - M.right + 12}" x2="${W - M.right + 32}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`,
+      `<line x1="${W - M.right + 12}" x2="${W - M.right + 32}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"${dashAttr}/>`,
     );
     body.push(`<text x="${W - M.right + 38}" y="${ly + 4}" fill="#222">${esc(s.name)}</text>`);
   });
