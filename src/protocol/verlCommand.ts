@@ -4,9 +4,12 @@
 import type { VerlRunConfig } from './verl';
 import { VERL_ESTIMATOR_NAME } from './verl';
 
-/** The Python module verl imports in every process (VERL_USE_EXTERNAL_MODULES) to register the plug-in. */
-export const VERL_PLUGIN_MODULE = 'bnpo_verl.plugin';
-/** verl's custom reward function: the plug-in's batch scorer, loaded by module path. */
+/**
+ * verl's custom reward function: the plug-in's batch scorer, imported by module path in verl's driver before the
+ * trainer starts; importing it registers the estimator and the tracking backend there, the one process that uses
+ * them. (VERL_USE_EXTERNAL_MODULES would import the plug-in into every verl process, inside `import verl`; it is
+ * not needed, so the command does not set it.)
+ */
 export const VERL_REWARD_PATH = 'pkg://bnpo_verl.reward';
 export const VERL_REWARD_NAME = 'compute_score';
 /** The tracking backend the plug-in adds to verl: it writes the run directory. */
@@ -94,7 +97,6 @@ export function shellQuote(arg: string): string {
 /** The environment the plug-in reads (engines/verl/bnpo_verl: reward.py, plugin.py). */
 export function pluginEnv(config: VerlRunConfig, ctx: VerlCommandContext): Record<string, string> {
   const env: Record<string, string> = {
-    VERL_USE_EXTERNAL_MODULES: VERL_PLUGIN_MODULE,
     BNPO_RUN_DIR: ctx.runDir,
     BNPO_RULES_FILE: resolveAgainst(ctx.baseDir, config.rules),
     BNPO_CLI: config.cli ?? (config.launch.mode === 'ray' ? 'bnpo' : ctx.defaultCli),

@@ -63,7 +63,7 @@ describe('BNPO: Launch on verl…', () => {
     const fake = path.join(dir, 'fake-python.sh');
     fs.writeFileSync(
       fake,
-      `#!/bin/sh\nprintf '%s\\n' "cwd=$PWD" "run=$BNPO_RUN_DIR" "module=$VERL_USE_EXTERNAL_MODULES" "$@" > '${record}.tmp'\nmv '${record}.tmp' '${record}'\n`,
+      `#!/bin/sh\nprintf '%s\\n' "cwd=$PWD" "run=$BNPO_RUN_DIR" "rules=$BNPO_RULES_FILE" "$@" > '${record}.tmp'\nmv '${record}.tmp' '${record}'\n`,
       { mode: 0o755 },
     );
     const uri = write('local.verl.json', {
@@ -80,7 +80,7 @@ describe('BNPO: Launch on verl…', () => {
     );
     assert.equal(lines[0], `cwd=${dir}`);
     assert.match(lines[1] ?? '', new RegExp(`^run=${path.join(dir, '.bnpo', 'runs')}/local-\\d{8}T\\d{6}Z$`));
-    assert.equal(lines[2], 'module=bnpo_verl.plugin');
+    assert.equal(lines[2], `rules=${path.join(dir, 'math.rewards.json')}`);
     assert.deepEqual(lines.slice(3, 5), ['-m', 'verl.trainer.main_ppo']);
     assert.ok(lines.includes('algorithm.adv_estimator=bnpo_beta'));
     assert.ok(

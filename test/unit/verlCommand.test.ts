@@ -82,7 +82,11 @@ describe('the paper setting on 2 nodes (engines/verl/examples/qwen2.5-math-7b.ve
     const json = command.argv[command.argv.indexOf('--runtime-env-json') + 1];
     assert.ok(json !== undefined);
     const runtime = JSON.parse(json) as { env_vars: Record<string, string> };
-    assert.equal(runtime.env_vars.VERL_USE_EXTERNAL_MODULES, 'bnpo_verl.plugin');
+    assert.equal(
+      runtime.env_vars.VERL_USE_EXTERNAL_MODULES,
+      undefined,
+      'the reward import registers the plug-in',
+    );
     assert.equal(runtime.env_vars.BNPO_RUN_DIR, '/shared/bnpo-runs/q');
     assert.equal(runtime.env_vars.BNPO_RULES_FILE, '/shared/bnpo/math.rewards.json');
     assert.equal(runtime.env_vars.BNPO_CLI, '/shared/bnpo/cli.js');

@@ -1,7 +1,8 @@
 """The verl-facing glue, written against verl 0.7.0 (tag v0.7.0) and kept thin.
 
-Importing this module (``VERL_USE_EXTERNAL_MODULES=bnpo_verl.plugin``, which ``import verl`` honours in every
-process, or the import of ``bnpo_verl.reward`` by verl's custom-reward-function loader) does two things:
+Importing this module does two things. verl's driver imports it through ``bnpo_verl.reward``
+(``custom_reward_function.path=pkg://bnpo_verl.reward``) before the trainer starts, which is where both are used;
+``VERL_USE_EXTERNAL_MODULES=bnpo_verl.plugin`` would import it into every verl process and is not needed:
 
 1. registers ``compute_bnpo_beta_outcome_advantage`` in ``verl.trainer.ppo.core_algos``'s advantage-estimator
    registry (``register_adv_est``) as ``bnpo_beta``; select it with ``algorithm.adv_estimator=bnpo_beta``;

@@ -138,8 +138,7 @@ def compute_score(
 
 def _register_with_verl() -> None:
     """verl imports this module through custom_reward_function.path=pkg://bnpo_verl.reward in its driver, before
-    training starts: registering there as well means the estimator and the sink exist even without
-    VERL_USE_EXTERNAL_MODULES."""
+    training starts, and that driver is the one process that computes advantages and logs."""
     import importlib.util
 
     if importlib.util.find_spec("verl") is not None:

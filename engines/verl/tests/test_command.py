@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import importlib.util
 import inspect
 import json
 import os
@@ -92,17 +91,17 @@ class GeneratedCommand(unittest.TestCase):
         self.assertEqual(params[:4], ["data_sources", "solution_strs", "ground_truths", "extra_infos"])
         self.assertEqual(self.overrides["reward_model.reward_manager"], "batch")
 
-    def test_the_logger_and_external_module_are_the_plugins(self) -> None:
-        env = self.command["pluginEnv"]
-        module = env["VERL_USE_EXTERNAL_MODULES"]
-        self.assertIsNotNone(importlib.util.find_spec(module), module)
+    def test_the_logger_is_the_plugins_and_the_reward_import_registers_it(self) -> None:
+        self.assertNotIn("VERL_USE_EXTERNAL_MODULES", self.command["pluginEnv"])
+        with open(os.path.join(PACKAGE_DIR, "reward.py"), encoding="utf-8") as f:
+            self.assertIn("from . import plugin", f.read(), "importing the reward module must register the plug-in")
         backend = module_constant("plugin.py", "TRACKING_BACKEND")
         self.assertEqual(self.overrides["trainer.logger"], f"[console,{backend}]")
 
     def test_the_plugin_reads_every_variable_the_command_sets(self) -> None:
         env = self.command["pluginEnv"]
         read = environment_names_read()
-        self.assertEqual(set(env) - {"VERL_USE_EXTERNAL_MODULES"} - read, set(), f"the package reads {sorted(read)}")
+        self.assertEqual(set(env) - read, set(), f"the package reads {sorted(read)}")
         for key, value in env.items():
             # Ray's runtime_env env_vars must be strings: the Hydra copies are quoted where YAML would retype them.
             hydra = self.overrides[f"+ray_kwargs.ray_init.runtime_env.env_vars.{key}"]
