@@ -30,7 +30,7 @@ const commands: Record<string, Command> = {
   },
   experiment: {
     summary: 'compare estimators side by side (estimators × seeds × tasks) and write a report with plots',
-    load: () => import('./commands/experiment'),
+    load: () => import('./commands/experiment.js'),
   },
   verl: {
     summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
