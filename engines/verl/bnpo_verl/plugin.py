@@ -76,8 +76,16 @@ def sink_from_env(config: Any) -> RunDirSink:
         config_file=os.environ.get("BNPO_CONFIG_FILE") or None,
     )
     sink.write_log(f"verl run: model {config.get('actor_rollout_ref', {}).get('model', {}).get('path', '?')}")
-    atexit.register(sink.finish)
+    atexit.register(_finish_at_exit, sink)
     return sink
+
+
+def _finish_at_exit(sink: RunDirSink) -> None:
+    """A driver that exits before its last step marks the run stopped; a run folder already gone is no error."""
+    try:
+        sink.finish()
+    except OSError:
+        pass
 
 
 def install_tracking_backend() -> None:
