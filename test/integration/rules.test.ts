@@ -290,6 +290,15 @@ describe('reward rules in the editor', function () {
       refText,
       /\*\*fmt\*\* — Rewards a completion that has <answer>…<\/answer>, each exactly once\. A helper/,
     );
+    const definitions = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      combo,
+      posAfter(comboDoc, '"rule": "f'),
+    );
+    const target = definitions[0];
+    assert.ok(target && 'uri' in target, 'no definition for the reference');
+    assert.equal(comboDoc.getText(target.range), '"fmt"');
+    assert.equal(comboDoc.offsetAt(target.range.start), comboDoc.getText().indexOf('"fmt"'));
   });
 
   it('shows the code lens and tests the rules on samples', async () => {

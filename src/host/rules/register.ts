@@ -4,6 +4,7 @@ import { RulesCodeLensProvider } from './rulesCodeLens';
 import type { TestRulesArgs } from './rulesCommands';
 import { newRulesFileCommand, reportScheme, RulesReportProvider, testRulesCommand } from './rulesCommands';
 import { RulesCompletionProvider } from './rulesCompletion';
+import { RulesDefinitionProvider } from './rulesDefinition';
 import { RulesDiagnostics } from './rulesDiagnostics';
 import { rulesSelector } from './rulesDocument';
 import { RulesHoverProvider } from './rulesHover';
@@ -23,6 +24,7 @@ export function registerRules(): vscode.Disposable[] {
       '[',
     ),
     vscode.languages.registerHoverProvider(rulesSelector, new RulesHoverProvider()),
+    vscode.languages.registerDefinitionProvider(rulesSelector, new RulesDefinitionProvider()),
     vscode.languages.registerCodeLensProvider(rulesSelector, new RulesCodeLensProvider()),
     vscode.commands.registerCommand('bnpo.newRulesFile', () => newRulesFileCommand()),
     vscode.commands.registerCommand('bnpo.testRules', (arg?: vscode.Uri | TestRulesArgs) =>
