@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BetaFitSchema, RUN_STATUSES } from './runDir';
 import type { GroupsRecord, MetricsRecord } from './runDir';
 
-export const BETA_FIT_VIEW_TYPE = 'bnpo.betaFit';
+export { BETA_FIT_VIEW_TYPE } from './viewTypes';
 
 /** One step: the per-rule fit the trainer recorded, and the p̂ of every prompt group per rule. */
 export const BetaFitStep = z.object({

@@ -5,8 +5,7 @@ import { z } from 'zod';
 import type { EvalRecord, MetricsRecord } from './runDir';
 import { RUN_STATUSES } from './runDir';
 
-/** The webview panel's view type (its serializer's key and its `onWebviewPanel:` activation event). */
-export const DASHBOARD_VIEW_TYPE = 'bnpo.dashboard';
+export { DASHBOARD_VIEW_TYPE } from './viewTypes';
 
 /** Scalar series every metrics record carries, in chart order; per-rule rewards are `rewards.<rule>`. */
 export const SCALAR_SERIES = [

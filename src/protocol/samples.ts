@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES, SamplesRecordSchema } from './runDir';
 
-export const SAMPLES_VIEW_TYPE = 'bnpo.samples';
+export { SAMPLES_VIEW_TYPE } from './viewTypes';
 
 /** Host → webview: every sampled group of one run; replaces what the page had. */
 export const SamplesRunMessage = z.object({

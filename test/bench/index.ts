@@ -8,6 +8,7 @@ interface BenchModule {
 /** One line per area; each module exports `async function run(): Promise<void>` that prints its figures. */
 const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['advantages', () => import('./advantages.js')],
+  ['studio', () => import('./studio.js')],
   ['rules', () => import('./rules.js')],
   ['trainer', () => import('./trainer.js')],
 ];

@@ -9,6 +9,7 @@ import {
   toMetricColumns,
 } from '../../protocol/dashboard';
 import type { DashboardRun, HostToDashboard } from '../../protocol/dashboard';
+import { STUDIO_COMMANDS } from '../runs/commandIds';
 import type { RunFollower } from '../runs/runFollower';
 import type { RunsEvent } from '../runs/runsModel';
 import type { Studio } from '../runs/studio';
@@ -22,8 +23,8 @@ export const DASHBOARD_KIND: PanelKind = {
   icon: 'dashboard.svg',
 };
 
-export const EXPORT_CSV_COMMAND = 'bnpo.exportMetricsCsv';
-export const COMPARE_RUNS_COMMAND = 'bnpo.compareRuns';
+const EXPORT_CSV_COMMAND = STUDIO_COMMANDS.exportCsv;
+const COMPARE_RUNS_COMMAND = STUDIO_COMMANDS.compare;
 
 function wallAt(run: RunFollower): (step: number) => number {
   const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));

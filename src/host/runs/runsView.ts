@@ -2,12 +2,13 @@
 import * as vscode from 'vscode';
 import type { RunStatus } from '../../protocol/runDir';
 import { Disposable } from '../disposable';
+import { STUDIO_COMMANDS } from './commandIds';
 import type { RunFollower } from './runFollower';
 import type { Studio } from './studio';
 import { defaultRun, describeRun, runsNewestFirst } from './studio';
 
 export const RUNS_VIEW_ID = 'bnpo.runs';
-export const OPEN_DASHBOARD_COMMAND = 'bnpo.openDashboard';
+const OPEN_DASHBOARD_COMMAND = STUDIO_COMMANDS.dashboard;
 
 const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
