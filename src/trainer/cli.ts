@@ -14,15 +14,15 @@ const commands: Record<string, Command> = {
   },
   train: {
     summary: 'train a policy with BNPO (SFT warm start, then RL); --resume DIR continues a run',
-    load: () => import('./commands/train'),
+    load: () => import('./commands/train.js'),
   },
   bench: {
     summary: "measure the trainer's speed per backend next to the matmul peak and PyTorch",
-    load: () => import('./commands/bench'),
+    load: () => import('./commands/bench.js'),
   },
   eval: {
     summary: "evaluate a run directory's latest checkpoint on its held-out split",
-    load: () => import('./commands/eval'),
+    load: () => import('./commands/eval.js'),
   },
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
@@ -34,7 +34,7 @@ const commands: Record<string, Command> = {
   },
   verl: {
     summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
-    load: () => import('./commands/verl'),
+    load: () => import('./commands/verl.js'),
   },
 };
 
