@@ -164,3 +164,35 @@ export function ema(
   }
   return out;
 }
+
+/** One chart's data: x values, then one array per series. */
+export type AlignedColumns = [number[], ...(number | null)[][]];
+
+/**
+ * Puts tables with their own ascending x values (several runs, or steps and held-out evaluations) on one shared
+ * x axis: the union of the x values, each series null where its table has no row. A linear merge, so a chart of
+ * many thousands of steps is aligned in one pass.
+ */
+export function alignColumns(tables: readonly AlignedColumns[]): AlignedColumns {
+  if (tables.length === 1) return tables[0]!;
+  const xs: number[] = [];
+  const outs = tables.map((t) => t.slice(1).map((): (number | null)[] => []));
+  const at = tables.map(() => 0);
+  for (;;) {
+    let next = Infinity;
+    for (let t = 0; t < tables.length; t++) {
+      const x = tables[t]![0][at[t]!];
+      if (x !== undefined && x < next) next = x;
+    }
+    if (next === Infinity) break;
+    xs.push(next);
+    for (let t = 0; t < tables.length; t++) {
+      const table = tables[t]!;
+      const here = table[0][at[t]!] === next;
+      const series = outs[t]!;
+      for (let s = 0; s < series.length; s++) series[s]!.push(here ? (table[s + 1]![at[t]!] ?? null) : null);
+      if (here) at[t]!++;
+    }
+  }
+  return [xs, ...outs.flat()];
+}

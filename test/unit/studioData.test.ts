@@ -20,6 +20,7 @@ import {
   DashboardToHost,
   DashboardViewState,
   HostToDashboard,
+  alignColumns,
   ema,
   toHeldOutColumns,
   toMetricColumns,
@@ -273,5 +274,29 @@ describe('run-config JSON Schema', () => {
         continue;
       assert.ok(prop.description, `${name} has no description (hover would be empty)`);
     }
+  });
+});
+
+describe('aligning chart tables', () => {
+  it('merges ascending x values and leaves a series null where its table has no row', () => {
+    const aligned = alignColumns([
+      [
+        [1, 2, 4],
+        [10, 20, 40],
+        [0.1, null, 0.4],
+      ],
+      [
+        [0, 2, 5],
+        [7, 8, 9],
+      ],
+    ]);
+    assert.deepEqual(aligned, [
+      [0, 1, 2, 4, 5],
+      [null, 10, 20, 40, null],
+      [null, 0.1, null, 0.4, null],
+      [7, null, 8, null, 9],
+    ]);
+    const one: [number[], (number | null)[]] = [[1], [2]];
+    assert.equal(alignColumns([one]), one, 'a single table is used as it is');
   });
 });

@@ -7,8 +7,15 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uPlot from 'uplot';
-import { DashboardViewState, HostToDashboard, ema, ruleSeriesKey } from '../../src/protocol/dashboard';
+import {
+  DashboardViewState,
+  HostToDashboard,
+  alignColumns,
+  ema,
+  ruleSeriesKey,
+} from '../../src/protocol/dashboard';
 import type {
+  AlignedColumns,
   DashboardRun,
   DashboardToHost,
   HeldOutColumns,
@@ -189,8 +196,8 @@ function formatWall(seconds: number): string {
 const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3]];
 
 function chartData(chart: Pick<Chart, 'lines'>): uPlot.AlignedData {
-  const tables: uPlot.AlignedData[] = [];
-  // One table per run and source (metrics and held-out have their own x); uPlot.join aligns them.
+  const tables: AlignedColumns[] = [];
+  // One table per run and source (metrics and held-out have their own x); alignColumns puts them on one axis.
   const groups = new Map<string, { run: RunData; source: LineDef['source']; lines: LineDef[] }>();
   for (const { run, line } of chart.lines) {
     const key = `${run.id}\u0000${line.source}`;
@@ -205,11 +212,10 @@ function chartData(chart: Pick<Chart, 'lines'>): uPlot.AlignedData {
     const x = view.xAxis === 'step' ? cols.step : cols.wall;
     const ys: (number | null)[][] = [];
     for (const line of lines) ys.push(positive(rawValues(run, line)), positive(smoothed(run, line)));
-    tables.push([x, ...ys] as uPlot.AlignedData);
+    tables.push([x, ...ys]);
   }
-  if (tables.length === 1) return tables[0]!;
   if (tables.length === 0) return [[]];
-  return uPlot.join(tables);
+  return alignColumns(tables);
 }
 
 function chartLines(def: ChartDef): { run: RunData; line: LineDef }[] {

@@ -1,0 +1,134 @@
+// The studio inside a real editor: a run folder written by another engine (no trainer of ours) is followed and
+// opens in the three panels; `*.bnporun.json` files get the run-config schema (completion and errors); stopping
+// a run whose trainer is gone reports that, not an error.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+function workspaceDir(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration workspace has no folder');
+  return folder.uri.fsPath;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function panelTab(viewType: string): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType));
+}
+
+const RUN_ID = 'engine-run-1';
+
+function writeEngineRun(): string {
+  const dir = path.join(workspaceDir(), '.bnpo', 'runs', RUN_ID);
+  fs.mkdirSync(dir, { recursive: true });
+  const now = new Date().toISOString();
+  fs.writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      v: 1,
+      id: RUN_ID,
+      status: 'running',
+      phase: 'rl',
+      config: {},
+      configFile: null,
+      rules: ['correct'],
+      rulesFile: 'engine',
+      backend: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      // No process of ours: a pid that cannot exist, so the run shows as failed (its writer is gone).
+      pid: 2 ** 22 + 12345,
+      step: 1,
+      totalSteps: 10,
+      baseAccuracy: null,
+      finalAccuracy: null,
+      error: null,
+    }),
+  );
+  return dir;
+}
+
+describe('studio', function () {
+  this.timeout(30_000);
+
+  afterEach(async () => {
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter(
+        (t) =>
+          t.input instanceof vscode.TabInputWebview &&
+          /bnpo\.(dashboard|betaFit|samples)$/.test(t.input.viewType),
+      );
+    await vscode.window.tabGroups.close(tabs);
+  });
+
+  it('follows a run folder another engine writes and opens it in the dashboard, Beta-fit and samples panels', async () => {
+    writeEngineRun();
+    // The folder watch or the poll finds it; the command resolves the run by id once it is known.
+    let id: unknown;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      id = await vscode.commands.executeCommand('bnpo.openDashboard', RUN_ID);
+      if (id === RUN_ID) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(id, RUN_ID);
+    const tab = await until('the dashboard tab', () => panelTab('bnpo.dashboard'));
+    assert.equal(tab.label, 'BNPO Dashboard');
+    assert.equal(await vscode.commands.executeCommand('bnpo.openBetaFit', RUN_ID), RUN_ID);
+    assert.equal((await until('the Beta-fit tab', () => panelTab('bnpo.betaFit'))).label, 'BNPO Beta Fit');
+    assert.equal(await vscode.commands.executeCommand('bnpo.showSamples', RUN_ID), RUN_ID);
+    assert.equal((await until('the samples tab', () => panelTab('bnpo.samples'))).label, 'BNPO Samples');
+    // Opening the dashboard again reuses its panel.
+    await vscode.commands.executeCommand('bnpo.openDashboard', RUN_ID);
+    assert.equal(
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'BNPO Dashboard').length,
+      1,
+    );
+  });
+
+  it('says a run is not running when its trainer is gone, instead of signalling a stranger', async () => {
+    writeEngineRun();
+    const outcome = await vscode.commands.executeCommand('bnpo.stopRun', RUN_ID);
+    assert.equal(outcome, 'not running');
+  });
+
+  it('gives *.bnporun.json files the run-config schema: completion of fields and errors for bad values', async () => {
+    const file = path.join(workspaceDir(), 'check.bnporun.json');
+    fs.writeFileSync(file, '{\n  "estimator": "nope",\n  \n}\n');
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const problems = await until('schema diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return d.some((x) => x.range.start.line === 1) ? d : undefined;
+    });
+    assert.ok(
+      problems.some((d) => /bnpo|reinforce|grpo|Value is not accepted/i.test(d.message)),
+      problems.map((d) => d.message).join('; '),
+    );
+    const completions = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      uri,
+      new vscode.Position(2, 2),
+    );
+    const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const field of ['groupSize', 'steps', 'backend', 'task']) {
+      assert.ok(labels.includes(field), `completion offers ${field}; got ${labels.slice(0, 20).join(', ')}`);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});
