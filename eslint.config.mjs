@@ -43,4 +43,61 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  {
+    // The dependency direction core ← protocol ← trainer, host, webview, enforced: core runs nothing of ours. It may
+    // name the rule-file types that src/protocol declares (type-only, erased at build), never run protocol code.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/protocol/*'],
+              allowTypeImports: true,
+              message: 'core may only import types from protocol',
+            },
+            { group: ['**/trainer/*', '**/host/*', '**/webview/*'], message: 'core imports nothing of ours' },
+            {
+              group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path', 'child_process'],
+              message: 'core is pure: no vscode, tfjs or I/O',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // host starts the trainer as a process and never imports its code; webviews never import host code.
+    files: ['src/host/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/trainer/*', '@tensorflow/*'],
+              message: 'the host starts the trainer; it never imports it',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/host/*', '**/trainer/*', 'vscode'],
+              message: 'webviews talk to the host by messages only',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import type { CompiledRules } from '../core/rules/engine';
 import { compileRules } from '../core/rules/engine';
-import type { RuleDiagnostic } from '../core/rules/parse';
-import { checkRulesText, formatDiagnostic } from '../core/rules/parse';
+import type { RuleDiagnostic } from '../protocol/rulesCheck';
+import { checkRulesText, formatDiagnostic } from '../protocol/rulesCheck';
 import type { RewardRules } from '../protocol/rules';
 
 export interface LoadedRules {

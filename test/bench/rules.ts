@@ -1,7 +1,7 @@
 // Reward rules: a pattern catastrophic for backtracking engines, `(a+)+$`, on a 10,000-character completion
 // (goal: under 50 ms per evaluation, in each place a user pattern can appear), and the throughput of a typical
 // rule file on R1-style completions (completions per second).
-import { compileRules } from '../../src/core/rules/engine';
+import { compileRuleFile as compileRules } from '../../src/protocol/rulesCheck';
 import type { RewardRulesInput } from '../../src/protocol/rules';
 
 const GOAL_MS = 50;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RuleOutcome } from '../../src/core/rules/engine';
-import { compileRules, countChars, countTokens, RulesError, weightedSum } from '../../src/core/rules/engine';
+import { countChars, countTokens, RulesError, weightedSum } from '../../src/core/rules/engine';
+import { compileRuleFile as compileRules } from '../../src/protocol/rulesCheck';
 import type { RewardRulesInput } from '../../src/protocol/rules';
 
 type RuleIn = RewardRulesInput['rules'][number];

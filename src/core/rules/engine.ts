@@ -9,10 +9,8 @@ import type {
   LengthRule,
   RegexRule,
   RewardRules,
-  RewardRulesInput,
   Rule,
 } from '../../protocol/rules';
-import { rewardRulesSchema } from '../../protocol/rules';
 import { extractBoxed, extractLastNumber, extractRegex, extractTag } from './extract';
 import { normalizeText, parseNumber } from './normalize';
 import { compileRegex } from './regex';
@@ -305,18 +303,11 @@ function evaluatorFor(rule: Rule): Evaluator {
   }
 }
 
-/** Parses (filling defaults), checks and compiles; throws RulesError listing every problem. */
-export function compileRules(file: RewardRules | RewardRulesInput): CompiledRules {
-  const parsed = rewardRulesSchema.safeParse(file);
-  if (!parsed.success) {
-    throw new RulesError(
-      parsed.error.issues.map((i) => ({
-        message: i.message,
-        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      })),
-    );
-  }
-  const rules = parsed.data;
+/**
+ * Checks and compiles a rule file that has already passed the schema (defaults filled: see compileRuleFile in
+ * src/protocol/rulesCheck.ts for raw input); throws RulesError listing every semantic problem.
+ */
+export function compileRules(rules: RewardRules): CompiledRules {
   const errors = checkSemantics(rules).filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new RulesError(errors);
 

@@ -1,7 +1,16 @@
 // A dry run of a rule file on sample completions: per-rule pass counts and the reasons for failures, as a plain
 // text table (CLI) or Markdown (editor preview).
 import type { CompiledRules, RuleOutcome } from './engine';
-import type { SampleItem } from './samples';
+
+/** One completion to score, with the dataset row the rules see. */
+export interface SampleItem {
+  completion: string;
+  sample: Record<string, unknown>;
+  /** 1-based line of the samples file */
+  line: number;
+  /** where it came from, e.g. `step 10, p1 #2` */
+  label: string;
+}
 
 export interface RuleSummary {
   name: string;

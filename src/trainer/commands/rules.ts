@@ -4,9 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { weightedSum } from '../../core/rules/engine';
-import { checkRulesText, formatDiagnostic } from '../../core/rules/parse';
+import { checkRulesText, formatDiagnostic } from '../../protocol/rulesCheck';
 import { formatReportText, testRules } from '../../core/rules/report';
-import { datasetFieldsFromText, parseSamplesText } from '../../core/rules/samples';
+import { datasetFieldsFromText, parseSamplesText } from '../../protocol/ruleSamples';
 import type {
   RulesServeError,
   RulesServeReady,

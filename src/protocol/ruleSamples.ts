@@ -1,15 +1,9 @@
 // Reads sample completions for a dry run of the rules, tolerantly: flat lines or a run's samples.jsonl records
 // (shapes in src/protocol/rulesServe.ts). Bad lines are reported with their line number and skipped.
-import { ruleSamplesFlatLineSchema, ruleSamplesRunLineSchema } from '../../protocol/rulesServe';
+import type { SampleItem } from '../core/rules/report';
+import { ruleSamplesFlatLineSchema, ruleSamplesRunLineSchema } from './rulesServe';
 
-export interface SampleItem {
-  completion: string;
-  sample: Record<string, unknown>;
-  /** 1-based line of the samples file */
-  line: number;
-  /** where it came from, e.g. `step 10, p1 #2` */
-  label: string;
-}
+export type { SampleItem };
 
 export interface SamplesParse {
   items: SampleItem[];

@@ -8,10 +8,12 @@ import {
   printParseErrorCode,
   stripComments,
 } from 'jsonc-parser';
-import type { RewardRules } from '../../protocol/rules';
-import { ruleKinds, rewardRulesSchema } from '../../protocol/rules';
-import type { JsonPath } from './semantics';
-import { checkSemantics } from './semantics';
+import type { CompiledRules } from '../core/rules/engine';
+import { compileRules, RulesError } from '../core/rules/engine';
+import type { JsonPath } from '../core/rules/semantics';
+import { checkSemantics } from '../core/rules/semantics';
+import type { RewardRules, RewardRulesInput } from './rules';
+import { ruleKinds, rewardRulesSchema } from './rules';
 
 export interface RulePosition {
   /** zero-based, like VS Code's Position */
@@ -186,4 +188,21 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
 /** `file:line:col: severity: message`, one-based, as compilers print it. */
 export function formatDiagnostic(file: string, d: RuleDiagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}`;
+}
+
+/**
+ * Validates a rule file's value against the schema (filling defaults), then compiles it; throws RulesError listing
+ * every problem. For text with positions, use checkRulesText first.
+ */
+export function compileRuleFile(file: RewardRules | RewardRulesInput): CompiledRules {
+  const parsed = rewardRulesSchema.safeParse(file);
+  if (!parsed.success) {
+    throw new RulesError(
+      parsed.error.issues.map((i) => ({
+        message: i.message,
+        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      })),
+    );
+  }
+  return compileRules(parsed.data);
 }
