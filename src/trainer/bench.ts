@@ -35,6 +35,8 @@ export interface PythonFigures {
   readonly torchMs: number | null;
   readonly torchDevice: string | null;
   readonly torchThreads: number | null;
+  /** The same step with one thread (wasm runs on one core in Node); cpu device only. */
+  readonly torchOneThreadMs: number | null;
   readonly torchVersion: string | null;
   readonly notes: string[];
 }
@@ -190,7 +192,7 @@ import torch.nn as nn, torch.nn.functional as F
 c = json.loads(sys.argv[1])
 dev = c["device"]
 if dev == "cuda" and not torch.cuda.is_available(): print(json.dumps({"error": "no CUDA device"})); sys.exit(0)
-torch.set_num_threads(os.cpu_count() or 1)
+torch.set_num_threads(c.get("threads") or os.cpu_count() or 1)
 torch.manual_seed(0)
 V, T, d, L, H, r = c["vocab"], c["context"], c["dModel"], c["layers"], c["heads"], c["mlpRatio"]
 class Block(nn.Module):
@@ -268,6 +270,7 @@ export function pythonFigures(
       torchMs: null,
       torchDevice: null,
       torchThreads: null,
+      torchOneThreadMs: null,
       torchVersion: null,
       notes,
     };
@@ -277,6 +280,13 @@ export function pythonFigures(
     ? run(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: torchDevice })])
     : null;
   const torch = torchRun === null ? null : lastJson(torchRun.out);
+  const single =
+    torchRun !== null && torchDevice === 'cpu'
+      ? lastJson(
+          run(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: 'cpu', threads: 1 })])
+            .out,
+        )
+      : null;
   if (torchRun === null) notes.push(`${python} has no torch`);
   else if (torch === null || typeof torch.ms !== 'number')
     notes.push(
@@ -289,6 +299,7 @@ export function pythonFigures(
     torchMs: typeof torch?.ms === 'number' ? torch.ms : null,
     torchDevice: typeof torch?.device === 'string' ? torch.device : null,
     torchThreads: typeof torch?.threads === 'number' ? torch.threads : null,
+    torchOneThreadMs: typeof single?.ms === 'number' ? single.ms : null,
     torchVersion: typeof torch?.version === 'string' ? torch.version : null,
     notes,
   };
@@ -330,6 +341,9 @@ export async function runTrainerBench(
   print(
     `  matmul peak (numpy/OpenBLAS 2048³ fp32, threads ${py.numpyThreads ?? '?'}): ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s`,
   );
+  if (py.torchOneThreadMs !== null) {
+    print(`  PyTorch on cpu (1 thread): train step ${py.torchOneThreadMs.toFixed(1)} ms`);
+  }
   if (py.torchMs !== null) {
     print(
       `  PyTorch ${py.torchVersion} on ${py.torchDevice} (${py.torchThreads} threads): train step ${py.torchMs.toFixed(1)} ms`,
@@ -338,13 +352,15 @@ export async function runTrainerBench(
   for (const n of py.notes) print(`  note: ${n}`);
   print('');
   print(
-    '  backend | step ms | sampling | scoring | advantage | update | tokens/s | train GFLOP/s | of peak | tfjs/PyTorch',
+    '  backend | step ms | sampling | scoring | advantage | update | tokens/s | train GFLOP/s | of peak | tfjs/PyTorch | tfjs/PyTorch 1 thread',
   );
   for (const f of figures) {
     const ofPeak = peak !== null ? `${((100 * f.trainGflops) / peak).toFixed(1)}%` : 'n/a';
     const ratio = py.torchMs !== null ? `${(f.ms.update / py.torchMs).toFixed(2)}×` : 'n/a';
+    const ratio1 =
+      py.torchOneThreadMs !== null ? `${(f.ms.update / py.torchOneThreadMs).toFixed(2)}×` : 'n/a';
     print(
-      `  ${f.backend} | ${f.ms.total.toFixed(0)} | ${f.ms.sampling.toFixed(0)} | ${f.ms.scoring.toFixed(1)} | ${f.ms.advantage.toFixed(2)} | ${f.ms.update.toFixed(0)} | ${f.tokensPerSecond.toFixed(0)} | ${f.trainGflops.toFixed(2)} | ${ofPeak} | ${ratio}`,
+      `  ${f.backend} | ${f.ms.total.toFixed(0)} | ${f.ms.sampling.toFixed(0)} | ${f.ms.scoring.toFixed(1)} | ${f.ms.advantage.toFixed(2)} | ${f.ms.update.toFixed(0)} | ${f.tokensPerSecond.toFixed(0)} | ${f.trainGflops.toFixed(2)} | ${ofPeak} | ${ratio} | ${ratio1}`,
     );
   }
   if (ref !== undefined) {
