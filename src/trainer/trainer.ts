@@ -138,6 +138,7 @@ export async function evaluate(
   loaded: LoadedTask,
   config: RunConfig,
   step: number,
+  tokenizer: CharTokenizer = loaded.task.tokenizer,
 ): Promise<{ accuracy: number; rewards: Record<string, number>; examples: EvalRecord['examples'] }> {
   const { task, rules, accuracyRule } = loaded;
   const examples = task.heldOut.slice(0, config.eval.size);
@@ -147,13 +148,13 @@ export async function evaluate(
     const chunk = examples.slice(at, at + 256);
     const rollout = await generate(
       policy,
-      chunk.map((e) => task.tokenizer.encode(e.prompt)),
+      chunk.map((e) => tokenizer.encode(e.prompt)),
       { temperature: config.eval.temperature, topP: 1, maxNew: config.maxNewTokens ?? task.maxNew, rng },
     );
     scored.push(
       ...scoreAll(
         rules,
-        rollout.tokens.map((t) => task.tokenizer.decode(t)),
+        rollout.tokens.map((t) => tokenizer.decode(t)),
         chunk,
       ),
     );
@@ -338,7 +339,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
 
     const evalAndRecord = async (at: number, phase: EvalRecord['phase']) => {
-      const r = await evaluate(policy!, loaded, config, at);
+      const r = await evaluate(policy!, loaded, config, at, tokenizer);
       writer.evalRecord({
         v: RUN_DIR_VERSION,
         step: at,
@@ -368,11 +369,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const { dropped } = writer.truncateAfter(step);
       log(`resumed from ${checkpointDir} at step ${step}; dropped ${dropped} records written after it`);
     } else {
-      if (resuming) writer.truncateAfter(0);
+      // No checkpoint yet (killed during the warm start): the warm start reruns, so nothing written before stays.
+      if (resuming) writer.truncateAfter(-1);
       // Supervised warm start. Its optimizer is separate: the RL optimizer starts fresh from the base.
       save({ phase: 'sft' });
       const sftOptimizer = new AdamW(policy.params);
-      let acc = await evaluateQuick(policy, loaded, config);
+      let acc = await evaluateQuick(policy, loaded, config, tokenizer);
       let sftStep = 0;
       log(`sft: start, held-out accuracy ${(100 * acc).toFixed(1)}%`);
       while (sftStep < config.sft.maxSteps && acc < config.sft.targetAccuracy && !signal.stop) {
@@ -388,7 +390,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         sftStep++;
         await yieldToEventLoop();
         if (sftStep % config.sft.evalEvery === 0) {
-          acc = await evaluateQuick(policy, loaded, config);
+          acc = await evaluateQuick(policy, loaded, config, tokenizer);
           const line = `sft step ${sftStep}: loss ${r.loss.toFixed(3)}, held-out accuracy ${(100 * acc).toFixed(1)}%`;
           log(line);
           options.onProgress?.({
@@ -612,7 +614,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** SFT progress check: the same held-out evaluation (and temperature) as the reported base accuracy. */
-async function evaluateQuick(policy: Policy, loaded: LoadedTask, config: RunConfig): Promise<number> {
-  const r = await evaluate(policy, loaded, config, 0);
+async function evaluateQuick(
+  policy: Policy,
+  loaded: LoadedTask,
+  config: RunConfig,
+  tokenizer: CharTokenizer,
+): Promise<number> {
+  const r = await evaluate(policy, loaded, config, 0, tokenizer);
   return r.accuracy;
 }

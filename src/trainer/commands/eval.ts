@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     params.map((p) => p.size),
   );
   tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
-  const r = await evaluate(policy, loaded, config, data.meta.step);
+  const r = await evaluate(policy, loaded, config, data.meta.step, tokenizer);
   policy.dispose();
   process.stdout.write(
     JSON.stringify(
