@@ -51,6 +51,11 @@ function currentStep(): BetaFitStep | undefined {
   return run.steps[run.steps.length - 1];
 }
 
+/** Steps are whole numbers: no 2.5 on a step axis. */
+const STEP_INCREMENTS = [
+  1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000,
+];
+
 const GRID = Array.from({ length: 201 }, (_, i) => i / 200);
 
 /** Beta density, finite for drawing (an infinite end point becomes null). */
@@ -213,7 +218,8 @@ function ruleChart(container: HTMLElement, step: BetaFitStep, rule: string): uPl
         side: 1,
         stroke: wColour,
         grid: { show: false },
-        ticks: grid,
+        // A log axis over six decades: minor ticks would crowd it.
+        ticks: { show: false },
         font,
         label: 'weight 1/f',
         labelFont: font,
@@ -293,7 +299,15 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
     scales: { x: { time: false } },
     series,
     axes: [
-      { stroke: colours.foreground, grid, ticks: grid, font, label: 'step', labelFont: font },
+      {
+        stroke: colours.foreground,
+        grid,
+        ticks: grid,
+        font,
+        label: 'step',
+        labelFont: font,
+        incrs: STEP_INCREMENTS,
+      },
       { stroke: colours.foreground, grid, ticks: grid, font, size: 50 },
     ],
     legend: { live: true },
@@ -459,7 +473,7 @@ function render(): void {
         : `Guard events (marked on top): ${guardSteps.length} of ${run.steps.length} steps, e.g. step ${guardSteps
             .slice(0, 8)
             .map((s) => s.step)
-            .join(', ')}${guardSteps.length > 8 ? ', …' : ''}.`,
+            .join(', ')}${guardSteps.length > 8 ? ', …' : '.'}`,
       { class: 'legend-note', 'data-testid': 'guard-steps', 'data-count': String(guardSteps.length) },
     ),
   );

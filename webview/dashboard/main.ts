@@ -322,6 +322,11 @@ function makeChart(
         ticks,
         font: axisFont,
         values: view.xAxis === 'wall' ? (_u, vals) => vals.map((v) => formatWall(v)) : undefined,
+        // Steps are whole numbers: no 2.5 on a step axis.
+        incrs:
+          view.xAxis === 'step'
+            ? [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]
+            : undefined,
       },
       {
         stroke: colours.foreground,
