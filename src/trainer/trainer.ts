@@ -327,7 +327,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             rng: rng.state(),
             vocab: [...tokenizer.vocab],
             optimizerStep: moments.step,
-            weights: params.map((p) => ({ name: p.name, shape: p.shape })),
+            weights: [...policy!.params].map(([name, p]) => ({ name, shape: p.shape })),
           },
           weights,
           moments,

@@ -67,6 +67,16 @@ describe('rng', () => {
   });
 });
 
+describe('policy', () => {
+  it('lets two policies live in one process (variable names are process-wide in tfjs)', () => {
+    const a = new Policy(dims, new Rng(1));
+    const b = new Policy(dims, new Rng(1));
+    assert.equal(a.params.size, b.params.size);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe('KV-cache sampling', () => {
   it('draws the same tokens with the same log-probs as full recompute, left padding included', async () => {
     const policy = new Policy(dims, new Rng(3));
