@@ -99,9 +99,10 @@ describe('studio: README pictures from a real run (packaged extension)', functio
     // Hover the first rule's name: what the rule does, and the latest run's pass rate and Beta fit.
     const name = page.locator('.monaco-editor .view-line span', { hasText: '"correct"' }).first();
     await name.click();
+    // Park the mouse on the empty part of the activity bar: a tab's tooltip would cover the hover, and moving it
+    // over the editor after the hover opens would close it.
+    await page.mouse.move(20, 600);
     await runPaletteCommand(page, 'Show or Focus Hover');
-    // Keep the mouse off the tabs: their tooltips would cover the hover.
-    await page.mouse.move(900, 700);
     const hover = page.locator('.monaco-hover-content:visible').first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     assert.match((await hover.textContent()) ?? '', /correct/);

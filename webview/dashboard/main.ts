@@ -303,12 +303,13 @@ function makeChart(
   body: HTMLElement,
   lines: Chart['lines'],
   data: uPlot.AlignedData,
+  width: number,
 ): Chart {
   const grid = { stroke: colours.grid, width: 1 };
   const ticks = { stroke: colours.grid, width: 1 };
   const axisFont = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
   const opts: uPlot.Options = {
-    width: Math.max(280, body.clientWidth),
+    width,
     height: 210,
     series: seriesOptions(lines),
     scales: {
@@ -334,7 +335,7 @@ function makeChart(
         ticks,
         font: axisFont,
         size: 56,
-        values: (_u, vals) => vals.map((v) => formatNumber(v, 3)),
+        values: (_u, vals) => vals.map((v) => formatNumber(v, 6)),
       },
     ],
     cursor: { sync: { key: 'bnpo-dashboard' }, points: { size: 6 } },
@@ -490,7 +491,8 @@ function rebuildCharts(): void {
     return { def, lines, data: chartData({ lines }) };
   });
   app.dataset.prepareMs = (performance.now() - started).toFixed(1);
-  for (const { def, lines, data } of prepared) {
+  // All cards first, then one layout to learn their width: reading it per chart would lay the page out 8 times.
+  const cards = prepared.map(({ def }) => {
     const card = element('section', undefined, {
       class: 'chart',
       'data-chart': def.id,
@@ -498,9 +500,14 @@ function rebuildCharts(): void {
     });
     const body = element('div', undefined, { class: 'plot' });
     card.append(element('h2', def.title), body);
-    grid.append(card);
-    charts.push(makeChart(def, card, body, lines, data));
-  }
+    grid!.append(card);
+    return { card, body };
+  });
+  const width = Math.max(280, cards[0]?.body.clientWidth ?? 280);
+  prepared.forEach(({ def, lines, data }, i) => {
+    const { card, body } = cards[i]!;
+    charts.push(makeChart(def, card, body, lines, data, width));
+  });
   reportDrawTime(started);
 }
 
