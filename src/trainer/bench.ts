@@ -152,7 +152,9 @@ function debianHas(pkg: string): boolean {
  */
 export function findPython(notes: string[]): string | null {
   const debian = '/usr/bin/python3';
+  // BNPO_BENCH_INSTALL=0 (set on machines with no package source, e.g. the GPU machine) never calls apt-get.
   if (
+    process.env.BNPO_BENCH_INSTALL !== '0' &&
     process.platform === 'linux' &&
     fs.existsSync('/usr/bin/apt-get') &&
     fs.existsSync('/usr/bin/dpkg-query')
