@@ -247,6 +247,18 @@ export const TheoryRowSchema = z.object({
 });
 export type TheoryRow = z.infer<typeof TheoryRowSchema>;
 
+export const PairedRowSchema = z.object({
+  task: z.string(),
+  kind: z.enum(['base', 'final']),
+  estimator: z.string(),
+  ratio: z
+    .number()
+    .describe('Mean over probes of rel. var(estimator) / rel. var(BNPO), on the same batches.'),
+  below: z.number().int().describe('Probes where the estimator’s rel. var was below BNPO’s.'),
+  probes: z.number().int(),
+});
+export type PairedRow = z.infer<typeof PairedRowSchema>;
+
 export const CurveSchema = z.object({
   task: z.string(),
   estimator: z.string(),
@@ -266,6 +278,9 @@ export const ExperimentReportSchema = z.object({
   missing: z.array(z.string()).describe('Cells or probes that did not finish, by name.'),
   rows: z.array(ReportRowSchema),
   theory: z.array(TheoryRowSchema),
+  paired: z
+    .array(PairedRowSchema)
+    .describe('Scale-free gradient variance of each estimator relative to BNPO on the same probe batches.'),
   curves: z.array(CurveSchema),
   plots: z.array(z.string()).describe('SVG files next to report.md.'),
   wallSeconds: z.number().nullable().describe('Sum of the wall time of this invocation and earlier ones.'),

@@ -15,6 +15,7 @@ const report = (name: string, complete: boolean): ExperimentReport => ({
   missing: complete ? [] : ['sorting-s1-bnpo'],
   rows: [],
   theory: [],
+  paired: [],
   curves: [],
   plots: [],
   wallSeconds: 12,

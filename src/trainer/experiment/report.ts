@@ -11,6 +11,7 @@ import {
   VarianceRecordSchema,
   type Curve,
   type ExperimentInfo,
+  type PairedRow,
   type ExperimentReport,
   type ReportRow,
   type Stat,
@@ -194,6 +195,37 @@ async function theoryRows(
   return rows;
 }
 
+/** rel. var of every estimator over BNPO's, probe by probe (same parameters, prompts and completions). */
+function pairedRows(plan: Plan, probes: Map<string, VarianceRecord>): PairedRow[] {
+  if (!plan.config.estimators.includes('bnpo')) return [];
+  const rows: PairedRow[] = [];
+  for (const task of [...new Set(plan.probes.map((p) => p.task))]) {
+    for (const kind of ['base', 'final'] as const) {
+      const recs = plan.probes
+        .filter((p) => p.task === task && p.kind === kind)
+        .map((p) => probes.get(p.id))
+        .filter((r): r is VarianceRecord => r !== undefined);
+      for (const estimator of plan.config.estimators) {
+        const ratios = recs.flatMap((r) => {
+          const mine = r.estimators[estimator]?.relVar;
+          const bnpo = r.estimators.bnpo?.relVar;
+          return typeof mine === 'number' && typeof bnpo === 'number' && bnpo > 0 ? [mine / bnpo] : [];
+        });
+        if (ratios.length === 0) continue;
+        rows.push({
+          task,
+          kind,
+          estimator,
+          ratio: ratios.reduce((a, b) => a + b, 0) / ratios.length,
+          below: ratios.filter((x) => x < 1).length,
+          probes: ratios.length,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
 function curvesFor(cells: readonly CellData[]): Curve[] {
   const out: Curve[] = [];
   const keys = [...new Set(cells.map((c) => `${c.cell.task}\u0000${c.cell.estimator}`))];
@@ -343,6 +375,29 @@ function renderMarkdown(
   L.push('## Plots', '');
   for (const p of report.plots) L.push(`![${p}](${p})`, '');
 
+  if (report.paired.length > 0) {
+    const ests = [...new Set(report.paired.map((p) => p.estimator))];
+    L.push('## Scale-free variance on the same batches, relative to BNPO', '');
+    L.push(
+      'For each probe, rel. var of the estimator divided by BNPO’s on the very same batches, averaged over the probes; ' +
+        '< 1 means lower than BNPO. In brackets: in how many probes it was below BNPO.',
+      '',
+    );
+    L.push(`| task | checkpoints | ${ests.join(' | ')} |`, `|---|---|${ests.map(() => '---|').join('')}`);
+    for (const task of [...new Set(report.paired.map((p) => p.task))]) {
+      for (const kind of ['base', 'final'] as const) {
+        const cells = ests.map((e) =>
+          report.paired.find((p) => p.task === task && p.kind === kind && p.estimator === e),
+        );
+        if (cells.every((x) => x === undefined)) continue;
+        L.push(
+          `| ${task} | ${kind === 'base' ? 'SFT bases' : 'final'} | ${cells.map((x) => (x === undefined ? '–' : `${fx(x.ratio)} (${x.below}/${x.probes})`)).join(' | ')} |`,
+        );
+      }
+    }
+    L.push('');
+  }
+
   L.push('## Theory check: predicted vs measured variance ratio', '');
   L.push(
     'Predicted: the closed form V(α, β; a, b) = B(α, β)² · B(a + 3 − 2α, b + 3 − 2β) / B(a, b) at the Beta(a, b) the batches fitted, for BNPO (the α, β it fitted), GRPO (α = β = 3/2) and REINFORCE (α = β = 1), shown as V_BNPO / V_GRPO / V_REINFORCE with REINFORCE = 1 (mean over fits). ' +
@@ -450,6 +505,29 @@ export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo)
       ),
     );
     plots.push(vfile);
+    const rfile = `relvar-${task}.svg`;
+    fs.writeFileSync(
+      path.join(dir, rfile),
+      logBarChart(
+        `${task}: scale-free gradient variance, tr Cov / ‖mean‖² (mean ± std)`,
+        'tr Cov / ‖mean gradient‖² (log scale)',
+        plan.config.estimators.map((e) => {
+          const row = rows.find((r) => r.task === task && r.estimator === e)!;
+          return {
+            name: e,
+            bars: kinds.map((k) => {
+              const s = k === 'base' ? row.relVarBase : row.relVarFinal;
+              return s.mean === null ? null : { value: s.mean, std: s.std ?? 0 };
+            }),
+          };
+        }),
+        kinds.map((k, i) => ({
+          name: k === 'base' ? 'at SFT base' : 'at final ckpts',
+          color: i === 0 ? '#4c72b0' : '#dd8452',
+        })),
+      ),
+    );
+    plots.push(rfile);
   }
   const missing = [
     ...plan.bases
@@ -466,6 +544,7 @@ export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo)
     missing,
     rows,
     theory: await theoryRows(dir, plan, cells, probes),
+    paired: pairedRows(plan, probes),
     curves,
     plots,
     wallSeconds: info.wallSeconds,
