@@ -40,6 +40,39 @@ export async function runPaletteCommand(page: Page, title: string, timeoutMs = 3
   }
 }
 
+/**
+ * Opens a workspace file through Quick Open (Ctrl+P) by its file name, as a user would. Fills the input rather
+ * than typing: keys pressed before the quick input has focus (e.g. while a webview holds it) are lost.
+ * Retries like `runPaletteCommand`, since the file search can answer after the first short wait.
+ */
+export async function openFile(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const entry = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }) })
+    .first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(fileName);
+    try {
+      await entry.waitFor({ state: 'visible', timeout: 3_000 });
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) {
+        throw new Error(`Quick Open did not find "${fileName}" after ${attempt} tries in ${timeoutMs} ms`, {
+          cause: err,
+        });
+      }
+      continue;
+    }
+    await entry.click();
+    await editorTab(page, fileName).first().waitFor({ state: 'visible', timeout: 10_000 });
+    return;
+  }
+}
+
 /** In an open quick pick (e.g. after "Preferences: Color Theme"), chooses the entry with this exact label. */
 export async function pickQuickItem(page: Page, label: string, timeoutMs = 15_000): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
