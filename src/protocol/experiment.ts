@@ -227,6 +227,11 @@ export const ReportRowSchema = z.object({
   reached: z.number().int(),
   target: stat.describe('The target accuracy used, per seed.'),
   collapsed: z.number().int(),
+  aboveBnpo: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Seeds where this estimator ended above BNPO from the same base (null without BNPO cells).'),
   gradVarBase: stat.describe('traceCov at the SFT base, over seeds.'),
   gradVarFinal: stat.describe('traceCov at the final checkpoints (mean over them per seed), over seeds.'),
   relVarBase: stat,

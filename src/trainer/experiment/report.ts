@@ -351,12 +351,12 @@ function renderMarkdown(
 
   L.push('## Results (mean ± std over seeds)', '');
   L.push(
-    '| task | estimator | seeds | base acc % | final acc % | Δ final − base | AUC % | steps to target | reached | collapsed | tr Cov ∇ (base) | tr Cov ∇ (final) | rel. var (base) | rel. var (final) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| task | estimator | seeds | base acc % | final acc % | Δ final − base | AUC % | steps to target | reached | collapsed | ends above BNPO | tr Cov ∇ (base) | tr Cov ∇ (final) | rel. var (base) | rel. var (final) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of report.rows) {
     L.push(
-      `| ${r.task} | ${r.estimator} | ${r.seeds}/${r.planned} | ${pct(r.baseAccuracy)} | ${pct(r.finalAccuracy)} | ${pct(r.gain)} | ${pct(r.auc)} | ${num(r.stepsToTarget)} | ${r.reached}/${r.seeds} | ${r.collapsed}/${r.seeds} | ${sci(r.gradVarBase)} | ${sci(r.gradVarFinal)} | ${num(r.relVarBase, 2)} | ${num(r.relVarFinal, 2)} |`,
+      `| ${r.task} | ${r.estimator} | ${r.seeds}/${r.planned} | ${pct(r.baseAccuracy)} | ${pct(r.finalAccuracy)} | ${pct(r.gain)} | ${pct(r.auc)} | ${num(r.stepsToTarget)} | ${r.reached}/${r.seeds} | ${r.collapsed}/${r.seeds} | ${r.aboveBnpo === null || r.estimator === 'bnpo' ? '–' : `${r.aboveBnpo}/${r.seeds}`} | ${sci(r.gradVarBase)} | ${sci(r.gradVarFinal)} | ${num(r.relVarBase, 2)} | ${num(r.relVarFinal, 2)} |`,
     );
   }
   const m = c.metrics;
@@ -364,7 +364,7 @@ function renderMarkdown(
     '',
     `Accuracy is held-out accuracy in % (the accuracy rule, ${run?.eval.size ?? '?'} prompts); Δ is in points. AUC: area under the held-out accuracy curve divided by the steps (the mean accuracy over training). ` +
       `Target: ${m.targetAccuracy !== undefined ? `${(100 * m.targetAccuracy).toFixed(1)}% held-out accuracy` : `the SFT base + ${(100 * m.targetGain).toFixed(0)} points`}; steps to target averages the seeds that reached it. ` +
-      `Collapsed: held-out accuracy more than ${(100 * m.collapseMargin).toFixed(0)} points below the base for the last ≥ ${m.collapseEvals} evaluations. ` +
+      `Ends above BNPO: seeds whose final accuracy beat BNPO's from the same base. Collapsed: held-out accuracy more than ${(100 * m.collapseMargin).toFixed(0)} points below the base for the last ≥ ${m.collapseEvals} evaluations. ` +
       `tr Cov ∇: trace of the covariance of the policy gradient over the probe batches (same parameters, same prompts, same completions for every estimator); "final" averages the probes at the final checkpoints of all cells of that task and seed. ` +
       `rel. var: tr Cov / ‖mean gradient‖², which does not depend on the scale of the advantages (Adam's updates do not either).`,
     '',
@@ -457,6 +457,18 @@ export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo)
         reached: reachedSteps.length,
         target: stat(meanStd(done.map((c) => c.target))),
         collapsed: done.filter((c) => c.collapsed).length,
+        aboveBnpo: plan.config.estimators.includes('bnpo')
+          ? done.filter((c) => {
+              const b = cells.find(
+                (x) =>
+                  x.completed &&
+                  x.cell.task === task &&
+                  x.cell.seed === c.cell.seed &&
+                  x.cell.estimator === 'bnpo',
+              );
+              return b !== undefined && c.final !== null && b.final !== null && c.final > b.final;
+            }).length
+          : null,
         gradVarBase: probeStat('base', 'traceCov'),
         gradVarFinal: probeStat('final', 'traceCov'),
         relVarBase: probeStat('base', 'relVar'),
