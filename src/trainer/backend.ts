@@ -95,11 +95,55 @@ async function tryWebgpu(): Promise<Attempt> {
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
-    if (await tf.setBackend('webgpu')) return { ok: true, detail: `adapter ${name}` };
+    if (await tf.setBackend('webgpu')) {
+      const limits = (
+        tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }
+      ).device?.limits;
+      chunkAddN('webgpu', (limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
+      return { ok: true, detail: `adapter ${name}` };
+    }
     return { ok: false, reason: `setBackend('webgpu') failed on ${name}` };
   } catch (err) {
     return { ok: false, reason: `webgpu backend failed on ${name}: ${message(err)}` };
   }
+}
+
+/**
+ * tfjs-webgpu's AddN binds all its inputs in one shader, and a gradient summed over more inputs than the device's
+ * storage-buffer limit (8 per stage by default) gives an invalid pipeline: the sum silently drops out of the update.
+ * This wraps the backend's AddN so it sums at most `maxInputs` tensors per call, in rounds. Returns the undo.
+ */
+export function chunkAddN(backendName: string, maxInputs: number): () => void {
+  const original = tf.getKernel('AddN', backendName);
+  if (original === undefined) return () => undefined;
+  const width = Math.max(2, Math.floor(maxInputs));
+  const kernelFunc: tf.KernelFunc = (args) => {
+    let inputs = args.inputs as unknown as tf.TensorInfo[];
+    const partial: tf.TensorInfo[] = [];
+    while (inputs.length > width) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < inputs.length; i += width) {
+        const chunk = inputs.slice(i, i + width);
+        if (chunk.length === 1) {
+          next.push(chunk[0] as tf.TensorInfo);
+          continue;
+        }
+        const sum = original.kernelFunc({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap });
+        partial.push(sum as tf.TensorInfo);
+        next.push(sum as tf.TensorInfo);
+      }
+      inputs = next;
+    }
+    const result = original.kernelFunc({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap });
+    for (const t of partial) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+    return result;
+  };
+  tf.unregisterKernel('AddN', backendName);
+  tf.registerKernel({ kernelName: 'AddN', backendName, kernelFunc });
+  return () => {
+    tf.unregisterKernel('AddN', backendName);
+    tf.registerKernel(original);
+  };
 }
 
 /** The folder holding the wasm binaries: next to the bundle (dist/), else the package's own dist. */
