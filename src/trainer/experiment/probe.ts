@@ -31,15 +31,16 @@ export interface ProbeOptions {
 
 export type ProbeResult = Omit<VarianceRecord, 'v' | 'task' | 'seed' | 'checkpoint' | 'time'>;
 
+/** The gradients in parameter order, as one vector. tfjs keys them by its own variable names, not the policy's. */
 async function flatten(
   grads: tf.NamedTensorMap,
-  names: readonly string[],
+  params: ReadonlyMap<string, tf.Variable>,
   dim: number,
 ): Promise<Float64Array> {
   const out = new Float64Array(dim);
   let at = 0;
-  for (const name of names) {
-    const g = grads[name];
+  for (const [name, variable] of params) {
+    const g = grads[variable.name];
     if (g === undefined) throw new Error(`no gradient for parameter ${name}`);
     // data(), not dataSync(): the WebGPU backend cannot read synchronously in Node.
     const values = await g.data();
@@ -61,7 +62,6 @@ export async function probeGradientVariance(options: ProbeOptions): Promise<Prob
   const policy = new Policy(modelDims(config, task, tokenizer.size), new Rng(0));
   try {
     const vars = [...policy.params.values()];
-    const names = [...policy.params.keys()];
     const data = readCheckpoint(
       options.checkpointDir,
       vars.map((p) => p.size),
@@ -123,7 +123,7 @@ export async function probeGradientVariance(options: ProbeOptions): Promise<Prob
             () => ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip).loss,
             vars,
           );
-          grad = await flatten(grads, names, dim);
+          grad = await flatten(grads, policy.params, dim);
           tf.dispose([value, ...Object.values(grads)]);
           computed.push({ adv, grad });
         }
