@@ -2,7 +2,7 @@
 // `npm test`: builds what the tests need, runs the three tiers and prints one summary line per tier and one for
 // the whole run, `N passed, N failed[, N skipped]`, alone on the last line. Exits non-zero if anything failed.
 //
-//   node test/runAll.js                  all tiers: unit, integration, e2e
+//   node test/runAll.js                  all tiers: unit, integration, e2e, python (the verl plug-in)
 //   node test/runAll.js integration e2e  only these (setup/build/package only as far as they need)
 //
 // Plain JavaScript on purpose: it runs before the TypeScript is compiled (it is what compiles it).
@@ -17,7 +17,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const TIERS = ['unit', 'integration', 'e2e'];
+const TIERS = ['unit', 'integration', 'e2e', 'python'];
 const requested = process.argv.slice(2);
 for (const name of requested) {
   if (!TIERS.includes(name)) {
