@@ -266,7 +266,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (const [id, o] of outcomes) {
       if (o.status === 'failed') {
         failed.push(id);
-        log(`failed: ${o.reason}`);
+        // After a stop request, runs end as `stopped` on purpose: that is an interruption, not a failure.
+        log(`${stopped ? 'interrupted' : 'failed'}: ${o.reason}`);
       } else if (o.status === 'skipped' && !stopped) {
         failed.push(id);
         log(`skipped ${id}: ${o.reason}`);
