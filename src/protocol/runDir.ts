@@ -93,6 +93,12 @@ export const MetricsRecordSchema = z.object({
   tokensPerSecond: finite(),
   skipped: z.boolean().describe('The update was skipped (non-finite gradient).'),
   skippedSteps: z.number().int().nonnegative().describe('Skipped updates so far.'),
+  ruleErrors: z
+    .record(z.string(), z.number().int().nonnegative())
+    .optional()
+    .describe(
+      'Per rule, completions on which the rule threw this step (each scored 0); absent or empty when none.',
+    ),
   lr: finite(),
   timings: z
     .object({ sampling: finite(), scoring: finite(), advantage: finite(), update: finite() })

@@ -106,6 +106,26 @@ function scoreAll(rules: CompiledRules, texts: readonly string[], samples: reado
   return texts.map((text, i) => ({ text, outcomes: rules.evaluate(text, samples[i]!.sample) }));
 }
 
+/**
+ * A rule that throws on one completion scores 0 there (the engine catches it); the run goes on, and each step
+ * counts such errors per rule for metrics.jsonl and names the first in trainer.log.
+ */
+export function countRuleErrors(scored: readonly { readonly outcomes: readonly RuleOutcome[] }[]): {
+  counts: Record<string, number>;
+  first: string | null;
+} {
+  const counts: Record<string, number> = {};
+  let first: string | null = null;
+  for (const s of scored) {
+    for (const o of s.outcomes) {
+      if (o.error === undefined) continue;
+      counts[o.name] = (counts[o.name] ?? 0) + 1;
+      first ??= `${o.name}: ${o.error}`;
+    }
+  }
+  return { counts, first };
+}
+
 function rewardOf(s: Scored, rule: string): number {
   return s.outcomes.find((o) => o.name === rule)?.reward ?? 0;
 }
@@ -452,6 +472,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             (s) => Object.fromEntries(s.outcomes.map((o) => [o.name, o.reward])) as Record<string, number>,
           ),
       );
+      const ruleErrors = countRuleErrors(scored);
+      if (ruleErrors.first !== null) {
+        const counts = Object.entries(ruleErrors.counts).map(([n, c]) => `${n} ×${c}`);
+        log(`step ${step + 1}: rules threw (scored 0): ${counts.join(', ')}; first: ${ruleErrors.first}`);
+      }
       const t2 = performance.now();
       const adv = computeAdvantages(groups, config.estimator);
       const flatAdv = adv.advantages.flat();
@@ -498,6 +523,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tokensPerSecond: rollout.tokenCount / ((t4 - t0) / 1000),
         skipped: r.skipped,
         skippedSteps,
+        ruleErrors: ruleErrors.counts,
         lr,
         timings: { sampling: t1 - t0, scoring: t2 - t1, advantage: t3 - t2, update: t4 - t3 },
       };
