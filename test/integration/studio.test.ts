@@ -30,15 +30,15 @@ function panelTab(viewType: string): vscode.Tab | undefined {
 
 const RUN_ID = 'engine-run-1';
 
-function writeEngineRun(): string {
-  const dir = path.join(workspaceDir(), '.bnpo', 'runs', RUN_ID);
+function writeEngineRun(id = RUN_ID): string {
+  const dir = path.join(workspaceDir(), '.bnpo', 'runs', id);
   fs.mkdirSync(dir, { recursive: true });
   const now = new Date().toISOString();
   fs.writeFileSync(
     path.join(dir, 'run.json'),
     JSON.stringify({
       v: 1,
-      id: RUN_ID,
+      id,
       status: 'running',
       phase: 'rl',
       config: {},
@@ -97,6 +97,24 @@ describe('studio', function () {
     assert.equal(
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'BNPO Dashboard').length,
       1,
+    );
+  });
+
+  it('overlays runs chosen in the Runs view on one dashboard (Compare Runs)', async () => {
+    writeEngineRun();
+    writeEngineRun('engine-run-2');
+    let ids: unknown;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      // As the Runs view calls it with several rows selected: the clicked row, then the selection.
+      ids = await vscode.commands.executeCommand('bnpo.compareRuns', RUN_ID, [RUN_ID, 'engine-run-2']);
+      if (Array.isArray(ids)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.deepEqual(ids, [RUN_ID, 'engine-run-2']);
+    assert.equal(
+      (await until('the dashboard tab', () => panelTab('bnpo.dashboard'))).label,
+      'BNPO Dashboard',
     );
   });
 

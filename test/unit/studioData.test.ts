@@ -21,7 +21,9 @@ import {
   DashboardViewState,
   HostToDashboard,
   alignColumns,
+  decimateRows,
   ema,
+  rowsForView,
   toHeldOutColumns,
   toMetricColumns,
 } from '../../src/protocol/dashboard';
@@ -298,5 +300,42 @@ describe('aligning chart tables', () => {
     ]);
     const one: [number[], (number | null)[]] = [[1], [2]];
     assert.equal(alignColumns([one]), one, 'a single table is used as it is');
+  });
+});
+
+describe('decimating chart rows', () => {
+  it('keeps per bucket the first, last, lowest and highest point of every series, as whole rows', () => {
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    const ys = xs.map((i) => (i === 123 ? 50 : i === 456 ? -50 : Math.sin(i / 10)));
+    const other = xs.map((i) => (i === 789 ? 9 : i % 7 === 0 ? null : 0));
+    const out = decimateRows([xs, ys, other], 10);
+    assert.ok(out[0].length < 120, `kept ${out[0].length} of 1000 rows`);
+    assert.ok(out[0].includes(0) && out[0].includes(999), 'first and last rows');
+    for (const x of [123, 456, 789]) assert.ok(out[0].includes(x), `the extreme at ${x} is kept`);
+    // Rows are whole: each kept x carries its own values.
+    out[0].forEach((x, i) => {
+      assert.equal(out[1]![i], ys[x]);
+      assert.equal(out[2]![i], other[x]);
+    });
+    const small: [number[], (number | null)[]] = [
+      [1, 2, 3],
+      [1, 2, 3],
+    ];
+    assert.equal(decimateRows(small, 10), small, 'a table the width can show whole is used as it is');
+  });
+
+  it('gives a zoomed chart every row inside its range and a few outside', () => {
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const ys = xs.map((i) => i % 3);
+    const out = rowsForView([xs, ys], 100, 5000, 5100);
+    const inside = out[0].filter((x) => x >= 5000 && x <= 5100);
+    assert.equal(inside.length, 101, 'all 101 rows of a 100-step window on a 100-pixel chart');
+    assert.ok(out[0][0] === 0 && out[0].at(-1) === 9999, 'the whole range is still there');
+    assert.ok(out[0].length < 400);
+    assert.deepEqual(
+      [...out[0]].sort((a, b) => a - b),
+      out[0],
+      'ascending',
+    );
   });
 });

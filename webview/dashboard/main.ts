@@ -11,7 +11,9 @@ import {
   DashboardViewState,
   HostToDashboard,
   alignColumns,
+  decimateRows,
   ema,
+  rowsForView,
   ruleSeriesKey,
 } from '../../src/protocol/dashboard';
 import type {
@@ -180,6 +182,8 @@ interface Chart {
   card: HTMLElement;
   plot: uPlot;
   lines: { run: RunData; line: LineDef }[];
+  /** Every row; the plot holds the rows its width can show (decimateRows), chosen again on zoom. */
+  full: AlignedColumns;
 }
 
 let charts: Chart[] = [];
@@ -195,7 +199,7 @@ function formatWall(seconds: number): string {
 
 const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3]];
 
-function chartData(chart: Pick<Chart, 'lines'>): uPlot.AlignedData {
+function chartData(chart: Pick<Chart, 'lines'>): AlignedColumns {
   const tables: AlignedColumns[] = [];
   // One table per run and source (metrics and held-out have their own x); alignColumns puts them on one axis.
   const groups = new Map<string, { run: RunData; source: LineDef['source']; lines: LineDef[] }>();
@@ -302,7 +306,7 @@ function makeChart(
   card: HTMLElement,
   body: HTMLElement,
   lines: Chart['lines'],
-  data: uPlot.AlignedData,
+  data: AlignedColumns,
   width: number,
 ): Chart {
   const grid = { stroke: colours.grid, width: 1 };
@@ -341,18 +345,46 @@ function makeChart(
     cursor: { sync: { key: 'bnpo-dashboard' }, points: { size: 6 } },
     legend: { live: true },
   };
-  const plot = new uPlot(opts, data, body);
+  // `shown`: the x range the plot's rows were chosen for (null: all of it).
+  const self: { chart?: Chart; choosing: boolean; shown: [number, number] | null } = {
+    choosing: false,
+    shown: null,
+  };
+  opts.hooks = {
+    // Zoomed in (drag) or out (double-click): draw the rows the new x range needs, at full detail inside it.
+    setScale: [
+      (u, key) => {
+        const scale = u.scales.x;
+        if (key !== 'x' || self.choosing || !self.chart || !scale) return;
+        const { min, max } = scale;
+        const xs = self.chart.full[0];
+        if (min === undefined || max === undefined || xs.length === 0) return;
+        const all = min <= xs[0]! && max >= xs[xs.length - 1]!;
+        // Every draw sets the x scale; only a change of range needs other rows.
+        if (all ? self.shown === null : self.shown?.[0] === min && self.shown[1] === max) return;
+        self.shown = all ? null : [min, max];
+        self.choosing = true;
+        u.setData(
+          all ? decimateRows(self.chart.full, u.width) : rowsForView(self.chart.full, u.width, min, max),
+          false,
+        );
+        self.choosing = false;
+      },
+    ],
+  };
+  const plot = new uPlot(opts, decimateRows(data, width), body);
   // Mark the faint rows of the legend so the stylesheet can keep them small.
   plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
     if (i > 0 && i % 2 === 1) row.classList.add('raw');
   });
-  return { def, card, plot, lines };
+  self.chart = { def, card, plot, lines, full: data };
+  return self.chart;
 }
 
 function updateCounts(): number {
   let points = 0;
   for (const chart of charts) {
-    const data = chart.plot.data;
+    const data = chart.full;
     const rows = data[0]?.length ?? 0;
     let drawn = 0;
     for (let s = 1; s < data.length; s++) {
@@ -526,7 +558,10 @@ function scheduleUpdate(): void {
   if (pendingFrame !== 0) return;
   pendingFrame = requestAnimationFrame(() => {
     pendingFrame = 0;
-    for (const chart of charts) chart.plot.setData(chartData(chart));
+    for (const chart of charts) {
+      chart.full = chartData(chart);
+      chart.plot.setData(decimateRows(chart.full, chart.plot.width));
+    }
     updateCounts();
     renderHeader();
   });
