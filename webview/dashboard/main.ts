@@ -338,7 +338,8 @@ function makeChart(
         grid,
         ticks,
         font: axisFont,
-        size: 56,
+        // Wide enough for the longest tick label (about 7 px a character at the workbench's font size).
+        size: (_u, values) => 18 + 7 * Math.max(3, ...(values ?? []).map((v) => v.length)),
         values: (_u, vals) => vals.map((v) => formatNumber(v, 6)),
       },
     ],
