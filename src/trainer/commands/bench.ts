@@ -1,31 +1,23 @@
 // `bnpo bench`: the trainer's speed on this machine (see ../bench.ts); `--json FILE` also writes the figures.
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runTrainerBench, type BenchOptions } from '../bench';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo bench [--backends webgpu,wasm,cpu] [--torch-device cpu|cuda] [--json FILE]`;
 const KNOWN = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        backends: { type: 'string' },
-        'torch-device': { type: 'string' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      backends: { type: 'string' },
+      'torch-device': { type: 'string' },
+      json: { type: 'string' },
+    },
+    HELP,
+  );
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const names = (values.backends ?? 'tensorflow,webgpu,wasm,cpu').split(',').map((s) => s.trim());
   const unknown = names.filter((n) => !(KNOWN as readonly string[]).includes(n));
   if (unknown.length > 0)

@@ -1,7 +1,6 @@
 // `bnpo eval RUN_DIR`: loads the latest (or a chosen) checkpoint of a run and evaluates it on the held-out split.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { RUN_FILES, RunInfoSchema } from '../../protocol/runDir';
 import { describeBackend, selectBackend } from '../backend';
@@ -10,32 +9,24 @@ import { Rng } from '../rng';
 import { latestCheckpoint, readCheckpoint, readCheckpointMeta } from '../runWriter';
 import { CharTokenizer } from '../tokenizer';
 import { evaluate, loadTask, modelDims } from '../trainer';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo eval RUN_DIR [--step N] [--temperature T] [--size N] [--backend NAME]`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        step: { type: 'string' },
-        temperature: { type: 'string' },
-        size: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      step: { type: 'string' },
+      temperature: { type: 'string' },
+      size: { type: 'string' },
+      backend: { type: 'string' },
+    },
+    HELP,
+    { positionals: true },
+  );
+  if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError(HELP);
   const dir = path.resolve(positionals[0]!);
   const runFile = path.join(dir, RUN_FILES.run);

@@ -2,7 +2,6 @@
 // gradient-variance probes and its report. Also the probe child process (`--probe ID`), started by the runner.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, type ParseError } from 'jsonc-parser';
 import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../../protocol/experiment';
 import { RUN_FILES } from '../../protocol/runDir';
@@ -18,7 +17,7 @@ import { writeReport } from '../experiment/report';
 import { readRunInfo } from '../experiment/runDirs';
 import { ExperimentFolderError, probeFile, readExperimentInfo, runExperiment } from '../experiment/runner';
 import { latestCheckpoint } from '../runWriter';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo experiment [--config FILE] [--quick] [--out DIR] [--parallel N]
        bnpo experiment --report --out DIR
@@ -117,28 +116,20 @@ async function probe(id: string, dir: string): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        quick: { type: 'boolean' },
-        out: { type: 'string' },
-        parallel: { type: 'string' },
-        report: { type: 'boolean' },
-        probe: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string' },
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      parallel: { type: 'string' },
+      report: { type: 'boolean' },
+      probe: { type: 'string' },
+    },
+    HELP,
+  );
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   if (values.probe !== undefined) {
     if (values.out === undefined) throw new UsageError('--probe needs --out (the experiment folder)');
     return probe(values.probe, path.resolve(values.out));

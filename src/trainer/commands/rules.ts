@@ -2,7 +2,6 @@
 // another training engine over JSON lines (messages in src/protocol/rulesServe.ts).
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { weightedSum } from '../../core/rules/engine';
 import { checkRulesText, formatDiagnostic } from '../../protocol/rulesCheck';
 import { formatReportText, testRules } from '../../core/rules/report';
@@ -16,7 +15,7 @@ import type {
 import { rulesServeRequestSchema } from '../../protocol/rulesServe';
 import type { LoadedRules } from '../rulesFile';
 import { loadRulesFile, RulesFileError } from '../rulesFile';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
        bnpo rules test FILE --samples JSONL [--dataset JSONL]
@@ -146,27 +145,19 @@ async function serve(file: string, dataset: string | undefined): Promise<number>
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dataset: { type: 'string' },
-        samples: { type: 'string' },
-        rules: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      dataset: { type: 'string' },
+      samples: { type: 'string' },
+      rules: { type: 'string' },
+    },
+    USAGE,
+    { positionals: true },
+  );
+  if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
   const [sub, ...files] = positionals;
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   switch (sub) {
     case 'check':
       return check(files, values.dataset);

@@ -1,7 +1,6 @@
 // `bnpo train`: starts a run (or resumes one) and prints progress; also the child process the host forks.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseTree, findNodeAtLocation, parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { ESTIMATOR_NAMES } from '../../core/estimators';
 import {
@@ -15,7 +14,7 @@ import { Progress } from '../progress';
 import { RulesFileError } from '../rulesFile';
 import { DatasetError } from '../tasks';
 import { loadTask, train } from '../trainer';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
        bnpo train --resume RUN_DIR
@@ -59,30 +58,22 @@ export function readConfigFile(file: string): RunConfigInput {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        task: { type: 'string' },
-        estimator: { type: 'string' },
-        steps: { type: 'string' },
-        backend: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const cli = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string' },
+      task: { type: 'string' },
+      estimator: { type: 'string' },
+      steps: { type: 'string' },
+      backend: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+    },
+    HELP,
+  );
+  if (cli === undefined) return 0;
+  const { values } = cli;
   const progress = new Progress(process.stdout);
   if (values.resume !== undefined) {
     const dir = path.resolve(values.resume);

@@ -2,10 +2,9 @@
 // "BNPO: Launch on verl…" would run, so it can be run by hand, in a batch script or on a cluster head node.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
 import { buildVerlCommand, verlRunDir, verlRunId } from '../../protocol/verlCommand';
-import { UsageError } from './usage';
+import { parseCommandLine, UsageError } from './usage';
 
 export const USAGE = `usage: bnpo verl command --config FILE [--run-dir DIR] [--run-id ID] [--json]
 
@@ -24,29 +23,19 @@ Note: "bnpo" here is Beta Normalization Policy Optimization, not TRL's batch-nor
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        'run-dir': { type: 'string' },
-        'run-id': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(
-      `${err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err)} (see --help)`,
-    );
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string' },
+      'run-dir': { type: 'string' },
+      'run-id': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    { positionals: true },
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   const [sub, extra] = positionals;
   if (sub !== 'command' || extra !== undefined) {
     throw new UsageError(
