@@ -29,7 +29,11 @@ const problemMatcher = {
 /** The wasm backend fetches its binaries at run time; they must sit next to the CLI bundle (and ship in the .vsix). */
 function copyWasmBinaries() {
   const from = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
-  for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  for (const name of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ]) {
     fs.copyFileSync(path.join(from, name), path.join(dist, name));
   }
 }
