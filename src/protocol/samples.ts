@@ -23,7 +23,18 @@ export const SamplesAppendMessage = z.object({
   records: z.array(SamplesRecordSchema),
 });
 
-export const HostToSamples = z.discriminatedUnion('type', [SamplesRunMessage, SamplesAppendMessage]);
+/** Host → webview: the run's status changed. */
+export const SamplesStatusMessage = z.object({
+  type: z.literal('status'),
+  id: z.string().min(1),
+  status: z.enum(RUN_STATUSES),
+});
+
+export const HostToSamples = z.discriminatedUnion('type', [
+  SamplesRunMessage,
+  SamplesAppendMessage,
+  SamplesStatusMessage,
+]);
 export type HostToSamples = z.infer<typeof HostToSamples>;
 
 /** Webview → host: the page is listening; the host answers with `run`. */

@@ -279,6 +279,15 @@ describe('studio: a real run from the palette (packaged extension)', function ()
       (l) => /failed/.test(l),
       5_000,
     );
+    for (const title of [SAMPLES, DASHBOARD]) {
+      const frame = await webviewFrame(page, title);
+      await until(
+        `${title} to show it failed`,
+        () => frame.locator('[data-testid="run-status"]').first().textContent(),
+        (t) => t === 'failed',
+        5_000,
+      );
+    }
     await screenshot(page, 'studio-killed-failed');
   });
 });

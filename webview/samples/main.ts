@@ -237,7 +237,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     };
     persist();
     render();
-  } else if (run && run.id === message.id) {
+  } else if (run && run.id === message.id && message.type === 'status') {
+    run.status = message.status;
+    render();
+  } else if (run && run.id === message.id && message.type === 'append') {
     run.records.push(...message.records);
     // A chosen step stays; "latest" moves on.
     if (filters.step === null) render();

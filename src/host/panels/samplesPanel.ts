@@ -86,6 +86,7 @@ export class SamplesPanel extends StudioPanel<SamplesToHost> {
       this.sendAll();
       return;
     }
+    if (event.change.info) this.send({ type: 'status', id: event.run.id, status: event.run.status });
     if (event.change.samples.length > 0)
       this.send({ type: 'append', id: event.run.id, records: [...event.change.samples] });
   }
