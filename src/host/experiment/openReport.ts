@@ -15,9 +15,34 @@ function experimentRoots(): string[] {
   );
 }
 
+const FOLLOW_RUNS = 'Show Its Runs in the Studio';
+
+/**
+ * Every cell of an experiment is a normal run directory in `<experiment>/runs`. The studio follows one runs folder
+ * (`bnpo.runsFolder`), so following the experiment's runs there puts them in the Runs view, where Compare Runs,
+ * the dashboard and the Beta-fit panel work on them.
+ */
+export async function followExperimentRuns(entry: Pick<ExperimentEntry, 'dir'>): Promise<string> {
+  const runs = path.join(entry.dir, EXPERIMENT_FILES.runs);
+  const target =
+    vscode.workspace.workspaceFolders === undefined
+      ? vscode.ConfigurationTarget.Global
+      : vscode.ConfigurationTarget.Workspace;
+  await vscode.workspace.getConfiguration('bnpo').update('runsFolder', runs, target);
+  await vscode.commands.executeCommand('bnpo.runs.focus');
+  return runs;
+}
+
 async function show(entry: ExperimentEntry): Promise<void> {
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(entry.reportMd));
   if (entry.problem !== null) void vscode.window.showWarningMessage(`BNPO: ${entry.problem}`);
+  if (!fs.existsSync(path.join(entry.dir, EXPERIMENT_FILES.runs))) return;
+  void vscode.window
+    .showInformationMessage(
+      `BNPO: the ${entry.name} runs can be followed in the studio (Compare Runs, dashboard, Beta fit).`,
+      FOLLOW_RUNS,
+    )
+    .then((choice) => (choice === FOLLOW_RUNS ? followExperimentRuns(entry) : undefined));
 }
 
 async function browse(): Promise<ExperimentEntry | undefined> {
