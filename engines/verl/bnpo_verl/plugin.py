@@ -16,14 +16,13 @@ Importing this module does two things. verl's driver imports it through ``bnpo_v
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 from typing import Any
 
 from . import ESTIMATOR_NAME, TARGET_VERL_VERSION
 from .advantage import compute_bnpo_beta_outcome_advantage
-from .sink import RunDirSink, run_config_from_verl
+from .sink import RunDirSink, finish_at_exit, run_config_from_verl
 
 TRACKING_BACKEND = "bnpo"
 
@@ -76,16 +75,8 @@ def sink_from_env(config: Any) -> RunDirSink:
         config_file=os.environ.get("BNPO_CONFIG_FILE") or None,
     )
     sink.write_log(f"verl run: model {config.get('actor_rollout_ref', {}).get('model', {}).get('path', '?')}")
-    atexit.register(_finish_at_exit, sink)
+    finish_at_exit(sink)
     return sink
-
-
-def _finish_at_exit(sink: RunDirSink) -> None:
-    """A driver that exits before its last step marks the run stopped; a run folder already gone is no error."""
-    try:
-        sink.finish()
-    except OSError:
-        pass
 
 
 def install_tracking_backend() -> None:

@@ -13,9 +13,11 @@ Pure Python: verl calls it through ``bnpo_verl.plugin`` (a tracking backend name
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -469,3 +471,26 @@ class RunDirSink:
             self.info["baseAccuracy"] = accuracy
         self.final_accuracy = accuracy
         self.write_log(f"eval ({phase}) step {step}: accuracy {accuracy:.4f} on {len(rows)} completions")
+
+
+def finish_at_exit(sink: RunDirSink) -> None:
+    """
+    Marks the run when the driver exits: completed at its last step, failed when an uncaught exception ended it (the
+    studio then shows it failed with the error), else stopped. Python calls sys.excepthook before atexit handlers.
+    """
+    uncaught: list[str] = []
+    previous = sys.excepthook
+
+    def record(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        uncaught.append(f"{exc_type.__name__}: {exc}")
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = record
+    atexit.register(_finish, sink, uncaught)
+
+
+def _finish(sink: RunDirSink, uncaught: list[str]) -> None:
+    try:
+        sink.finish(error=uncaught[-1] if uncaught else None)
+    except OSError:
+        pass  # a run folder already gone is no error

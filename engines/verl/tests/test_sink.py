@@ -10,6 +10,8 @@ import json
 import math
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import unittest
 from typing import Any
@@ -243,6 +245,25 @@ class Resume(SinkTestCase):
         sink.finish()
         info = read_json(os.path.join(run_dir, "run.json"))
         self.assertEqual((info["status"], info["step"]), ("stopped", 1))
+
+    def test_a_driver_that_crashes_marks_the_run_failed_with_its_error(self) -> None:
+        run_dir = os.path.join(self.tmp, "crashed")
+        script = "\n".join([
+            "import sys",
+            f"sys.path[:0] = [{os.path.dirname(os.path.abspath(__file__))!r}]",
+            "from test_sink import new_sink, Clock",
+            "from bnpo_verl.sink import finish_at_exit",
+            f"sink = new_sink({run_dir!r}, Clock())",
+            "finish_at_exit(sink)",
+            "raise RuntimeError('CUDA out of memory on rank 3')",
+        ])
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=120)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("CUDA out of memory", done.stderr, "the original traceback is still printed")
+        info = read_json(os.path.join(run_dir, "run.json"))
+        self.assertEqual(info["status"], "failed")
+        self.assertIn("RuntimeError: CUDA out of memory on rank 3", json.dumps(info["error"]))
 
 
 if __name__ == "__main__":
