@@ -202,11 +202,17 @@ export async function gradientStep(
 ): Promise<{ loss: number; gradNorm: number; extra: number; skipped: boolean }> {
   const vars = [...policy.params.values()];
   let extra: tf.Scalar | null = null;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads: byVariable } = tf.variableGrads(() => {
     const r = lossFn();
     extra = tf.keep(r.extra);
     return r.loss;
   }, vars);
+  // variableGrads keys gradients by tfjs's process-wide variable names; the optimizer keys by parameter name.
+  const grads: tf.NamedTensorMap = {};
+  for (const [name, v] of policy.params) {
+    const g = byVariable[v.name];
+    if (g !== undefined) grads[name] = g;
+  }
   const stats = tf.tidy(() => {
     const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
     return tf.stack([value, tf.sqrt(tf.addN(sq)), extra ?? tf.scalar(0)]);

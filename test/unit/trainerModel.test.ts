@@ -7,6 +7,7 @@ import {
   ppoLoss,
   ppoTokenLoss,
   type SeqBatch,
+  sftLoss,
   targetLogProbs,
 } from '../../src/trainer/losses';
 import { Policy, type ModelDims } from '../../src/trainer/model';
@@ -192,6 +193,45 @@ describe('training step', () => {
       assert.ok(Number.isFinite(out.loss));
       if (step === 9) baseline = tf.memory().numTensors;
       if (step > 9) assert.equal(tf.memory().numTensors, baseline, `step ${step}`);
+    }
+    optimizer.dispose();
+    policy.dispose();
+  });
+
+  it('updates every parameter and lowers the loss (supervised steps on one batch)', async () => {
+    const policy = new Policy({ ...dims, layers: 1 }, new Rng(11));
+    const optimizer = new AdamW(policy.params);
+    const prompts = [
+      [2, 3],
+      [4, 5],
+      [6, 7],
+    ];
+    const targets = [
+      [8, 9],
+      [10, 11],
+      [8, 10],
+    ];
+    const batch = buildSeqBatch(
+      prompts,
+      targets,
+      targets.map((t) => t.map(() => 0)),
+    );
+    const startValues = new Map<string, Float32Array>();
+    for (const [name, p] of policy.params) startValues.set(name, (await p.data()) as Float32Array);
+    const losses: number[] = [];
+    for (let step = 0; step < 30; step++) {
+      const out = await gradientStep(policy, optimizer, 1e-2, 1, () => ({
+        loss: sftLoss(targetLogProbs(policy, batch, 1), batch),
+        extra: tf.scalar(0),
+      }));
+      assert.equal(out.skipped, false);
+      losses.push(out.loss);
+    }
+    assert.ok(losses.at(-1)! < 0.5 * losses[0]!, `loss ${losses[0]} → ${losses.at(-1)}`);
+    for (const [name, p] of policy.params) {
+      const now = (await p.data()) as Float32Array;
+      const moved = now.some((x, i) => x !== startValues.get(name)![i]);
+      assert.ok(moved, `parameter ${name} never changed`);
     }
     optimizer.dispose();
     policy.dispose();
