@@ -1,5 +1,5 @@
-// The README's pictures, taken from a real finished run (test/fixtures/studio/addition-demo-run: `bnpo train` on
-// addition-bnpo-quick.bnporun.json, 60 BNPO steps on this machine's CPU; checkpoints and most samples left out):
+// The README's pictures, taken from a real finished run (test/fixtures/studio/sorting-demo-run: the README's demo,
+// `bnpo train --seed 1`, 150 BNPO steps on this machine's CPU; checkpoints and most samples left out):
 // the dashboard, the Beta-fit panel at one step, the samples, and the reward-rules IntelliSense with the run's
 // figures in the hover. The run folder is copied as is, except that run.json names the workspace's copy of the
 // rules it scored with.
@@ -7,34 +7,30 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../harness/paths';
-import { runPaletteCommand, screenshot, webviewFrame } from './helpers';
+import { openFile, runPaletteCommand, screenshot, webviewFrame } from './helpers';
 import { until } from './studioHelpers';
 import { useWorkbench } from './workbench';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'studio');
-const RUN_ID = '20261126-223248-addition-bnpo-quick-bnpo-s1';
+const RUN_ID = '20261126-234311-sorting-bnpo-s1';
 
 function workspaceFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  const runDir = path.join(FIXTURE, 'addition-demo-run');
+  const runDir = path.join(FIXTURE, 'sorting-demo-run');
   for (const name of fs.readdirSync(runDir)) {
     let text = fs.readFileSync(path.join(runDir, name), 'utf8');
     if (name === 'run.json') {
       const info = JSON.parse(text) as { rulesFile: string };
-      info.rulesFile = '../../../addition.rewards.json';
+      info.rulesFile = '../../../sorting.rewards.json';
       text = JSON.stringify(info, null, 2);
     }
     files[`.bnpo/runs/${RUN_ID}/${name}`] = text;
   }
   const rules = JSON.parse(
-    fs.readFileSync(path.join(repoRoot, 'media', 'tasks', 'addition.rewards.json'), 'utf8'),
+    fs.readFileSync(path.join(repoRoot, 'media', 'tasks', 'sorting.rewards.json'), 'utf8'),
   ) as Record<string, unknown>;
   delete rules.$schema; // the contributed schema applies to *.rewards.json wherever they are
-  files['addition.rewards.json'] = `${JSON.stringify(rules, null, 2)}\n`;
-  files['addition-bnpo-quick.bnporun.json'] = fs.readFileSync(
-    path.join(FIXTURE, 'addition-bnpo-quick.bnporun.json'),
-    'utf8',
-  );
+  files['sorting.rewards.json'] = `${JSON.stringify(rules, null, 2)}\n`;
   return files;
 }
 
@@ -53,7 +49,7 @@ describe('studio: README pictures from a real run (packaged extension)', functio
     await until(
       'the charts',
       async () => Number((await frame.locator('[data-chart="reward"]').getAttribute('data-rows')) ?? 0),
-      (n) => n === 60,
+      (n) => n === 150,
     );
     await page.waitForTimeout(500);
     await screenshot(page, 'readme-dashboard');
@@ -64,11 +60,11 @@ describe('studio: README pictures from a real run (packaged extension)', functio
     await runPaletteCommand(page, 'BNPO: Open Beta Fit');
     const frame = await webviewFrame(page, 'BNPO Beta Fit', 60_000);
     await frame.locator('section.rule').first().waitFor({ timeout: 30_000 });
-    await frame.locator('[data-testid="step-slider"]').fill('30');
+    await frame.locator('[data-testid="step-slider"]').fill('75');
     await until(
-      'step 30',
+      'step 75',
       async () => frame.locator('[data-testid="step"]').getAttribute('data-step'),
-      (s) => s === '30',
+      (s) => s === '75',
     );
     await page.waitForTimeout(500);
     await screenshot(page, 'readme-betafit');
@@ -88,12 +84,9 @@ describe('studio: README pictures from a real run (packaged extension)', functio
   it('rules IntelliSense with the run’s figures', async () => {
     const { page } = workbench;
     await runPaletteCommand(page, 'View: Toggle Primary Side Bar Visibility');
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('addition.rewards.json');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'addition.rewards.json' })
-      .first()
-      .click();
+    await openFile(page, 'sorting.rewards.json');
+    // The panels' tabs are not part of this picture (and their tooltips would cover the hover).
+    await runPaletteCommand(page, 'View: Close Other Editors in Group');
     const editor = page.locator('.monaco-editor .view-lines').first();
     await editor.waitFor({ timeout: 30_000 });
     // Hover the first rule's name: what the rule does, and the latest run's pass rate and Beta fit.
@@ -102,6 +95,12 @@ describe('studio: README pictures from a real run (packaged extension)', functio
     // Park the mouse on the empty part of the activity bar: a tab's tooltip would cover the hover, and moving it
     // over the editor after the hover opens would close it.
     await page.mouse.move(20, 600);
+    // A tab's tooltip shown while the mouse crossed the tabs fades on its own; let it go before the picture.
+    await page
+      .locator('.monaco-hover.workbench-hover')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .catch(() => undefined);
     await runPaletteCommand(page, 'Show or Focus Hover');
     const hover = page.locator('.monaco-hover-content:visible').first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });

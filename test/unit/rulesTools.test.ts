@@ -133,7 +133,7 @@ describe('rule descriptions', () => {
     assert.deepEqual(file.rules.map(describeRule), [
       "Rewards a completion when the last \\boxed{…} answer equals the sample's `answer` as a number (within 0.01).",
       'Rewards a completion that has <think>…</think> then <answer>…</answer>, each exactly once, with nothing but whitespace outside them.',
-      'Rewards a completion that contains no match of /x/i.',
+      'Rewards a completion that contains no match of `/x/i`.',
       'Rewards a completion at most 10 whitespace-separated words long.',
       'Rewards a completion when `r` fails.',
     ]);

@@ -10,7 +10,7 @@ function extractorPhrase(ex: Extractor): string {
     case 'tag':
       return `the content of the last <${ex.tag}>…</${ex.tag}>`;
     case 'regex':
-      return `group ${JSON.stringify(ex.group)} of the last match of /${ex.pattern}/${ex.flags}`;
+      return `group ${JSON.stringify(ex.group)} of the last match of ${regexCode(ex.pattern, ex.flags)}`;
   }
 }
 
@@ -41,13 +41,13 @@ export function describeRule(rule: Rule): string {
           `has ${list}${rule.exactlyOnce ? ', each exactly once' : ''}${rule.allowTextOutside ? '' : ', with nothing but whitespace outside them'}`,
         );
       }
-      if (rule.pattern !== undefined) parts.push(`matches /${rule.pattern}/${rule.flags} as a whole`);
+      if (rule.pattern !== undefined) parts.push(`matches ${regexCode(rule.pattern, rule.flags)} as a whole`);
       return `Rewards a completion that ${parts.join(' and ')}.`;
     }
     case 'regex':
       return rule.mode === 'mustMatch'
-        ? `Rewards a completion that contains a match of /${rule.pattern}/${rule.flags}.`
-        : `Rewards a completion that contains no match of /${rule.pattern}/${rule.flags}.`;
+        ? `Rewards a completion that contains a match of ${regexCode(rule.pattern, rule.flags)}.`
+        : `Rewards a completion that contains no match of ${regexCode(rule.pattern, rule.flags)}.`;
     case 'length':
       return `Rewards a completion ${bounds(rule.min, rule.max)} ${rule.unit === 'tokens' ? 'whitespace-separated words' : 'characters'} long.`;
     case 'all':
@@ -57,4 +57,15 @@ export function describeRule(rule: Rule): string {
     case 'not':
       return `Rewards a completion when \`${rule.rule}\` fails.`;
   }
+}
+
+/**
+ * A pattern as a code span: the hover renders these sentences as Markdown, where `[0-9]` or `*` would otherwise be
+ * read as links and emphasis. A pattern holding backticks gets a longer fence, as CommonMark allows.
+ */
+function regexCode(pattern: string, flags: string): string {
+  const longest = Math.max(0, ...(pattern.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 ? ' ' : '';
+  return `${fence}${pad}/${pattern}/${flags}${pad}${fence}`;
 }
