@@ -1,5 +1,6 @@
 // Metrics as CSV (RFC 4180): one row per run and step, the run's id first so several runs share one file.
 // Columns are the union over the runs; a value a run does not have is an empty cell.
+import { SCALAR_SERIES } from '../../protocol/dashboard';
 import type { EvalRecord, MetricsRecord } from '../../protocol/runDir';
 
 export interface CsvRun {
@@ -9,19 +10,8 @@ export interface CsvRun {
   readonly evals: readonly EvalRecord[];
 }
 
-const SCALARS = [
-  'wall',
-  'reward',
-  'accuracy',
-  'loss',
-  'gradNorm',
-  'clipFraction',
-  'entropy',
-  'completionLength',
-  'zeroVarianceShare',
-  'tokensPerSecond',
-  'lr',
-] as const;
+/** The dashboard's series, with the step's time first and throughput and learning rate after. */
+const SCALARS = ['wall', ...SCALAR_SERIES, 'tokensPerSecond', 'lr'] as const;
 
 function cell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
