@@ -55,6 +55,10 @@ export const RunInfoSchema = z.object({
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
   pid: z.number().int().nullable(),
+  host: z
+    .string()
+    .optional()
+    .describe('Host name of the machine whose process `pid` is; the pid says nothing on another machine.'),
   step: z.number().int().nonnegative().describe('Last completed RL step.'),
   totalSteps: z.number().int().nonnegative(),
   baseAccuracy: z.number().nullable().describe('Held-out accuracy of the SFT base checkpoint.'),

@@ -1,6 +1,7 @@
 // One training run: SFT warm start (the base checkpoint), then the BNPO RL loop, writing the run directory as it goes.
 // Control: SIGTERM or an IPC `stop` checkpoints and ends with status `stopped`; any error ends with `failed`.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { computeAdvantages } from '../core/estimators';
@@ -267,6 +268,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       updatedAt: now(),
       finishedAt: null,
       pid: process.pid,
+      host: os.hostname(),
       step: 0,
       totalSteps: config.steps,
       baseAccuracy: null,
@@ -285,7 +287,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     info = { ...info, ...patch, updatedAt: now() };
     writer.writeRunInfo(info);
   };
-  save({ status: 'running', pid: process.pid, finishedAt: null, error: null });
+  save({ status: 'running', pid: process.pid, host: os.hostname(), finishedAt: null, error: null });
 
   const signal = new StopSignal();
   const onTerm = () => {

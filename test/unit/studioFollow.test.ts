@@ -156,6 +156,25 @@ describe('RunFollower', () => {
     assert.match(run.failure ?? '', /pid 999999.*ended without finishing/);
   });
 
+  it('checks the writer’s pid only on its own host (a run written on a cluster is not failed by a local pid)', () => {
+    const remote = path.join(dir, 'run-remote');
+    writeRun(remote, { status: 'running', pid: 999_999, host: `${os.hostname()}-elsewhere` });
+    const checked: number[] = [];
+    const run = new RunFollower(remote, (pid) => {
+      checked.push(pid);
+      return false;
+    });
+    run.poll();
+    assert.equal(run.status, 'running');
+    assert.deepEqual(checked, [], 'no local pid check for another host');
+
+    const local = path.join(dir, 'run-local');
+    writeRun(local, { status: 'running', pid: 999_999, host: os.hostname() });
+    const here = new RunFollower(local, () => false);
+    here.poll();
+    assert.equal(here.status, 'failed');
+  });
+
   it('takes every stream afresh when one was rewritten', () => {
     const runDir = path.join(dir, 'run-3');
     writeRun(runDir);

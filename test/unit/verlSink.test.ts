@@ -36,6 +36,11 @@ describe('a verl run directory written by the bnpo_verl sink', () => {
     assert.equal(info.config.estimator, 'bnpo');
     assert.equal(info.config.groupSize, 4);
     assert.equal(info.backend, null);
+    assert.equal(
+      info.host,
+      'fixture-host',
+      'the sink names its host, so the studio checks its pid only there',
+    );
     assert.ok(info.baseAccuracy !== null && Math.abs(info.baseAccuracy - 1 / 3) < 1e-12);
   });
 

@@ -17,6 +17,7 @@ import atexit
 import json
 import math
 import os
+import socket
 import sys
 import time
 import uuid
@@ -155,6 +156,7 @@ class RunDirSink:
         config_file: str | None = None,
         clock: Callable[[], float] = time.time,
         pid: int | None = None,
+        host: str | None = None,
     ) -> None:
         self.dir = run_dir
         self.run_config = dict(run_config)
@@ -167,6 +169,8 @@ class RunDirSink:
         self.config_file = config_file
         self.clock = clock
         self.pid = os.getpid() if pid is None else pid
+        # The studio checks the pid only on this host: a driver on a Ray cluster is not a process of the viewer's.
+        self.host = socket.gethostname() if host is None else host
         self.started = clock()
         self.wall_offset = 0.0
         self.skipped_steps = 0
@@ -208,6 +212,7 @@ class RunDirSink:
             "updatedAt": now,
             "finishedAt": None,
             "pid": self.pid,
+            "host": self.host,
             "step": 0,
             "totalSteps": max(0, int(self.total_steps)),
             "baseAccuracy": None,

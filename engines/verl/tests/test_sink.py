@@ -106,7 +106,8 @@ def verl_metrics(step: int) -> dict[str, Any]:
 def new_sink(run_dir: str, clock: Clock) -> RunDirSink:
     config = run_config_from_verl(VERL_CONFIG, RULES, sample_every=2)
     return RunDirSink(run_dir, run_config=config, rules=["accuracy", "format"], rules_file=RULES,
-                      total_steps=4, sample_every=2, sample_groups=2, clock=clock, pid=4242)
+                      total_steps=4, sample_every=2, sample_groups=2, clock=clock, pid=4242,
+                      host="fixture-host")
 
 
 def read_json(path: str) -> Any:

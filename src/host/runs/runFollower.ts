@@ -2,6 +2,7 @@
 // here, so unit tests drive it directly. A run whose run.json still says `running` while its trainer process is
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JsonlProblem } from '../../protocol/jsonl';
 import {
@@ -180,7 +181,13 @@ export class RunFollower {
         }
       }
     }
-    if (this.info?.status === 'running' && this.info.pid !== null && !this.processGone) {
+    if (
+      this.info?.status === 'running' &&
+      this.info.pid !== null &&
+      // A run written on another machine (a verl driver on a Ray cluster, a shared folder) has a pid we cannot see.
+      (this.info.host === undefined || this.info.host === os.hostname()) &&
+      !this.processGone
+    ) {
       this.processGone = !this.isAlive(this.info.pid);
     }
     return before !== `${this.info?.updatedAt ?? ''}|${this.status}|${this.infoProblem ?? ''}`;
