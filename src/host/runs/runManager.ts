@@ -63,6 +63,9 @@ export class RunManager extends Disposable {
         env: trainEnv(process.env),
         stdio: ['ignore', out, out, 'ipc'],
         serialization: 'json',
+        // Its own process group: a run outlives the extension host (a window reload ends the host and may end
+        // the host's group); the studio finds the run again through its folder and stops it by pid.
+        detached: process.platform !== 'win32',
       });
     } finally {
       fs.closeSync(out);
