@@ -41,7 +41,7 @@ export async function runPaletteCommand(page: Page, title: string, timeoutMs = 3
 }
 
 /**
- * Opens a workspace file through Quick Open (Ctrl+P) by its file name, as a user would. Fills the input rather
+ * Opens a workspace file through Quick Open by its file name, as a user would. Fills the input rather
  * than typing: keys pressed before the quick input has focus (e.g. while a webview holds it) are lost.
  * Retries like `runPaletteCommand`, since the file search can answer after the first short wait.
  */
@@ -53,10 +53,12 @@ export async function openFile(page: Page, fileName: string, timeoutMs = 30_000)
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }) })
     .first();
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(fileName);
     try {
+      // F1 opens the same quick input as the palette's retry loop; without the '>' prefix it searches files.
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      // The input can close again between the wait and the fill (a webview taking focus back): retry then too.
+      await input.fill(fileName, { timeout: 5_000 });
       await entry.waitFor({ state: 'visible', timeout: 3_000 });
     } catch (err) {
       await page.keyboard.press('Escape');
