@@ -13,16 +13,9 @@ export function vscodeApi<State>(): VsCodeApi<State> {
   return acquireVsCodeApi<State>();
 }
 
-export function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  attributes: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
+import { element } from './dom';
+
+export { element };
 
 /** Adds uPlot's stylesheet once; CSP allows it through the nonce the host gave this page's script. */
 export function addChartStyles(): void {

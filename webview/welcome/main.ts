@@ -4,6 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { HostToWelcome } from '../../src/protocol/welcome';
 import type { WelcomeState, WelcomeToHost } from '../../src/protocol/welcome';
+import { element } from '../shared/dom';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -15,17 +16,6 @@ const app = document.getElementById('app');
 
 function send(message: WelcomeToHost): void {
   vscode.postMessage(message);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  attributes: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
 }
 
 function render(state: WelcomeState): void {

@@ -1,10 +1,10 @@
 // What the three run panels share: a nonce CSP over local resources only, the page's bundle and stylesheet,
 // messages validated on arrival, a "ready" handshake (the page asks; the host then sends everything, also after the
 // page was hidden and rebuilt), and one instance per view type, revived by a serializer after a reload.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { z } from 'zod';
 import { Disposable } from '../disposable';
+import { webviewHtml } from '../webviewHtml';
 import type { RunsEvent } from '../runs/runsModel';
 import type { Studio } from '../runs/studio';
 
@@ -81,34 +81,14 @@ export abstract class StudioPanel<ToHost extends { type: string }> extends Dispo
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const root = this.studio.extensionUri;
-    const script = webview.asWebviewUri(
-      vscode.Uri.joinPath(root, 'dist', 'webview', `${this.kind.bundle}.js`),
-    );
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', `${this.kind.bundle}.css`));
-    const csp = [
-      "default-src 'none'",
-      // The page adds uPlot's stylesheet as a <style> carrying this nonce.
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-  <title>${this.kind.title}</title>
-</head>
-<body>
-  <main id="app" aria-busy="true"><p class="placeholder">Loading…</p></main>
-  <script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewHtml({
+      webview,
+      extensionUri: this.studio.extensionUri,
+      bundle: this.kind.bundle,
+      title: this.kind.title,
+      placeholder: 'Loading…',
+      dataImages: true,
+    });
   }
 }
 

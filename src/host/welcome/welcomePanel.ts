@@ -1,11 +1,11 @@
 // The studio's start page: a webview panel with one instance at a time, restored after a reload by its
 // serializer (no retainContextWhenHidden: the page asks for its state again with `ready`).
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { HostToWelcome, WELCOME_VIEW_TYPE, WelcomeToHost } from '../../protocol/welcome';
 import type { ContributedCommand, WelcomeActionSpec } from './actions';
 import { hiddenCommands, welcomeActions } from './actions';
 import { Disposable } from '../disposable';
+import { webviewHtml } from '../webviewHtml';
 
 export const OPEN_WELCOME_COMMAND = 'bnpo.openWelcome';
 const TITLE = 'BNPO Welcome';
@@ -118,31 +118,12 @@ export class WelcomePanel extends Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const root = this.extension.extensionUri;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'welcome.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'welcome.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-  <title>${TITLE}</title>
-</head>
-<body>
-  <main id="app" aria-busy="true"></main>
-  <script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewHtml({
+      webview,
+      extensionUri: this.extension.extensionUri,
+      bundle: 'welcome',
+      title: TITLE,
+    });
   }
 }
 
