@@ -76,7 +76,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { cli: 'src/trainer/cli.ts' },
+    entryPoints: { cli: 'src/cli/main.ts' },
     outdir: dist,
     platform: 'node',
     format: 'cjs',

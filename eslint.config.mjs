@@ -57,7 +57,7 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'core may only import types from protocol',
             },
-            { group: ['**/trainer/*', '**/host/*', '**/webview/*'], message: 'core imports nothing of ours' },
+            { group: ['**/trainer/*', '**/cli/*', '**/experiment/*', '**/host/*', '**/webview/*'], message: 'core imports nothing of ours' },
             {
               group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path', 'child_process'],
               message: 'core is pure: no vscode, tfjs or I/O',
@@ -76,8 +76,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/trainer/*', '@tensorflow/*'],
-              message: 'the host starts the trainer; it never imports it',
+              group: ['**/trainer/*', '**/cli/*', '**/experiment/*', '@tensorflow/*'],
+              message: 'the host starts the trainer and the CLI as processes; it never imports them',
             },
           ],
         },
@@ -92,7 +92,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/host/*', '**/trainer/*', 'vscode'],
+              group: ['**/host/*', '**/trainer/*', '**/cli/*', '**/experiment/*', 'vscode'],
               message: 'webviews talk to the host by messages only',
             },
           ],

@@ -12,8 +12,8 @@ const cli = path.join(root, 'dist', 'cli.js');
 
 /** The sources this command is bundled from; a dist/cli.js older than any of them is rebuilt before testing. */
 const sources = [
-  'src/trainer/cli.ts',
-  'src/trainer/commands/advantages.ts',
+  'src/cli/main.ts',
+  'src/cli/advantages.ts',
   'src/protocol/advantages.ts',
   'src/core/estimators.ts',
   'src/core/special.ts',

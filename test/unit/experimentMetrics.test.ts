@@ -6,7 +6,7 @@ import {
   quickConfig,
   cellConfig,
   ExperimentConfigError,
-} from '../../src/trainer/experiment/plan';
+} from '../../src/experiment/plan';
 import {
   CovarianceTrace,
   areaUnderCurve,
@@ -14,9 +14,9 @@ import {
   meanStd,
   scalarMultiple,
   stepsToTarget,
-} from '../../src/trainer/experiment/metrics';
-import { runJobs, type Job } from '../../src/trainer/experiment/pool';
-import { lineChart, logBarChart, niceTicks } from '../../src/trainer/experiment/svg';
+} from '../../src/experiment/metrics';
+import { runJobs, type Job } from '../../src/experiment/pool';
+import { lineChart, logBarChart, niceTicks } from '../../src/experiment/svg';
 import { Rng } from '../../src/trainer/rng';
 
 const pts = (...xs: [number, number][]) => xs.map(([step, accuracy]) => ({ step, accuracy }));

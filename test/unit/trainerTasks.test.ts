@@ -11,8 +11,8 @@ import {
   formatConfigIssues,
   runConfigJsonSchema,
 } from '../../src/protocol/runConfig';
-import { readConfigFile } from '../../src/trainer/commands/train';
-import { UsageError } from '../../src/trainer/commands/usage';
+import { readConfigFile } from '../../src/cli/train';
+import { UsageError } from '../../src/cli/usage';
 import { Rng } from '../../src/trainer/rng';
 import {
   builtinTask,

@@ -20,12 +20,7 @@ import {
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const example = path.join(root, 'engines', 'verl', 'examples', 'qwen2.5-math-7b.verl.json');
-const sources = [
-  'src/trainer/cli.ts',
-  'src/trainer/commands/verl.ts',
-  'src/protocol/verl.ts',
-  'src/protocol/verlCommand.ts',
-];
+const sources = ['src/cli/main.ts', 'src/cli/verl.ts', 'src/protocol/verl.ts', 'src/protocol/verlCommand.ts'];
 
 before(() => {
   const newest = Math.max(...sources.map((s) => statSync(path.join(root, s)).mtimeMs));

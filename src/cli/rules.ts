@@ -2,19 +2,19 @@
 // another training engine over JSON lines (messages in src/protocol/rulesServe.ts).
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { weightedSum } from '../../core/rules/engine';
-import { checkRulesText, formatDiagnostic } from '../../protocol/rulesCheck';
-import { formatReportText, testRules } from '../../core/rules/report';
-import { datasetFieldsFromText, parseSamplesText } from '../../protocol/ruleSamples';
+import { weightedSum } from '../core/rules/engine';
+import { checkRulesText, formatDiagnostic } from '../protocol/rulesCheck';
+import { formatReportText, testRules } from '../core/rules/report';
+import { datasetFieldsFromText, parseSamplesText } from '../protocol/ruleSamples';
 import type {
   RulesServeError,
   RulesServeReady,
   RulesServeResponse,
   RulesServeResult,
-} from '../../protocol/rulesServe';
-import { rulesServeRequestSchema } from '../../protocol/rulesServe';
-import type { LoadedRules } from '../rulesFile';
-import { loadRulesFile, RulesFileError } from '../rulesFile';
+} from '../protocol/rulesServe';
+import { rulesServeRequestSchema } from '../protocol/rulesServe';
+import type { LoadedRules } from '../trainer/rulesFile';
+import { loadRulesFile, RulesFileError } from '../trainer/rulesFile';
 import { parseCommandLine, UsageError } from './usage';
 
 export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]

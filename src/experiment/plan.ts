@@ -3,15 +3,15 @@
 // so that a rerun finds what an earlier one finished.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EstimatorName } from '../../core/estimators';
+import type { EstimatorName } from '../core/estimators';
 import {
   EXPERIMENT_FILES,
   ExperimentConfigSchema,
   GRID_OWNED_FIELDS,
   type ExperimentConfig,
   type ExperimentTask,
-} from '../../protocol/experiment';
-import { RunConfigSchema, formatConfigIssues, type RunConfig } from '../../protocol/runConfig';
+} from '../protocol/experiment';
+import { RunConfigSchema, formatConfigIssues, type RunConfig } from '../protocol/runConfig';
 
 /** Bad experiment configuration; one `where: problem` per line. */
 export class ExperimentConfigError extends Error {

@@ -4,15 +4,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { JSONPath, ParseError } from 'jsonc-parser';
 import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
-import type { EstimatorName } from '../../core/estimators';
-import {
-  computeAdvantages,
-  ESTIMATOR_NAMES,
-  isEstimatorName,
-  RewardGroupsError,
-} from '../../core/estimators';
-import type { AdvantagesInput, AdvantagesOutput } from '../../protocol/advantages';
-import { advantagesInputSchema, SINGLE_RULE_NAME } from '../../protocol/advantages';
+import type { EstimatorName } from '../core/estimators';
+import { computeAdvantages, ESTIMATOR_NAMES, isEstimatorName, RewardGroupsError } from '../core/estimators';
+import type { AdvantagesInput, AdvantagesOutput } from '../protocol/advantages';
+import { advantagesInputSchema, SINGLE_RULE_NAME } from '../protocol/advantages';
 import { UsageError } from './usage';
 
 export const USAGE = `usage: bnpo advantages [--input FILE] [--estimator NAME] [--range lo,hi]

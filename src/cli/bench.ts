@@ -1,6 +1,6 @@
 // `bnpo bench`: the trainer's speed on this machine (see ../bench.ts); `--json FILE` also writes the figures.
 import * as fs from 'node:fs';
-import { runTrainerBench, type BenchOptions } from '../bench';
+import { runTrainerBench, type BenchOptions } from '../trainer/bench';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo bench [--backends webgpu,wasm,cpu] [--torch-device cpu|cuda] [--json FILE]`;

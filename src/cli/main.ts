@@ -1,6 +1,6 @@
 // The `bnpo` command line. Each sub-command lives in its own module under ./commands and returns an exit code:
 // 0 success, 1 the work found problems (e.g. rule diagnostics), 2 bad usage or bad input.
-import { UsageError } from './commands/usage';
+import { UsageError } from './usage';
 
 interface Command {
   readonly summary: string;
@@ -10,31 +10,31 @@ interface Command {
 const commands: Record<string, Command> = {
   advantages: {
     summary: 'compute advantages for grouped rewards (JSON in, JSON out)',
-    load: () => import('./commands/advantages.js'),
+    load: () => import('./advantages.js'),
   },
   train: {
     summary: 'train a policy with BNPO (SFT warm start, then RL); --resume DIR continues a run',
-    load: () => import('./commands/train.js'),
+    load: () => import('./train.js'),
   },
   bench: {
     summary: "measure the trainer's speed per backend next to the matmul peak and PyTorch",
-    load: () => import('./commands/bench.js'),
+    load: () => import('./bench.js'),
   },
   eval: {
     summary: "evaluate a run directory's latest checkpoint on its held-out split",
-    load: () => import('./commands/eval.js'),
+    load: () => import('./eval.js'),
   },
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
-    load: () => import('./commands/rules.js'),
+    load: () => import('./rules.js'),
   },
   experiment: {
     summary: 'compare estimators side by side (estimators × seeds × tasks) and write a report with plots',
-    load: () => import('./commands/experiment.js'),
+    load: () => import('./experiment.js'),
   },
   verl: {
     summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
-    load: () => import('./commands/verl.js'),
+    load: () => import('./verl.js'),
   },
 };
 

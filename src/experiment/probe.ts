@@ -3,18 +3,18 @@
 // completions), exactly as the trainer computes it at the first PPO step (ratio 1: the clip is inactive). The trace
 // of the covariance of those gradients over the batches is the estimator's gradient variance.
 import * as tf from '@tensorflow/tfjs-core';
-import { computeAdvantages, type EstimatorName } from '../../core/estimators';
-import type { EstimatorVariance, VarianceRecord } from '../../protocol/experiment';
-import { EXPERIMENT_VERSION } from '../../protocol/experiment';
-import type { RunConfig } from '../../protocol/runConfig';
-import { selectBackend } from '../backend';
-import { buildSeqBatch, ppoLoss, targetLogProbs } from '../losses';
-import { Policy } from '../model';
-import { Rng } from '../rng';
-import { readCheckpoint, readCheckpointMeta } from '../runWriter';
-import { generate } from '../sampler';
-import { CharTokenizer } from '../tokenizer';
-import { loadTask, modelDims } from '../trainer';
+import { computeAdvantages, type EstimatorName } from '../core/estimators';
+import type { EstimatorVariance, VarianceRecord } from '../protocol/experiment';
+import { EXPERIMENT_VERSION } from '../protocol/experiment';
+import type { RunConfig } from '../protocol/runConfig';
+import { selectBackend } from '../trainer/backend';
+import { buildSeqBatch, ppoLoss, targetLogProbs } from '../trainer/losses';
+import { Policy } from '../trainer/model';
+import { Rng } from '../trainer/rng';
+import { readCheckpoint, readCheckpointMeta } from '../trainer/runWriter';
+import { generate } from '../trainer/sampler';
+import { CharTokenizer } from '../trainer/tokenizer';
+import { loadTask, modelDims } from '../trainer/trainer';
 import { CovarianceTrace, scalarMultiple } from './metrics';
 
 export interface ProbeOptions {

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { logBeta, varianceProxy } from '../../core/special';
+import { logBeta, varianceProxy } from '../core/special';
 import {
   EXPERIMENT_FILES,
   EXPERIMENT_VERSION,
@@ -17,8 +17,8 @@ import {
   type Stat,
   type TheoryRow,
   type VarianceRecord,
-} from '../../protocol/experiment';
-import { loadTask } from '../trainer';
+} from '../protocol/experiment';
+import { loadTask } from '../trainer/trainer';
 import {
   areaUnderCurve,
   detectCollapse,

@@ -2,13 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { RUN_FILES, RunInfoSchema } from '../../protocol/runDir';
-import { describeBackend, selectBackend } from '../backend';
-import { Policy } from '../model';
-import { Rng } from '../rng';
-import { latestCheckpoint, readCheckpoint, readCheckpointMeta } from '../runWriter';
-import { CharTokenizer } from '../tokenizer';
-import { evaluate, loadTask, modelDims } from '../trainer';
+import { RUN_FILES, RunInfoSchema } from '../protocol/runDir';
+import { describeBackend, selectBackend } from '../trainer/backend';
+import { Policy } from '../trainer/model';
+import { Rng } from '../trainer/rng';
+import { latestCheckpoint, readCheckpoint, readCheckpointMeta } from '../trainer/runWriter';
+import { CharTokenizer } from '../trainer/tokenizer';
+import { evaluate, loadTask, modelDims } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo eval RUN_DIR [--step N] [--temperature T] [--size N] [--backend NAME]`;

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, type ParseError } from 'jsonc-parser';
-import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../../protocol/experiment';
-import { RUN_FILES } from '../../protocol/runDir';
+import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../protocol/experiment';
+import { RUN_FILES } from '../protocol/runDir';
 import {
   ExperimentConfigError,
   parseExperimentConfig,
@@ -16,7 +16,7 @@ import { probeGradientVariance, varianceRecord } from '../experiment/probe';
 import { writeReport } from '../experiment/report';
 import { readRunInfo } from '../experiment/runDirs';
 import { ExperimentFolderError, probeFile, readExperimentInfo, runExperiment } from '../experiment/runner';
-import { latestCheckpoint } from '../runWriter';
+import { latestCheckpoint } from '../trainer/runWriter';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo experiment [--config FILE] [--quick] [--out DIR] [--parallel N]

@@ -14,8 +14,8 @@ import {
   type ExperimentConfig,
   type ExperimentInfo,
   type ExperimentReport,
-} from '../../protocol/experiment';
-import { RUN_FILES } from '../../protocol/runDir';
+} from '../protocol/experiment';
+import { RUN_FILES } from '../protocol/runDir';
 import { planExperiment, runsDir, type Plan, type PlannedProbe } from './plan';
 import { runJobs, type Job } from './pool';
 import { writeReport } from './report';

@@ -2,18 +2,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTree, findNodeAtLocation, parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { ESTIMATOR_NAMES } from '../../core/estimators';
+import { ESTIMATOR_NAMES } from '../core/estimators';
 import {
   BACKEND_NAMES,
   RunConfigSchema,
   TASK_NAMES,
   type RunConfig,
   type RunConfigInput,
-} from '../../protocol/runConfig';
-import { Progress } from '../progress';
-import { RulesFileError } from '../rulesFile';
-import { DatasetError } from '../tasks';
-import { loadTask, train } from '../trainer';
+} from '../protocol/runConfig';
+import { Progress } from '../trainer/progress';
+import { RulesFileError } from '../trainer/rulesFile';
+import { DatasetError } from '../trainer/tasks';
+import { loadTask, train } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]

@@ -4,8 +4,8 @@
 // optimizer state and random stream, and the result is a normal run directory that any run viewer reads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseJsonl } from '../../protocol/jsonl';
-import type { RunConfig } from '../../protocol/runConfig';
+import { parseJsonl } from '../protocol/jsonl';
+import type { RunConfig } from '../protocol/runConfig';
 import {
   EvalRecordSchema,
   MetricsRecordSchema,
@@ -15,7 +15,7 @@ import {
   type EvalRecord,
   type MetricsRecord,
   type RunInfo,
-} from '../../protocol/runDir';
+} from '../protocol/runDir';
 
 function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
