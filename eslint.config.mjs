@@ -57,7 +57,10 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'core may only import types from protocol',
             },
-            { group: ['**/trainer/*', '**/cli/*', '**/experiment/*', '**/host/*', '**/webview/*'], message: 'core imports nothing of ours' },
+            {
+              group: ['**/trainer/*', '**/cli/*', '**/experiment/*', '**/host/*', '**/webview/*'],
+              message: 'core imports nothing of ours',
+            },
             {
               group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path', 'child_process'],
               message: 'core is pure: no vscode, tfjs or I/O',
