@@ -1,5 +1,7 @@
 // Advantage estimators over grouped rewards: BNPO (spec: ../shared/spec/bnpo.md) and the peers the trainer
-// offers for side-by-side runs. Pure functions of the rewards; the trainer applies the loss.
+// offers for side-by-side runs, with everything else the product says about each of them in one table
+// (ESTIMATORS). Advantages are pure functions of the rewards (and, for REINFORCE++, the completion lengths);
+// the trainer applies the loss, aggregated as the table says.
 //
 // Note on the name: TRL's and ms-swift's `loss_type="bnpo"` means batch-normalized token averaging and has
 // nothing to do with BNPO (Beta Normalization Policy Optimization), which is what this module implements.
@@ -17,8 +19,127 @@ export function isEstimatorName(name: string): name is EstimatorName {
 export const BNPO_WEIGHT_CAP = 1e6;
 /** GRPO divides by (sample std + 1e-6). */
 export const GRPO_STD_EPSILON = 1e-6;
-/** REINFORCE++ divides by (batch std + 1e-8), the whitening epsilon of its reference implementation. */
-export const REINFORCEPP_STD_EPSILON = 1e-8;
+/** REINFORCE++ multiplies by rsqrt(unbiased variance + 1e-8), as verl's `masked_whiten` does. */
+export const REINFORCEPP_VAR_EPSILON = 1e-8;
+
+/**
+ * How the PPO loss turns per-token losses ℓ[c][t] of the C completions into one scalar. The values are verl's
+ * `loss_agg_mode` names (core_algos.agg_loss), so the verl launch passes them through unchanged.
+ *   seq-mean-token-sum       (1/C) Σ_c Σ_t ℓ           the sequence's log-probability times its advantage
+ *   seq-mean-token-mean      (1/C) Σ_c (1/|o_c|) Σ_t ℓ  per-sequence mean: short completions weigh more per token
+ *   seq-mean-token-sum-norm  (1/C) Σ_c Σ_t ℓ / L_max   a constant normaliser, the generation budget L_max
+ *   token-mean               Σ_c Σ_t ℓ / Σ_c |o_c|     every token of the batch alike
+ * Only seq-mean-token-mean changes the gradient's direction: the other three are Σ_c Σ_t ℓ times a factor that
+ * is the same for every token of the batch (1/C, 1/(C·L_max), 1/Σ|o_c|). With Adam (which rescales the update by
+ * its running gradient magnitude) and the gradient-norm clip, such a factor moves the update very little; it
+ * does change the gradient's size, the clip's bite and Adam's ε relative to the gradient.
+ * (verl's own seq-mean-token-sum-norm divides the batch sum by L_max without the 1/C: one more constant.)
+ */
+export const LOSS_AGGREGATIONS = [
+  'seq-mean-token-sum',
+  'seq-mean-token-mean',
+  'seq-mean-token-sum-norm',
+  'token-mean',
+] as const;
+export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
+
+/** Adds one rule's advantages (rule k of the workspace) to ws.advantages; α, β are the rule's clamped fit. */
+type RuleAdvantages = (ws: AdvantageWorkspace, k: number, alpha: number, beta: number) => void;
+
+/** Everything the product says about one estimator: the one place to add or change one. */
+export interface EstimatorInfo {
+  /** Short display name (legends, tables). */
+  readonly label: string;
+  /** One line: what the advantage is (the launch quick pick's detail, the Beta-fit page). */
+  readonly summary: string;
+  /** Plot colour of the study's charts (a light-background palette). */
+  readonly colour: string;
+  /** How its PPO loss aggregates over tokens and completions, as its reference does. */
+  readonly lossAggregation: LossAggregation;
+  /** Where the advantage and the aggregation come from. */
+  readonly reference: { readonly paper: string; readonly code: string };
+  readonly compute: RuleAdvantages;
+}
+
+export const ESTIMATORS: Readonly<Record<EstimatorName, EstimatorInfo>> = {
+  bnpo: {
+    label: 'BNPO',
+    summary: 'Beta-normalised advantages: (R − p̂)/f(p̂; α, β), α and β fitted to the batch',
+    colour: '#d62728',
+    // The released recipe: sum over a completion's tokens, mean over completions (shared/spec/bnpo.md).
+    lossAggregation: 'seq-mean-token-sum',
+    reference: {
+      paper: 'Xiao, Zhang, Cao 2025, "BNPO: Beta Normalization Policy Optimization", arXiv 2506.02864',
+      code: "the authors' verl recipe, recipe/bnpo (compute_bnpo_outcome_advantage; loss_agg_mode seq-mean-token-sum)",
+    },
+    compute: bnpoAdvantages,
+  },
+  reinforce: {
+    label: 'REINFORCE',
+    summary: 'REINFORCE with a per-prompt mean baseline: R − p̂',
+    colour: '#2ca02c',
+    // The score-function gradient of the whole completion, ∇log π(o) = Σ_t ∇log π(o_t), times its advantage;
+    // also BNPO at α = β = 1 exactly (same advantage, same aggregation), as the BNPO paper reads it.
+    lossAggregation: 'seq-mean-token-sum',
+    reference: {
+      paper:
+        'Williams 1992, "Simple statistical gradient-following algorithms for connectionist reinforcement learning"; BNPO paper §3 (α = β = 1)',
+      code: 'no engine default; the sequence log-probability form, verl loss_agg_mode seq-mean-token-sum',
+    },
+    compute: centeredAdvantages,
+  },
+  grpo: {
+    label: 'GRPO',
+    summary: 'GRPO: R − p̂ divided by the group’s standard deviation',
+    colour: '#1f77b4',
+    lossAggregation: 'seq-mean-token-mean',
+    reference: {
+      paper: 'Shao et al. 2024, "DeepSeekMath", arXiv 2402.03300, eq. 3: (1/G) Σ_i (1/|o_i|) Σ_t',
+      code: 'verl core_algos compute_grpo_outcome_advantage; loss_agg_mode seq-mean-token-mean',
+    },
+    compute: groupStdAdvantages,
+  },
+  drgrpo: {
+    label: 'Dr. GRPO',
+    summary: 'Dr. GRPO: R − p̂ without the std division, token sum over a constant budget',
+    colour: '#ff7f0e',
+    // The same advantage as REINFORCE; the loss divides each completion's token sum by the generation budget
+    // (max new tokens) instead of its length. Against REINFORCE that is the constant factor 1/L_max: the same
+    // gradient direction, a gradient L_max times smaller (see LOSS_AGGREGATIONS).
+    lossAggregation: 'seq-mean-token-sum-norm',
+    reference: {
+      paper:
+        'Liu et al. 2025, "Understanding R1-Zero-Like Training: A Critical Perspective", arXiv 2503.20783',
+      code: 'verl compute_grpo_outcome_advantage with norm_adv_by_std_in_grpo=False; loss_agg_mode seq-mean-token-sum-norm',
+    },
+    compute: centeredAdvantages,
+  },
+  rloo: {
+    label: 'RLOO',
+    summary: 'RLOO: leave-one-out baseline, R_j − mean of the other completions',
+    colour: '#9467bd',
+    // The paper treats the whole completion as one action (its log-probability, a token sum).
+    lossAggregation: 'seq-mean-token-sum',
+    reference: {
+      paper:
+        'Ahmadian et al. 2024, "Back to Basics: Revisiting REINFORCE Style Optimization", arXiv 2402.14740',
+      code: 'verl core_algos compute_rloo_outcome_advantage (verl itself aggregates with its default token-mean)',
+    },
+    compute: leaveOneOutAdvantages,
+  },
+  reinforcepp: {
+    label: 'REINFORCE++',
+    summary: 'REINFORCE++: returns whitened over every token of the batch',
+    colour: '#8c564b',
+    // Token-level whitening goes with token-level averaging: verl's default loss_agg_mode.
+    lossAggregation: 'token-mean',
+    reference: {
+      paper: 'Hu 2025, "REINFORCE++: A Simple and Efficient Approach for Aligning LLMs", arXiv 2501.03262',
+      code: 'verl core_algos compute_reinforce_plus_plus_outcome_advantage (masked_whiten); loss_agg_mode token-mean',
+    },
+    compute: tokenWhitenedAdvantages,
+  },
+};
 
 /** Per-rule step diagnostics the panels draw; carried for every estimator. */
 export interface RuleStats {
@@ -52,7 +173,7 @@ export class RewardGroupsError extends RangeError {
   override readonly name = 'RewardGroupsError';
   constructor(
     message: string,
-    readonly kind: 'empty' | 'groupSize' | 'ragged' | 'rules' | 'range',
+    readonly kind: 'empty' | 'groupSize' | 'ragged' | 'rules' | 'range' | 'lengths',
     readonly group?: number,
     readonly sample?: number,
     readonly rule?: string,
@@ -80,6 +201,8 @@ export const GUARD_BY_CODE: readonly (BetaFitGuard | null)[] = [null, 'zeroVaria
  *
  * Layout (rule-major, then group, then completion):
  *   rewards[(k·N + i)·G + j]  reward of rule k for completion j of group i, in [0, 1]; filled by the caller
+ *   lengths[i·G + j]          tokens of completion j of group i (≥ 1; 1 each until the caller fills it);
+ *                             only REINFORCE++ reads it
  *   advantages[i·G + j]       combined advantage (mean over the K rules); written by computeAdvantagesFlat
  *   pHat[k·N + i]             success rate of group i under rule k
  *   mean[k], var[k], a[k], b[k], alpha[k], beta[k], zeroVarianceShare[k]: per-rule statistics
@@ -91,6 +214,7 @@ export interface AdvantageWorkspace {
   readonly numGroups: number;
   readonly groupSize: number;
   readonly rewards: Float64Array;
+  readonly lengths: Float64Array;
   readonly advantages: Float64Array;
   readonly pHat: Float64Array;
   readonly mean: Float64Array;
@@ -122,6 +246,7 @@ export function createAdvantageWorkspace(
     numGroups,
     groupSize,
     rewards: new Float64Array(numRules * numGroups * groupSize),
+    lengths: new Float64Array(numGroups * groupSize).fill(1),
     advantages: new Float64Array(numGroups * groupSize),
     pHat: new Float64Array(numRules * numGroups),
     mean: perRule(),
@@ -174,7 +299,7 @@ export function computeAdvantagesFlat(ws: AdvantageWorkspace, estimator: Estimat
   if (K > 1) for (let t = 0; t < advantages.length; t++) advantages[t] = (advantages[t] as number) / K;
 }
 
-/** Adds rule k's advantages under `estimator` to ws.advantages. */
+/** Adds rule k's advantages under `estimator` to ws.advantages (the registry's `compute`). */
 function accumulateRule(
   ws: AdvantageWorkspace,
   k: number,
@@ -182,91 +307,83 @@ function accumulateRule(
   alpha: number,
   beta: number,
 ): void {
+  const entry = ESTIMATORS[estimator] as EstimatorInfo | undefined;
+  if (entry === undefined) throw new RangeError(`unknown estimator '${String(estimator)}'`);
+  entry.compute(ws, k, alpha, beta);
+}
+
+/** Adds `scale`·(R − p̂) per group: the shape of every group-baseline estimator. */
+function addGroupCentered(ws: AdvantageWorkspace, k: number, scaleOf: (group: number) => number): void {
   const { numGroups: N, groupSize: G, rewards, advantages, pHat } = ws;
   const ruleBase = k * N * G;
-  switch (estimator) {
-    case 'bnpo': {
-      // A = w(p̂)·(R − p̂), w = min(1/f(p̂; α, β), 1e6).
-      const logB = logBeta(alpha, beta);
-      for (let i = 0; i < N; i++) {
-        const p = pHat[k * N + i] as number;
-        const w = bnpoWeight(p, alpha, beta, logB);
-        addScaledCentered(rewards, advantages, ruleBase + i * G, i * G, G, p, w);
-      }
-      return;
-    }
-    case 'reinforce':
-    case 'drgrpo':
-      // Dr. GRPO's advantage is REINFORCE's (no std division); it differs only in the loss aggregation
-      // (token sum, no length normalisation), which the trainer applies.
-      for (let i = 0; i < N; i++)
-        addScaledCentered(rewards, advantages, ruleBase + i * G, i * G, G, pHat[k * N + i] as number, 1);
-      return;
-    case 'rloo':
-      // A_j = R_j − mean_{l≠j} R_l = G/(G−1)·(R_j − p̂), written in the scaled form so constant groups give exact 0.
-      for (let i = 0; i < N; i++) {
-        addScaledCentered(
-          rewards,
-          advantages,
-          ruleBase + i * G,
-          i * G,
-          G,
-          pHat[k * N + i] as number,
-          G / (G - 1),
-        );
-      }
-      return;
-    case 'grpo':
-      // A = (R − p̂)/(s + 1e-6), s the sample standard deviation of the group (G−1 denominator).
-      for (let i = 0; i < N; i++) {
-        const p = pHat[k * N + i] as number;
-        const base = ruleBase + i * G;
-        let squares = 0;
-        for (let j = 0; j < G; j++) {
-          const d = (rewards[base + j] as number) - p;
-          squares += d * d;
-        }
-        addScaledCentered(
-          rewards,
-          advantages,
-          base,
-          i * G,
-          G,
-          p,
-          1 / (Math.sqrt(squares / (G - 1)) + GRPO_STD_EPSILON),
-        );
-      }
-      return;
-    case 'reinforcepp': {
-      // REINFORCE++ without a KL term: the return of a completion is its reward, and returns are whitened
-      // over the whole batch of this rule, A = (R − μ_B)/(σ_B + 1e-8), with μ_B and σ_B the mean and the
-      // population standard deviation of all N·G rewards. No per-group baseline, so groups do not sum to 0.
-      // (The reference implementation whitens per token; with one scalar per completion we whiten per
-      // completion, i.e. without weighting by completion length.)
-      const n = N * G;
-      let sum = 0;
-      for (let t = 0; t < n; t++) sum += rewards[ruleBase + t] as number;
-      const mu = sum / n;
-      let squares = 0;
-      let constant = true;
-      const first = rewards[ruleBase] as number;
-      for (let t = 0; t < n; t++) {
-        const r = rewards[ruleBase + t] as number;
-        squares += (r - mu) * (r - mu);
-        if (r !== first) constant = false;
-      }
-      if (constant) return; // every advantage is exactly 0
-      const scale = 1 / (Math.sqrt(squares / n) + REINFORCEPP_STD_EPSILON);
-      for (let t = 0; t < n; t++)
-        advantages[t] = (advantages[t] as number) + scale * ((rewards[ruleBase + t] as number) - mu);
-      return;
-    }
-    default: {
-      // A name added to ESTIMATOR_NAMES without a case here fails to compile.
-      const unknown: never = estimator;
-      throw new RangeError(`unknown estimator '${String(unknown)}'`);
-    }
+  for (let i = 0; i < N; i++) {
+    addScaledCentered(rewards, advantages, ruleBase + i * G, i * G, G, pHat[k * N + i] as number, scaleOf(i));
   }
+}
+
+/** A = w(p̂)·(R − p̂), w = min(1/f(p̂; α, β), 1e6). */
+function bnpoAdvantages(ws: AdvantageWorkspace, k: number, alpha: number, beta: number): void {
+  const logB = logBeta(alpha, beta);
+  addGroupCentered(ws, k, (i) => bnpoWeight(ws.pHat[k * ws.numGroups + i] as number, alpha, beta, logB));
+}
+
+/** A = R − p̂: REINFORCE with a per-prompt mean baseline (also Dr. GRPO's advantage, GRPO without the std). */
+function centeredAdvantages(ws: AdvantageWorkspace, k: number): void {
+  addGroupCentered(ws, k, () => 1);
+}
+
+/** A_j = R_j − mean_{l≠j} R_l = G/(G−1)·(R_j − p̂), in the scaled form so constant groups give exact 0. */
+function leaveOneOutAdvantages(ws: AdvantageWorkspace, k: number): void {
+  addGroupCentered(ws, k, () => ws.groupSize / (ws.groupSize - 1));
+}
+
+/** A = (R − p̂)/(s + 1e-6), s the sample standard deviation of the group (G−1 denominator). */
+function groupStdAdvantages(ws: AdvantageWorkspace, k: number): void {
+  const { numGroups: N, groupSize: G, rewards, pHat } = ws;
+  addGroupCentered(ws, k, (i) => {
+    const p = pHat[k * N + i] as number;
+    const base = (k * N + i) * G;
+    let squares = 0;
+    for (let j = 0; j < G; j++) {
+      const d = (rewards[base + j] as number) - p;
+      squares += d * d;
+    }
+    return 1 / (Math.sqrt(squares / (G - 1)) + GRPO_STD_EPSILON);
+  });
+}
+
+/**
+ * REINFORCE++ as verl computes it (`compute_reinforce_plus_plus_outcome_advantage`, no KL in the reward):
+ * with the outcome reward on the last token and γ = 1, every token of completion c carries the return R_c;
+ * those returns are whitened over all tokens of the batch (`masked_whiten`): μ = Σ L_c·R_c / Σ L_c, the
+ * unbiased variance σ² = Σ L_c·(R_c − μ)² / (Σ L_c − 1), and A_c = (R_c − μ)·rsqrt(σ² + 1e-8), L_c the
+ * completion's token count (ws.lengths). No per-group baseline, so groups do not sum to 0.
+ */
+function tokenWhitenedAdvantages(ws: AdvantageWorkspace, k: number): void {
+  const { numGroups: N, groupSize: G, rewards, advantages, lengths } = ws;
+  const ruleBase = k * N * G;
+  const n = N * G;
+  let tokens = 0;
+  let sum = 0;
+  let constant = true;
+  const first = rewards[ruleBase] as number;
+  for (let t = 0; t < n; t++) {
+    const r = rewards[ruleBase + t] as number;
+    tokens += lengths[t] as number;
+    sum += (lengths[t] as number) * r;
+    if (r !== first) constant = false;
+  }
+  // Every return equal: R − μ is 0 in exact arithmetic; say so exactly rather than ±ulp·1e4.
+  if (constant) return;
+  const mu = sum / tokens;
+  let squares = 0;
+  for (let t = 0; t < n; t++) {
+    const d = (rewards[ruleBase + t] as number) - mu;
+    squares += (lengths[t] as number) * d * d;
+  }
+  const scale = 1 / Math.sqrt(squares / (tokens - 1) + REINFORCEPP_VAR_EPSILON);
+  for (let t = 0; t < n; t++)
+    advantages[t] = (advantages[t] as number) + scale * ((rewards[ruleBase + t] as number) - mu);
 }
 
 function addScaledCentered(
@@ -353,19 +470,57 @@ function fillWorkspace(groups: RewardGroups, rules: readonly string[], ws: Advan
 }
 
 /**
+ * Copies completion lengths into ws.lengths; `lengths[i][j]` is the token count of completion j of group i, the
+ * same shape as the groups. Throws RewardGroupsError (kind 'lengths') naming the first bad entry.
+ */
+function fillLengths(lengths: ReadonlyArray<ReadonlyArray<number>>, ws: AdvantageWorkspace): void {
+  const { numGroups: N, groupSize: G } = ws;
+  if (lengths.length !== N)
+    throw new RewardGroupsError(`lengths has ${lengths.length} groups but groups has ${N}`, 'lengths');
+  for (let i = 0; i < N; i++) {
+    const row = lengths[i] as ReadonlyArray<number>;
+    if (row.length !== G) {
+      throw new RewardGroupsError(
+        `lengths group ${i} has ${row.length} entries but the groups have ${G} completions each`,
+        'lengths',
+        i,
+      );
+    }
+    for (let j = 0; j < G; j++) {
+      const n = row[j] as number;
+      if (!Number.isInteger(n) || n < 1) {
+        throw new RewardGroupsError(
+          `lengths group ${i}, sample ${j}: ${String(n)} is not a token count (an integer ≥ 1)`,
+          'lengths',
+          i,
+          j,
+        );
+      }
+      ws.lengths[i * G + j] = n;
+    }
+  }
+}
+
+/**
  * Advantages of every completion, with advantage decomposition over the reward rules: each rule gets its own
  * p̂, Beta fit and advantages, and the combined advantage is their mean. Throws RewardGroupsError on bad input
  * (naming group, sample and rule).
  *
  * groups[i][j] = the per-rule rewards (each in [0,1]) of completion j of prompt group i; every completion has the same rule keys.
+ * lengths[i][j] = its token count (default 1 each); only REINFORCE++, which whitens per token, reads it.
  */
-export function computeAdvantages(groups: RewardGroups, estimator: EstimatorName): AdvantageResult {
+export function computeAdvantages(
+  groups: RewardGroups,
+  estimator: EstimatorName,
+  lengths?: ReadonlyArray<ReadonlyArray<number>>,
+): AdvantageResult {
   if (!isEstimatorName(estimator)) throw new RangeError(`unknown estimator '${String(estimator)}'`);
   const [N, G] = checkShape(groups);
   const rules = Object.keys((groups[0] as ReadonlyArray<Readonly<Record<string, number>>>)[0] as object);
   if (rules.length === 0) throw new RewardGroupsError('group 0, sample 0 has no reward rules', 'rules', 0, 0);
   const ws = createAdvantageWorkspace(rules.length, N, G);
   fillWorkspace(groups, rules, ws);
+  if (lengths !== undefined) fillLengths(lengths, ws);
   computeAdvantagesFlat(ws, estimator);
   return workspaceResult(ws, rules, estimator);
 }

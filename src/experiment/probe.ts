@@ -3,12 +3,12 @@
 // completions), exactly as the trainer computes it at the first PPO step (ratio 1: the clip is inactive). The trace
 // of the covariance of those gradients over the batches is the estimator's gradient variance.
 import * as tf from '@tensorflow/tfjs-core';
-import { computeAdvantages, type EstimatorName } from '../core/estimators';
+import { computeAdvantages, type EstimatorName, type LossAggregation } from '../core/estimators';
 import type { EstimatorVariance, VarianceRecord } from '../protocol/experiment';
 import { EXPERIMENT_VERSION } from '../protocol/experiment';
 import type { RunConfig } from '../protocol/runConfig';
 import { selectBackend } from '../trainer/backend';
-import { buildSeqBatch, ppoLoss, targetLogProbs } from '../trainer/losses';
+import { buildSeqBatch, groupLengths, lossAggregationFor, ppoLoss, targetLogProbs } from '../trainer/losses';
 import { Policy } from '../trainer/model';
 import { Rng } from '../trainer/rng';
 import { readCheckpoint, readCheckpointMeta } from '../trainer/runWriter';
@@ -95,11 +95,14 @@ export async function probeGradientVariance(options: ProbeOptions): Promise<Prob
         }),
       );
       const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
-      // One backward pass per distinct advantage vector: an estimator whose advantages are a multiple of an
-      // earlier one's reuses that gradient, scaled (the gradient is linear in the advantages).
-      const computed: { adv: number[]; grad: Float64Array }[] = [];
+      const lengths = groupLengths(rollout.tokens, G);
+      // One backward pass per distinct (advantage vector, loss aggregation): an estimator whose advantages are
+      // a multiple of an earlier one's under the same aggregation reuses that gradient, scaled (the gradient
+      // is linear in the advantages).
+      const computed: { adv: number[]; aggregation: LossAggregation; grad: Float64Array }[] = [];
       for (const estimator of estimators) {
-        const result = computeAdvantages(groups, estimator);
+        const result = computeAdvantages(groups, estimator, lengths);
+        const aggregation = lossAggregationFor(estimator, maxNew);
         const adv = result.advantages.flat();
         // Every estimator's result carries the same per-rule Beta fit of the batch; record it once.
         if (estimator === estimators[0]) {
@@ -111,7 +114,7 @@ export async function probeGradientVariance(options: ProbeOptions): Promise<Prob
         let grad: Float64Array | null = null;
         let scale = 1;
         for (const c of computed) {
-          const m = scalarMultiple(adv, c.adv);
+          const m = c.aggregation === aggregation.mode ? scalarMultiple(adv, c.adv) : null;
           if (m !== null) {
             grad = c.grad;
             scale = m;
@@ -120,12 +123,14 @@ export async function probeGradientVariance(options: ProbeOptions): Promise<Prob
         }
         if (grad === null) {
           const { grads, value } = tf.variableGrads(
-            () => ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip).loss,
+            () =>
+              ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip, aggregation)
+                .loss,
             vars,
           );
           grad = await flatten(grads, policy.params, dim);
           tf.dispose([value, ...Object.values(grads)]);
-          computed.push({ adv, grad });
+          computed.push({ adv, aggregation: aggregation.mode, grad });
         }
         cov.get(estimator)!.add(grad, scale);
       }

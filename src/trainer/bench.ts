@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { computeAdvantages } from '../core/estimators';
 import { RunConfigSchema, type RunConfig } from '../protocol/runConfig';
 import { selectBackend } from './backend';
-import { buildSeqBatch, ppoLoss, targetLogProbs } from './losses';
+import { buildSeqBatch, lossAggregationFor, ppoLoss, targetLogProbs } from './losses';
 import { Policy } from './model';
 import { AdamW } from './optimizer';
 import { Rng } from './rng';
@@ -97,7 +97,14 @@ export async function benchRlSteps(
       rows = seq.rows;
       width = seq.width;
       await gradientStep(policy, optimizer, 1e-4, 1, () => {
-        const out = ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip);
+        const aggregation = lossAggregationFor(config.estimator, config.maxNewTokens ?? task.maxNew);
+        const out = ppoLoss(
+          targetLogProbs(policy, seq, config.temperature),
+          seq,
+          adv,
+          config.clip,
+          aggregation,
+        );
         return { loss: out.loss, extra: out.clipped };
       });
       const t4 = performance.now();

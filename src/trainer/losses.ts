@@ -1,6 +1,8 @@
-// The losses: PPO-clip as released with BNPO (low/high clip, dual clip for negative advantages, sum over a
-// completion's tokens, mean over completions) and the supervised cross-entropy of the warm start.
+// The losses: PPO-clip as released with BNPO (low/high clip, dual clip for negative advantages), aggregated over
+// tokens and completions the way the estimator's reference does (core/estimators.ts, ESTIMATORS), and the
+// supervised cross-entropy of the warm start.
 import * as tf from '@tensorflow/tfjs-core';
+import { ESTIMATORS, type EstimatorName, type LossAggregation } from '../core/estimators';
 import type { Policy } from './model';
 import { PAD } from './tokenizer';
 
@@ -75,6 +77,14 @@ export function buildSeqBatch(
   return { rows: prompts.length, width, inputs, targets, positions, keyMask, lossMask, oldLogProbs: old };
 }
 
+/** Token counts of the completions, one row per group of `groupSize` (the estimators' `lengths` input). */
+export function groupLengths(completions: readonly (readonly number[])[], groupSize: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < completions.length; i += groupSize)
+    rows.push(completions.slice(i, i + groupSize).map((c) => c.length));
+  return rows;
+}
+
 /** log π(target) at every position, [rows, width], from logits scaled by the sampling temperature. */
 export function targetLogProbs(policy: Policy, batch: SeqBatch, temperature: number): tf.Tensor2D {
   const { rows, width } = batch;
@@ -93,12 +103,47 @@ export function targetLogProbs(policy: Policy, batch: SeqBatch, temperature: num
   return tf.reshape<tf.Rank.R2>(picked, [rows, width]);
 }
 
+/** An aggregation and the generation budget (max new tokens) that seq-mean-token-sum-norm divides by. */
+export interface LossAggregationSpec {
+  readonly mode: LossAggregation;
+  readonly budget: number;
+}
+
+/** The loss aggregation of `estimator`'s reference, for completions of at most `maxNewTokens` tokens. */
+export function lossAggregationFor(estimator: EstimatorName, maxNewTokens: number): LossAggregationSpec {
+  return { mode: ESTIMATORS[estimator].lossAggregation, budget: maxNewTokens };
+}
+
+/** Per-token losses [rows, width] (already masked) to one scalar, as `aggregation` says (see LOSS_AGGREGATIONS). */
+export function aggregateTokenLosses(
+  masked: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  aggregation: LossAggregationSpec,
+): tf.Scalar {
+  const rows = masked.shape[0];
+  switch (aggregation.mode) {
+    case 'seq-mean-token-sum':
+      return tf.div(tf.sum(masked), rows);
+    case 'seq-mean-token-mean':
+      return tf.div(tf.sum(tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1))), rows);
+    case 'seq-mean-token-sum-norm':
+      return tf.div(tf.sum(masked), rows * aggregation.budget);
+    case 'token-mean':
+      return tf.div(tf.sum(masked), tf.maximum(tf.sum(mask), 1));
+    default: {
+      const unknown: never = aggregation.mode;
+      throw new RangeError(`unknown loss aggregation '${String(unknown)}'`);
+    }
+  }
+}
+
 /** PPO-clip loss (a scalar) and the number of clipped tokens, for one batch with one advantage per row. */
 export function ppoLoss(
   logProbs: tf.Tensor2D,
   batch: SeqBatch,
   advantages: readonly number[],
   clip: ClipRanges,
+  aggregation: LossAggregationSpec,
 ): { loss: tf.Scalar; clipped: tf.Scalar } {
   const { rows, width } = batch;
   const mask = tf.tensor2d(batch.lossMask, [rows, width]);
@@ -111,9 +156,9 @@ export function ppoLoss(
   const negative = tf.cast(tf.less(adv, 0), 'float32');
   const capped = tf.minimum(base, tf.mul(tf.neg(adv), clip.dual));
   const dual = tf.add(base, tf.mul(negative, tf.sub(capped, base)));
-  const loss = tf.div(tf.sum(tf.mul(dual, mask)), rows);
+  const loss = aggregateTokenLosses(tf.mul(dual, mask), mask, aggregation);
   const clipped = tf.sum(tf.mul(tf.cast(tf.greater(clippedLoss, unclipped), 'float32'), mask));
-  return { loss: loss as tf.Scalar, clipped: clipped as tf.Scalar };
+  return { loss, clipped: clipped as tf.Scalar };
 }
 
 /** Mean cross-entropy over completion tokens. */

@@ -17,7 +17,7 @@ import {
   type RunInfo,
 } from '../protocol/runDir';
 import { describeBackend, selectBackend } from './backend';
-import { buildSeqBatch, ppoLoss, sftLoss, targetLogProbs } from './losses';
+import { buildSeqBatch, groupLengths, lossAggregationFor, ppoLoss, sftLoss, targetLogProbs } from './losses';
 import { Policy, type ModelDims } from './model';
 import { AdamW } from './optimizer';
 import { Rng } from './rng';
@@ -486,13 +486,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         log(`step ${step + 1}: rules threw (scored 0): ${counts.join(', ')}; first: ${ruleErrors.first}`);
       }
       const t2 = performance.now();
-      const adv = computeAdvantages(groups, config.estimator);
+      const adv = computeAdvantages(groups, config.estimator, groupLengths(rollout.tokens, G));
       const flatAdv = adv.advantages.flat();
       const t3 = performance.now();
       const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
       const lr = config.lr * Math.min(1, (step + 1) / (config.warmupSteps + 1));
       const r = await gradientStep(policy, optimizer, lr, config.gradClip, () => {
-        const out = ppoLoss(targetLogProbs(policy!, seq, config.temperature), seq, flatAdv, config.clip);
+        const out = ppoLoss(
+          targetLogProbs(policy!, seq, config.temperature),
+          seq,
+          flatAdv,
+          config.clip,
+          lossAggregationFor(config.estimator, maxNew),
+        );
         return { loss: out.loss, extra: out.clipped };
       });
       const t4 = performance.now();

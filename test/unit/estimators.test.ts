@@ -221,14 +221,15 @@ describe('the peer estimators match their definitions', () => {
     );
   });
 
-  it('reinforcepp: rewards whitened over the whole batch (population std + 1e-8); the batch sums to 0', () => {
+  it('reinforcepp (verl): returns whitened over every token, unbiased variance, rsqrt(var + 1e-8)', () => {
+    // One token per completion (no lengths given): the whitening runs over the N·G rewards.
     const result = computeAdvantages(groups, 'reinforcepp');
     const all = rewards.flat();
     const m = mean(all);
-    const s = Math.sqrt(mean(all.map((r) => (r - m) ** 2)));
+    const unbiased = sum(all.map((r) => (r - m) ** 2)) / (all.length - 1);
     rewards.forEach((g, i) =>
       g.forEach((r, j) =>
-        close(result.advantages[i]?.[j] as number, (r - m) / (s + 1e-8), 1e-12, `${i},${j}`),
+        close(result.advantages[i]?.[j] as number, (r - m) / Math.sqrt(unbiased + 1e-8), 1e-12, `${i},${j}`),
       ),
     );
     close(sum(result.advantages.flat()), 0, 1e-9, 'batch sum');
@@ -243,6 +244,66 @@ describe('the peer estimators match their definitions', () => {
       [0, 0],
       [0, 0],
     ]);
+  });
+
+  it('reinforcepp weighs each completion by its token count (hand-computed)', () => {
+    // Rewards 1, 0 | 0, 0 on 3, 5 | 2, 4 tokens: 14 tokens, μ = 3/14,
+    // Σ L·(R − μ)² = 3·(11/14)² + 11·(3/14)² = 462/196, unbiased variance (462/196)/13.
+    const result = computeAdvantages(
+      single([
+        [1, 0],
+        [0, 0],
+      ]),
+      'reinforcepp',
+      [
+        [3, 5],
+        [2, 4],
+      ],
+    );
+    const scale = 1 / Math.sqrt(462 / 196 / 13 + 1e-8);
+    const low = (-3 / 14) * scale;
+    const expected = [
+      [(11 / 14) * scale, low],
+      [low, low],
+    ];
+    expected.forEach((row, i) =>
+      row.forEach((x, j) => close(result.advantages[i]?.[j] as number, x, 1e-12, `${i},${j}`)),
+    );
+    assert.ok(Math.abs((expected[0]?.[0] ?? 0) - 1.8452) < 1e-4);
+    // The token-weighted sum is 0; the per-completion sum is not.
+    close(3 * (expected[0]?.[0] ?? 0) + 11 * low, 0, 1e-12, 'token-weighted sum');
+  });
+
+  it('lengths change nothing but REINFORCE++, and bad lengths are named', () => {
+    const batch = single([
+      [1, 0],
+      [0, 1],
+    ]);
+    const lengths = [
+      [3, 5],
+      [2, 4],
+    ];
+    for (const e of ['bnpo', 'grpo', 'reinforce', 'drgrpo', 'rloo'] as const)
+      assert.deepEqual(
+        computeAdvantages(batch, e, lengths).advantages,
+        computeAdvantages(batch, e).advantages,
+      );
+    assert.throws(
+      () => computeAdvantages(batch, 'reinforcepp', [[3, 5]]),
+      /lengths has 1 groups but groups has 2/,
+    );
+    assert.throws(
+      () => computeAdvantages(batch, 'reinforcepp', [[3], [2, 4]]),
+      /lengths group 0 has 1 entries/,
+    );
+    assert.throws(
+      () =>
+        computeAdvantages(batch, 'reinforcepp', [
+          [3, 0],
+          [2, 4],
+        ]),
+      /lengths group 0, sample 1: 0 is not a token count/,
+    );
   });
 });
 

@@ -161,6 +161,7 @@ describe('PPO-clip loss', () => {
         batch,
         [1, -1],
         clip,
+        { mode: 'seq-mean-token-sum', budget: 2 },
       );
       return { loss: out.loss.arraySync(), clipped: out.clipped.arraySync() };
     });
@@ -187,7 +188,10 @@ describe('training step', () => {
       const batch = buildSeqBatch(prompts, r.tokens, r.logProbs);
       const advantages = r.tokens.map((t) => (t.length % 2 === 0 ? 0.5 : -0.5));
       const out = await gradientStep(policy, optimizer, 1e-3, 1, () => {
-        const l = ppoLoss(targetLogProbs(policy, batch, 1), batch, advantages, clip);
+        const l = ppoLoss(targetLogProbs(policy, batch, 1), batch, advantages, clip, {
+          mode: 'seq-mean-token-sum',
+          budget: 4,
+        });
         return { loss: l.loss, extra: l.clipped };
       });
       assert.ok(Number.isFinite(out.loss));
