@@ -16,6 +16,8 @@ Reads grouped rewards as JSON (from FILE, or stdin when --input is absent or "-"
 
   input:   {"groups": [[1,0,0,1], [0,0,1,1]]}             one reward list per prompt group (rule "${SINGLE_RULE_NAME}")
            {"groups": [[{"accuracy":1,"format":1}, ...]]}  several reward rules per completion (decomposition)
+           {"groups": [[1,0],[0,1]], "lengths": [[3,5],[2,4]]}  with tokens per completion (default 1 each;
+                                                             REINFORCE++ whitens per token, the others ignore it)
   output:  {"estimator", "advantages": [[...]], "stats": {"<rule>": {pHat, mean, var, a, b, alpha, beta, guard}}}
 
 options:
@@ -46,11 +48,15 @@ export async function run(argv: string[]): Promise<number> {
   const groups = toRuleRecords(input, options.range, text, source);
   let result;
   try {
-    result = computeAdvantages(groups, options.estimator);
+    result = computeAdvantages(groups, options.estimator, input.lengths);
   } catch (err) {
     if (!(err instanceof RewardGroupsError)) throw err;
     const hint = err.kind === 'range' ? '; pass --range lo,hi to rescale rewards from another range' : '';
-    throw located(text, source, rewardPath(input, err.group, err.sample, err.rule), err.message + hint);
+    const at =
+      err.kind === 'lengths'
+        ? lengthsPath(err.group, err.sample)
+        : rewardPath(input, err.group, err.sample, err.rule);
+    throw located(text, source, at, err.message + hint);
   }
   const output: AdvantagesOutput = {
     estimator: result.estimator,
@@ -157,10 +163,10 @@ function parseInput(text: string, source: string): AdvantagesInput {
     const issue = parsed.error.issues[0];
     if (issue === undefined) throw new UsageError(`${source}: input does not match the contract`);
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const [, group, sample] = path;
+    const [field, group, sample] = path;
     const where =
       typeof group === 'number'
-        ? `group ${group}${typeof sample === 'number' ? `, sample ${sample}` : ''}: `
+        ? `${field === 'lengths' ? 'lengths ' : ''}group ${group}${typeof sample === 'number' ? `, sample ${sample}` : ''}: `
         : '';
     throw located(text, source, path, `${where}${issue.message}`);
   }
@@ -207,6 +213,11 @@ function rewardPath(input: AdvantagesInput, group?: number, sample?: number, rul
   const completion = input.groups[group]?.[sample];
   if (rule !== undefined && completion !== undefined && typeof completion !== 'number') path.push(rule);
   return path;
+}
+
+/** The JSON path of a token count in "lengths". */
+function lengthsPath(group?: number, sample?: number): JSONPath {
+  return ['lengths', ...(group === undefined ? [] : [group]), ...(sample === undefined ? [] : [sample])];
 }
 
 /** A UsageError prefixed with `source:line:col` of the JSON value at `path` (just `source` when not found). */

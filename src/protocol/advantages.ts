@@ -8,7 +8,7 @@ export const completionRewardSchema = z.union([z.number(), z.record(z.string(), 
   error: 'expected a reward number or an object mapping rule names to reward numbers',
 });
 
-/** Input read by `bnpo advantages`: one reward list per prompt group. */
+/** Input read by `bnpo advantages`: one reward list per prompt group, optionally the completions' token counts. */
 export const advantagesInputSchema = z.object(
   {
     groups: z.array(
@@ -20,6 +20,20 @@ export const advantagesInputSchema = z.object(
             : '"groups" must be a list of prompt groups',
       },
     ),
+    // Same shape as groups: lengths[i][j] tokens in completion j of group i (default 1 each). Only REINFORCE++,
+    // which whitens per token, reads it; the output keeps one advantage per completion.
+    lengths: z
+      .array(
+        z.array(
+          z
+            .number({ error: 'expected a token count (an integer ≥ 1)' })
+            .int('expected a token count (an integer ≥ 1)')
+            .min(1, 'expected a token count (an integer ≥ 1)'),
+          { error: 'expected a list of token counts (one prompt group)' },
+        ),
+        { error: '"lengths" must be a list of token-count lists, the shape of "groups"' },
+      )
+      .optional(),
   },
   { error: 'expected a JSON object like {"groups": [[1,0],[0,1]]}' },
 );

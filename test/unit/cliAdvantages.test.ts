@@ -154,6 +154,23 @@ describe('bnpo advantages: the JSON contract', { concurrency: true }, () => {
     });
   });
 
+  it('"lengths": REINFORCE++ whitens per token (verl), the others ignore it; one advantage per completion', async () => {
+    const input = '{"groups": [[1,0],[0,0]], "lengths": [[3,5],[2,4]]}';
+    const out = await ok(['--estimator', 'reinforcepp'], input);
+    // 14 tokens, μ = 3/14, unbiased token variance (462/196)/13 (hand-computed in estimators.test.ts).
+    const scale = 1 / Math.sqrt(462 / 196 / 13 + 1e-8);
+    const expected = [
+      [(11 / 14) * scale, (-3 / 14) * scale],
+      [(-3 / 14) * scale, (-3 / 14) * scale],
+    ];
+    out.advantages.forEach((row, i) =>
+      row.forEach((x, j) => assert.ok(Math.abs(x - expected[i]![j]!) < 1e-12, `${i},${j}: ${x}`)),
+    );
+    const perCompletion = await ok(['--estimator', 'reinforcepp'], '{"groups": [[1,0],[0,0]]}');
+    assert.notDeepEqual(perCompletion.advantages, out.advantages);
+    assert.deepEqual(await ok([], input), await ok([], '{"groups": [[1,0],[0,0]]}'));
+  });
+
   it('--range lo,hi rescales rewards to (r − lo)/(hi − lo)', async () => {
     const scaled = await ok(['--range', '0,10'], '{"groups": [[0,10,5],[10,10,2.5]]}');
     const plain = await ok([], '{"groups": [[0,1,0.5],[1,1,0.25]]}');
@@ -209,6 +226,27 @@ describe(
 
     it('ragged groups', async () => {
       await fails([], '{"groups": [[1,0,1], [0,1,1], [1,0]]}', 'group 2 has 2 completions but group 0 has 3');
+    });
+
+    it('lengths of the wrong shape or not token counts name where', async () => {
+      await fails(
+        [],
+        '{"groups": [[1,0],[0,1]], "lengths": [[3,5]]}',
+        'lengths has 1 groups but groups has 2',
+      );
+      await fails(
+        [],
+        '{"groups": [[1,0],[0,1]], "lengths": [[3,5],[2]]}',
+        '<stdin>:1:45:',
+        'lengths group 1 has 1 entries',
+      );
+      await fails(
+        [],
+        '{"groups": [[1,0],[0,1]], "lengths": [[3,0],[2,4]]}',
+        '<stdin>:1:42:',
+        'lengths group 0, sample 1:',
+        'token count',
+      );
     });
 
     it('a group of size 1', async () => {
