@@ -1,5 +1,6 @@
 // The report's plots as plain SVG text: line charts with a band over seeds, and bar charts on a log axis with error
 // bars. Standalone files (fixed light palette) so they read the same in a markdown preview, a browser or a repo.
+import { ESTIMATORS, isEstimatorName } from '../core/estimators';
 
 export interface Series {
   readonly name: string;
@@ -15,18 +16,11 @@ export interface BarGroup {
   readonly bars: readonly ({ value: number; std: number } | null)[];
 }
 
-export const ESTIMATOR_COLORS: Readonly<Record<string, string>> = {
-  bnpo: '#d62728',
-  grpo: '#1f77b4',
-  reinforce: '#2ca02c',
-  rloo: '#9467bd',
-  drgrpo: '#ff7f0e',
-  reinforcepp: '#8c564b',
-};
-
+/** An estimator's colour from the estimator table; other series (or unknown names) cycle a fallback palette. */
 export function colorFor(name: string, index: number): string {
+  if (isEstimatorName(name)) return ESTIMATORS[name].colour;
   const fallback = ['#17becf', '#bcbd22', '#7f7f7f', '#e377c2'];
-  return ESTIMATOR_COLORS[name] ?? fallback[index % fallback.length]!;
+  return fallback[index % fallback.length]!;
 }
 
 function esc(text: string): string {

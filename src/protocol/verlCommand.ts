@@ -3,6 +3,7 @@
 // Pure (no fs, no process): the editor command, `bnpo verl command` and the tests share it.
 import type { VerlRunConfig } from './verl';
 import { VERL_ESTIMATOR_NAME } from './verl';
+import { ESTIMATORS } from '../core/estimators';
 
 /**
  * verl's custom reward function: the plug-in's batch scorer, imported by module path in verl's driver before the
@@ -130,7 +131,7 @@ export function verlOverrides(config: VerlRunConfig, ctx: VerlCommandContext): s
     ['actor_rollout_ref.actor.clip_ratio_high', config.clip.high],
     ['actor_rollout_ref.actor.clip_ratio_c', config.clip.dual],
     // As released: sum over a completion's tokens, mean over completions; no KL, no entropy bonus.
-    ['actor_rollout_ref.actor.loss_agg_mode', 'seq-mean-token-sum'],
+    ['actor_rollout_ref.actor.loss_agg_mode', ESTIMATORS.bnpo.lossAggregation],
     ['actor_rollout_ref.actor.use_kl_loss', false],
     ['actor_rollout_ref.actor.entropy_coeff', 0],
     ['actor_rollout_ref.actor.grad_clip', 1],

@@ -3,7 +3,7 @@
 // Densities and weights are computed here with the trainer's own core functions, from the fit the trainer recorded.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import uPlot from 'uplot';
-import { BNPO_WEIGHT_CAP, bnpoWeight } from '../../src/core/estimators';
+import { BNPO_WEIGHT_CAP, bnpoWeight, ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
 import { betaLogPdf, logBeta } from '../../src/core/special';
 import { BetaFitViewState, HostToBetaFit } from '../../src/protocol/betaFit';
 import type { BetaFitStep, BetaFitToHost } from '../../src/protocol/betaFit';
@@ -360,7 +360,7 @@ function explanation(estimator: string): HTMLElement {
     box.append(
       element(
         'p',
-        `This run uses the ${estimator} estimator: the fit is recorded for comparison, but its advantages do not use f.`,
+        `This run uses ${isEstimatorName(estimator) ? ESTIMATORS[estimator].summary : `the ${estimator} estimator`}: the fit is recorded for comparison, but its advantages do not use f.`,
         {
           class: 'note',
         },

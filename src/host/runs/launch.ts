@@ -4,22 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ESTIMATOR_NAMES } from '../../core/estimators';
-import type { EstimatorName } from '../../core/estimators';
+import { ESTIMATOR_NAMES, ESTIMATORS } from '../../core/estimators';
 import { BACKEND_NAMES, RunConfigSchema, TASK_NAMES } from '../../protocol/runConfig';
 import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
 import type { LaunchPicks, LaunchRequest, RunSize } from './launchPlan';
 import { QUICK_RUN, configFileFor, configFromPicks } from './launchPlan';
-
-const ESTIMATOR_INFO: Record<EstimatorName, string> = {
-  bnpo: 'Beta-normalised advantages (BNPO)',
-  reinforce: 'REINFORCE with a per-prompt mean baseline',
-  grpo: 'GRPO: divide by the group’s standard deviation',
-  drgrpo: 'Dr. GRPO: no std division, token-sum loss',
-  rloo: 'RLOO: leave-one-out baseline',
-  reinforcepp: 'REINFORCE++: batch-normalised returns',
-};
 
 const BACKEND_INFO: Record<BackendName, string> = {
   auto: 'best available: tensorflow (CUDA), webgpu, wasm, then cpu',
@@ -104,7 +94,7 @@ export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | un
   if (rules === null) return undefined;
   const estimator = await pickFrom(
     ESTIMATOR_NAMES,
-    (e) => ESTIMATOR_INFO[e],
+    (e) => ESTIMATORS[e].summary,
     'BNPO: Launch Training Run (3/5): advantage estimator',
   );
   if (!estimator) return undefined;
