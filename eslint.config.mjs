@@ -2,6 +2,17 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What core may not import: anything of ours outside src/core (`outside`: the relative prefix that leaves it). */
+function corePatterns(outside) {
+  return [
+    { regex: outside, message: 'core imports nothing of ours, types included' },
+    {
+      group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path', 'child_process'],
+      message: 'core is pure: no vscode, tfjs or I/O',
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -44,26 +55,48 @@ export default tseslint.config(
     },
   },
   {
-    // The dependency direction core ← protocol ← trainer, host, webview, enforced: core runs nothing of ours. It may
-    // name the rule-file types that src/protocol declares (type-only, erased at build), never run protocol code.
+    // The dependency direction core ← protocol ← everything else, enforced: core imports nothing of ours, types
+    // included (outside packages such as zod and re2js are fine). From src/core/rules/ two levels up leaves core;
+    // the block after this one says the same for files directly in src/core/.
     files: ['src/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: corePatterns('^\\.\\./\\.\\./') }],
+    },
+  },
+  {
+    files: ['src/core/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: corePatterns('^\\.\\./') }],
+    },
+  },
+  {
+    // protocol holds schemas and their types: it imports zod, core (names such as the estimators) and itself.
+    files: ['src/protocol/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/protocol/*'],
-              allowTypeImports: true,
-              message: 'core may only import types from protocol',
+              regex: '^(?!zod$|\\./|\\.\\./core/)',
+              message: 'protocol imports only zod and core',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The verl command builder is shared by the host and the CLI: pure, no vscode, no tfjs.
+    files: ['src/verl/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
             {
-              group: ['**/trainer/*', '**/cli/*', '**/experiment/*', '**/host/*', '**/webview/*'],
-              message: 'core imports nothing of ours',
-            },
-            {
-              group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path', 'child_process'],
-              message: 'core is pure: no vscode, tfjs or I/O',
+              group: ['vscode', '@tensorflow/*', '**/host/*', '**/trainer/*', '**/cli/*', '**/experiment/*'],
+              message: 'src/verl is shared by the host and the CLI: no vscode, tfjs or either side',
             },
           ],
         },

@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { weightedSum } from '../core/rules/engine';
-import { checkRulesText, formatDiagnostic } from '../protocol/rulesCheck';
+import { checkRulesText, formatDiagnostic } from '../core/rules/check';
 import { formatReportText, testRules } from '../core/rules/report';
-import { datasetFieldsFromText, parseSamplesText } from '../protocol/ruleSamples';
+import { datasetFieldsFromText, parseSamplesText } from '../core/rules/samplesFile';
 import type {
   RulesServeError,
   RulesServeReady,

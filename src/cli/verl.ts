@@ -2,8 +2,8 @@
 // "BNPO: Launch on verl…" would run, so it can be run by hand, in a batch script or on a cluster head node.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseVerlConfig, VerlConfigError } from '../protocol/verlConfigFile';
-import { buildVerlCommand, verlRunDir, verlRunId } from '../protocol/verlCommand';
+import { parseVerlConfig, VerlConfigError } from '../verl/configFile';
+import { buildVerlCommand, verlRunDir, verlRunId } from '../verl/command';
 import { parseCommandLine, UsageError } from './usage';
 
 export const USAGE = `usage: bnpo verl command --config FILE [--run-dir DIR] [--run-id ID] [--json]

@@ -3,7 +3,6 @@
 // computes the densities and weights itself with the same core functions the trainer uses.
 import { z } from 'zod';
 import { BetaFitSchema, RUN_STATUSES } from './runDir';
-import type { GroupsRecord, MetricsRecord } from './runDir';
 
 export { BETA_FIT_VIEW_TYPE } from './viewTypes';
 
@@ -60,26 +59,3 @@ export const BetaFitViewState = z.object({
   step: z.number().int().positive().nullable().default(null),
 });
 export type BetaFitViewState = z.infer<typeof BetaFitViewState>;
-
-/** Steps that have a metrics record, with their p̂ when the groups record is there too. */
-export function betaFitSteps(
-  metrics: readonly MetricsRecord[],
-  groups: readonly GroupsRecord[],
-  groupSize: number,
-  only?: ReadonlySet<number>,
-): BetaFitStep[] {
-  const groupsByStep = new Map(groups.map((g) => [g.step, g]));
-  const steps: BetaFitStep[] = [];
-  for (const m of metrics) {
-    if (only && !only.has(m.step)) continue;
-    const g = groupsByStep.get(m.step);
-    const pHat: Record<string, number[]> = {};
-    for (const rule of Object.keys(m.beta)) {
-      pHat[rule] = g
-        ? g.groups.map((group) => group.pHat[rule]).filter((p): p is number => p !== undefined)
-        : [];
-    }
-    steps.push({ step: m.step, estimator: m.estimator, fits: m.beta, pHat, groupSize });
-  }
-  return steps;
-}

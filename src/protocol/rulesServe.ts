@@ -1,7 +1,6 @@
 // `bnpo rules serve --rules FILE`: a long-lived scorer for other training engines (e.g. a verl reward plug-in).
 // JSON lines both ways: the caller writes requests on the server's stdin; the server writes one line on stdout
-// per request, in request order, after a first `ready` line. Also: the samples-file lines `bnpo rules test` and
-// the editor's "Test rules on samples" accept.
+// per request, in request order, after a first `ready` line.
 import { z } from 'zod';
 
 const sample = z.record(z.string(), z.unknown());
@@ -47,22 +46,3 @@ export const rulesServeErrorSchema = z.object({
   error: z.string(),
 });
 export type RulesServeError = z.infer<typeof rulesServeErrorSchema>;
-
-/**
- * One line of a samples file for testing rules. Accepted shapes:
- * - flat: `{"completion": "...", "sample": {...}}` or `{"completion": "...", "answer": "...", ...}` (the other
- *   fields are the sample); `text` or `response` may stand for `completion`;
- * - a run's samples.jsonl record: `{"prompt", "sample": {...}, "completions": [{"text": "..."}, ...]}`.
- */
-export const ruleSamplesRunLineSchema = z.looseObject({
-  prompt: z.string().optional(),
-  promptId: z.string().optional(),
-  step: z.number().optional(),
-  sample: sample.optional(),
-  completions: z.array(z.looseObject({ text: z.string() })),
-});
-export const ruleSamplesFlatLineSchema = z.union([
-  z.looseObject({ completion: z.string(), sample: sample.optional() }),
-  z.looseObject({ text: z.string(), sample: sample.optional() }),
-  z.looseObject({ response: z.string(), sample: sample.optional() }),
-]);

@@ -145,20 +145,3 @@ export const VerlRunConfigSchema = z
 export type VerlRunConfigInput = z.input<typeof VerlRunConfigSchema>;
 /** Every default filled in. */
 export type VerlRunConfig = z.output<typeof VerlRunConfigSchema>;
-
-/** Where `npm run schemas` writes the editor schema for `*.verl.json` (contributed through jsonValidation). */
-export const verlJsonSchemaFile = 'media/schemas/verl.schema.json';
-
-/** JSON Schema for editors: draft-7 (what VS Code implements), defaults optional, comments allowed. */
-export function verlRunConfigJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(VerlRunConfigSchema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }),
-    allowComments: true,
-    allowTrailingCommas: true,
-  };
-}
-
-/** The exact text of the committed file, so a test can compare bytes. */
-export function verlJsonSchemaText(): string {
-  return `${JSON.stringify(verlRunConfigJsonSchema(), null, 2)}\n`;
-}

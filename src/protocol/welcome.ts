@@ -30,5 +30,9 @@ export const WelcomeState = z.object({
 });
 export type WelcomeState = z.infer<typeof WelcomeState>;
 
+/** What the page persists with setState: nothing; everything it shows comes from the host. */
+export const WelcomeViewState = z.object({});
+export type WelcomeViewState = z.infer<typeof WelcomeViewState>;
+
 export const HostToWelcome = z.discriminatedUnion('type', [WelcomeState]);
 export type HostToWelcome = z.infer<typeof HostToWelcome>;

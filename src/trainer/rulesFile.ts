@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import type { CompiledRules } from '../core/rules/engine';
 import { compileRules } from '../core/rules/engine';
-import type { RuleDiagnostic } from '../protocol/rulesCheck';
-import { checkRulesText, formatDiagnostic } from '../protocol/rulesCheck';
-import type { RewardRules } from '../protocol/rules';
+import type { RuleDiagnostic } from '../core/rules/check';
+import { checkRulesText, formatDiagnostic } from '../core/rules/check';
+import type { RewardRules } from '../core/rules/schema';
 
 export interface LoadedRules {
   path: string;

@@ -1,8 +1,8 @@
 // Reward rules: a pattern catastrophic for backtracking engines, `(a+)+$`, on a 10,000-character completion
 // (goal: under 50 ms per evaluation, in each place a user pattern can appear), and the throughput of a typical
 // rule file on R1-style completions (completions per second).
-import { compileRuleFile as compileRules } from '../../src/protocol/rulesCheck';
-import type { RewardRulesInput } from '../../src/protocol/rules';
+import { compileRuleFile as compileRules } from '../../src/core/rules/check';
+import type { RewardRulesInput } from '../../src/core/rules/schema';
 
 const GOAL_MS = 50;
 

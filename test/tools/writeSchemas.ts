@@ -1,9 +1,9 @@
 // `npm run schemas`: writes every JSON Schema the extension ships from its zod source. Add a line per schema.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/protocol/rulesJsonSchema';
+import { rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/core/rules/jsonSchema';
 import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
-import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/protocol/verl';
+import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/verl/jsonSchema';
 
 const schemas: { file: string; text: () => string }[] = [
   { file: rulesJsonSchemaFile, text: rulesJsonSchemaText },

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RuleDiagnostic } from '../../src/protocol/rulesCheck';
-import { checkRulesText, formatDiagnostic, LineIndex } from '../../src/protocol/rulesCheck';
+import type { RuleDiagnostic } from '../../src/core/rules/check';
+import { checkRulesText, formatDiagnostic, LineIndex } from '../../src/core/rules/check';
 
 const fixtures = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rules');
 

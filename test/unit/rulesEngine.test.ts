@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RuleOutcome } from '../../src/core/rules/engine';
 import { countChars, countTokens, RulesError, weightedSum } from '../../src/core/rules/engine';
-import { compileRuleFile as compileRules } from '../../src/protocol/rulesCheck';
-import type { RewardRulesInput } from '../../src/protocol/rules';
+import { compileRuleFile as compileRules } from '../../src/core/rules/check';
+import type { RewardRulesInput } from '../../src/core/rules/schema';
 
 type RuleIn = RewardRulesInput['rules'][number];
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { extractBoxed, extractLastNumber, extractRegex, extractTag } from '../../src/core/rules/extract';
 import { normalizeText, parseNumber } from '../../src/core/rules/normalize';
 import { compileRegex } from '../../src/core/rules/regex';
-import { normalizeSchema } from '../../src/protocol/rules';
+import { normalizeSchema } from '../../src/core/rules/schema';
 
 describe('extractors', () => {
   it('lastNumber takes the last number with sign, thousands commas, decimals, exponent, fraction', () => {

@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  rulesJsonSchema,
-  rulesJsonSchemaFile,
-  rulesJsonSchemaText,
-} from '../../src/protocol/rulesJsonSchema';
-import { rewardRulesSchema, ruleKinds } from '../../src/protocol/rules';
+import { rulesJsonSchema, rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/core/rules/jsonSchema';
+import { rewardRulesSchema, ruleKinds } from '../../src/core/rules/schema';
 
 const root = join(__dirname, '..', '..', '..');
 

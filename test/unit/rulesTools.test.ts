@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { describeRule } from '../../src/core/rules/describe';
-import { compileRuleFile as compileRules } from '../../src/protocol/rulesCheck';
-import { checkRulesText } from '../../src/protocol/rulesCheck';
+import { compileRuleFile as compileRules } from '../../src/core/rules/check';
+import { checkRulesText } from '../../src/core/rules/check';
 import { formatReportMarkdown, formatReportText, testRules } from '../../src/core/rules/report';
-import { datasetFieldsFromText, parseSamplesText } from '../../src/protocol/ruleSamples';
+import { datasetFieldsFromText, parseSamplesText } from '../../src/core/rules/samplesFile';
 import { latestRuleFigures, latestRunForRules } from '../../src/host/rules/runLookup';
 import { ruleSnippets, starterRulesFile } from '../../src/host/rules/snippets';
-import { rewardRulesSchema } from '../../src/protocol/rules';
+import { rewardRulesSchema } from '../../src/core/rules/schema';
 import { loadRulesFile, loadRulesText, RulesFileError } from '../../src/trainer/rulesFile';
 
 const root = join(__dirname, '..', '..', '..');

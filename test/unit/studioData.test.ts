@@ -15,23 +15,15 @@ import {
   trainEnv,
   untrustedRefusal,
 } from '../../src/host/runs/launchPlan';
-import { BetaFitToHost, HostToBetaFit, betaFitSteps } from '../../src/protocol/betaFit';
-import {
-  DashboardToHost,
-  DashboardViewState,
-  HostToDashboard,
-  alignColumns,
-  decimateRows,
-  ema,
-  rowsForView,
-  toHeldOutColumns,
-  toMetricColumns,
-} from '../../src/protocol/dashboard';
+import { BetaFitToHost, HostToBetaFit } from '../../src/protocol/betaFit';
+import { betaFitSteps, toHeldOutColumns, toMetricColumns } from '../../src/host/panels/pageData';
+import { DashboardToHost, DashboardViewState, HostToDashboard } from '../../src/protocol/dashboard';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
 import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
 import type { EvalRecord } from '../../src/protocol/runDir';
 import { HostToSamples, SamplesToHost } from '../../src/protocol/samples';
 import { metricsRecord, samplesRecord } from './studioFixtures';
+import { alignColumns, decimateRows, ema, rowsForView } from '../../webview/dashboard/model';
 
 const root = join(__dirname, '..', '..', '..');
 

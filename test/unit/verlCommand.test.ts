@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VerlRunConfigInput } from '../../src/protocol/verl';
-import { verlJsonSchemaFile, verlJsonSchemaText, VerlRunConfigSchema } from '../../src/protocol/verl';
-import { parseVerlConfig, VerlConfigError } from '../../src/protocol/verlConfigFile';
-import type { VerlCommand, VerlCommandContext } from '../../src/protocol/verlCommand';
+import { VerlRunConfigSchema } from '../../src/protocol/verl';
+import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/verl/jsonSchema';
+import { parseVerlConfig, VerlConfigError } from '../../src/verl/configFile';
+import type { VerlCommand, VerlCommandContext } from '../../src/verl/command';
 import {
   buildVerlCommand,
   hydraValue,
@@ -15,12 +16,12 @@ import {
   shellQuote,
   verlRunDir,
   verlRunId,
-} from '../../src/protocol/verlCommand';
+} from '../../src/verl/command';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const example = path.join(root, 'engines', 'verl', 'examples', 'qwen2.5-math-7b.verl.json');
-const sources = ['src/cli/main.ts', 'src/cli/verl.ts', 'src/protocol/verl.ts', 'src/protocol/verlCommand.ts'];
+const sources = ['src/cli/main.ts', 'src/cli/verl.ts', 'src/protocol/verl.ts', 'src/verl/command.ts'];
 
 before(() => {
   const newest = Math.max(...sources.map((s) => statSync(path.join(root, s)).mtimeMs));

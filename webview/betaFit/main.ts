@@ -3,11 +3,10 @@
 // Densities and weights are computed here with the trainer's own core functions, from the fit the trainer recorded.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import uPlot from 'uplot';
-import { BNPO_WEIGHT_CAP, bnpoWeight, ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
-import { betaLogPdf, logBeta } from '../../src/core/special';
+import { BNPO_WEIGHT_CAP, ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
 import { BetaFitViewState, HostToBetaFit } from '../../src/protocol/betaFit';
-import type { BetaFitStep, BetaFitToHost } from '../../src/protocol/betaFit';
-import type { BetaFit, RunStatus } from '../../src/protocol/runDir';
+import type { BetaFitToHost } from '../../src/protocol/betaFit';
+import type { BetaFit } from '../../src/protocol/runDir';
 import {
   addChartStyles,
   element,
@@ -17,6 +16,17 @@ import {
   themeColours,
   vscodeApi,
 } from '../shared/page';
+import {
+  bins,
+  currentStep,
+  guardSteps,
+  historyData,
+  meanPHat,
+  mergeSteps,
+  ruleChartData,
+  stepAtSlider,
+} from './model';
+import type { BetaFitRun, PHatBin, RuleChartData } from './model';
 
 const vscode = vscodeApi<BetaFitViewState>();
 const app = document.getElementById('app')!;
@@ -26,17 +36,9 @@ function send(message: BetaFitToHost): void {
   vscode.postMessage(message);
 }
 
-interface RunView {
-  id: string;
-  label: string;
-  status: RunStatus;
-  rules: string[];
-  steps: BetaFitStep[];
-}
-
 const saved = BetaFitViewState.safeParse(vscode.getState() ?? {});
 let chosenStep: number | null = saved.success ? saved.data.step : null;
-let run: RunView | undefined;
+let run: BetaFitRun | undefined;
 let plots: uPlot[] = [];
 let historyPlot: uPlot | undefined;
 
@@ -44,49 +46,10 @@ function persist(): void {
   if (run) vscode.setState({ runId: run.id, step: chosenStep });
 }
 
-function currentStep(): BetaFitStep | undefined {
-  if (!run || run.steps.length === 0) return undefined;
-  if (chosenStep !== null)
-    return run.steps.find((s) => s.step === chosenStep) ?? run.steps[run.steps.length - 1];
-  return run.steps[run.steps.length - 1];
-}
-
 /** Steps are whole numbers: no 2.5 on a step axis. */
 const STEP_INCREMENTS = [
   1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000,
 ];
-
-const GRID = Array.from({ length: 201 }, (_, i) => i / 200);
-
-/** Beta density, finite for drawing (an infinite end point becomes null). */
-function density(p: number, a: number, b: number, logB: number): number | null {
-  const v = Math.exp(betaLogPdf(p, a, b, logB));
-  return Number.isFinite(v) ? v : null;
-}
-
-interface PHatBin {
-  p: number;
-  count: number;
-  f: number;
-  weight: number;
-}
-
-function bins(pHat: readonly number[], fit: BetaFit): PHatBin[] {
-  const counts = new Map<number, number>();
-  for (const p of pHat) {
-    const key = Math.round(p * 1e9) / 1e9;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const logB = logBeta(fit.alpha, fit.beta);
-  return [...counts.entries()]
-    .sort((x, y) => x[0] - y[0])
-    .map(([p, count]) => ({
-      p,
-      count,
-      f: Math.exp(betaLogPdf(p, fit.alpha, fit.beta, logB)),
-      weight: bnpoWeight(p, fit.alpha, fit.beta, logB),
-    }));
-}
 
 function cell(text: string, testid: string, value?: number | string | null): HTMLTableCellElement {
   const td = element('td', text, { 'data-testid': testid });
@@ -96,7 +59,7 @@ function cell(text: string, testid: string, value?: number | string | null): HTM
 
 function fitTable(rule: string, fit: BetaFit, pHat: readonly number[]): HTMLTableElement {
   const table = element('table', undefined, { class: 'numbers', 'aria-label': `Fit of ${rule}` });
-  const mean = pHat.length > 0 ? pHat.reduce((s, p) => s + p, 0) / pHat.length : null;
+  const mean = meanPHat(pHat);
   const head = element('tr');
   const headers: [string, string][] = [
     ['groups', 'Prompt groups in the batch'],
@@ -144,26 +107,9 @@ function weightTable(list: PHatBin[]): HTMLTableElement {
   return table;
 }
 
-function ruleChart(container: HTMLElement, step: BetaFitStep, rule: string): uPlot {
+function ruleChart(container: HTMLElement, chart: RuleChartData): uPlot {
   const colours = themeColours();
-  const fit = step.fits[rule]!;
-  const pHat = step.pHat[rule] ?? [];
-  const list = bins(pHat, fit);
-  const g = Math.max(1, step.groupSize);
-  const xs = [...new Set([...GRID, ...list.map((b) => b.p)])].sort((x, y) => x - y);
-  const fitted = fit.a !== null && fit.b !== null && fit.a > 0 && fit.b > 0;
-  const logBab = fitted ? logBeta(fit.a!, fit.b!) : 0;
-  const logBn = logBeta(fit.alpha, fit.beta);
-  const fitCurve = xs.map((p) => (fitted ? density(p, fit.a!, fit.b!, logBab) : null));
-  const normaliser = xs.map((p) => density(p, fit.alpha, fit.beta, logBn));
-  const weightAt = new Map(list.map((b) => [b.p, b.weight]));
-  const weights = xs.map((p) => weightAt.get(p) ?? null);
-  // Histogram as a density: count / (N · bin width), bins of width 1/G centred on k/G.
-  const bars = list.map((b) => ({ p: b.p, height: pHat.length > 0 ? (b.count / pHat.length) * g : 0 }));
-  const interior = (values: (number | null)[]) =>
-    values.filter((v, i): v is number => v !== null && xs[i]! >= 0.02 && xs[i]! <= 0.98);
-  const top =
-    Math.max(1.2, ...bars.map((b) => b.height), ...interior(fitCurve), ...interior(normaliser)) * 1.1;
+  const { xs, fitCurve, normaliser, weights, bars, top, groupSize: g } = chart;
   const [histColour, fitColour, fColour, wColour] = [
     colours.series[0]!,
     colours.series[1]!,
@@ -260,9 +206,7 @@ function ruleChart(container: HTMLElement, step: BetaFitStep, rule: string): uPl
 function historyChart(container: HTMLElement, current: number): uPlot | undefined {
   if (!run || run.steps.length === 0) return undefined;
   const colours = themeColours();
-  const steps = run.steps.map((s) => s.step);
   const series: uPlot.Series[] = [{ label: 'step' }];
-  const data: (number | null)[][] = [];
   run.rules.forEach((rule, i) => {
     const colour = colours.series[i % colours.series.length]!;
     series.push(
@@ -282,14 +226,8 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
         value: (_u, v) => formatNumber(v),
       },
     );
-    data.push(
-      run!.steps.map((s) => s.fits[rule]?.alpha ?? null),
-      run!.steps.map((s) => s.fits[rule]?.beta ?? null),
-    );
   });
-  const guards = run.steps
-    .filter((s) => Object.values(s.fits).some((f) => f.guard !== null))
-    .map((s) => s.step);
+  const guards = guardSteps(run).map((s) => s.step);
   const font = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
   const grid = { stroke: colours.grid, width: 1 };
   const guardColour = colours.series[4]!;
@@ -337,7 +275,7 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
       ],
     },
   };
-  return new uPlot(opts, [steps, ...data] as uPlot.AlignedData, container);
+  return new uPlot(opts, historyData(run) as uPlot.AlignedData, container);
 }
 
 function explanation(estimator: string): HTMLElement {
@@ -376,7 +314,7 @@ function render(): void {
   historyPlot?.destroy();
   historyPlot = undefined;
   if (!run) return;
-  const step = currentStep();
+  const step = currentStep(run, chosenStep);
   const header = element('header');
   header.append(
     element('h1', `Beta fit · ${run.label}`),
@@ -406,7 +344,7 @@ function render(): void {
   });
   slider.addEventListener('change', () => {
     const wanted = Number(slider.value);
-    chosenStep = wanted >= last ? null : (run!.steps.find((s) => s.step >= wanted)?.step ?? null);
+    chosenStep = stepAtSlider(run!, wanted);
     persist();
     render();
   });
@@ -462,25 +400,28 @@ function render(): void {
   }
   const history = element('section', undefined, { class: 'history', 'aria-label': 'α and β over the steps' });
   const historyBody = element('div', undefined, { class: 'plot' });
-  const guardSteps = run.steps.filter((s) => Object.values(s.fits).some((f) => f.guard !== null));
+  const guarded = guardSteps(run);
   history.append(
     element('h2', 'α and β over the steps'),
     historyBody,
     element(
       'p',
-      guardSteps.length === 0
+      guarded.length === 0
         ? 'No guard fired.'
-        : `Guard events (marked on top): ${guardSteps.length} of ${run.steps.length} steps, e.g. step ${guardSteps
+        : `Guard events (marked on top): ${guarded.length} of ${run.steps.length} steps, e.g. step ${guarded
             .slice(0, 8)
             .map((s) => s.step)
-            .join(', ')}${guardSteps.length > 8 ? ', …' : '.'}`,
-      { class: 'legend-note', 'data-testid': 'guard-steps', 'data-count': String(guardSteps.length) },
+            .join(', ')}${guarded.length > 8 ? ', …' : '.'}`,
+      { class: 'legend-note', 'data-testid': 'guard-steps', 'data-count': String(guarded.length) },
     ),
   );
   app.replaceChildren(header, explanation(step.estimator), controls, rules, history);
   app.setAttribute('aria-busy', 'false');
   // Charts need their containers laid out to know their width.
-  for (const [body, rule] of pending) plots.push(ruleChart(body, step, rule));
+  for (const [body, rule] of pending) {
+    const chart = ruleChartData(step, rule);
+    if (chart) plots.push(ruleChart(body, chart));
+  }
   historyPlot = historyChart(historyBody, step.step);
 }
 
@@ -523,12 +464,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
     case 'append': {
       if (!run || run.id !== message.id) return;
-      for (const s of message.steps) {
-        const at = run.steps.findIndex((x) => x.step === s.step);
-        if (at >= 0) run.steps[at] = s;
-        else run.steps.push(s);
-      }
-      run.steps.sort((a, b) => a.step - b.step);
+      mergeSteps(run, message.steps);
       // A chosen step stays put; following, the page moves to the newest step.
       scheduleRender();
       break;

@@ -7,23 +7,8 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uPlot from 'uplot';
-import {
-  DashboardViewState,
-  HostToDashboard,
-  alignColumns,
-  decimateRows,
-  ema,
-  rowsForView,
-  ruleSeriesKey,
-} from '../../src/protocol/dashboard';
-import type {
-  AlignedColumns,
-  DashboardRun,
-  DashboardToHost,
-  HeldOutColumns,
-  MetricColumns,
-} from '../../src/protocol/dashboard';
-import type { RunStatus } from '../../src/protocol/runDir';
+import { DashboardViewState, HostToDashboard } from '../../src/protocol/dashboard';
+import type { DashboardRun, DashboardToHost } from '../../src/protocol/dashboard';
 import {
   addChartStyles,
   element,
@@ -34,6 +19,19 @@ import {
   vscodeApi,
 } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
+import {
+  CHARTS,
+  DEFAULT_VIEW_STATE,
+  appendColumns,
+  chartData,
+  chartLines,
+  countPoints,
+  decimateRows,
+  formatWall,
+  rowsForView,
+  toRunData,
+} from './model';
+import type { AlignedColumns, ChartDef, ChartLine, RunData } from './model';
 
 const vscode = vscodeApi<DashboardViewState>();
 const app = document.getElementById('app')!;
@@ -43,137 +41,9 @@ function send(message: DashboardToHost): void {
   vscode.postMessage(message);
 }
 
-// ---- data ---------------------------------------------------------------------------------------------------
-
-interface Smoothed {
-  values: (number | null)[];
-  state: { last: number; debias: number };
-}
-
-interface RunData {
-  id: string;
-  label: string;
-  status: RunStatus;
-  rules: string[];
-  metrics: MetricColumns;
-  heldOut: HeldOutColumns;
-  /** EMA of each series (key → smoothed), extended on append, rebuilt when the smoothing changes. */
-  smooth: Map<string, Smoothed>;
-}
-
-interface LineDef {
-  key: string;
-  label: string;
-  source: 'metrics' | 'heldOut';
-  /** Held-out evaluations are sparse: draw their points. */
-  points?: boolean;
-}
-
-interface ChartDef {
-  id: string;
-  title: string;
-  /** Values are shares in [0, 1]: the axis shows all of it. */
-  share?: boolean;
-  lines: (run: RunData) => LineDef[];
-}
-
-const CHARTS: ChartDef[] = [
-  {
-    id: 'reward',
-    title: 'Reward per rule',
-    lines: (run) => [
-      { key: 'reward', label: 'weighted', source: 'metrics' },
-      ...run.rules.map((rule): LineDef => ({ key: ruleSeriesKey(rule), label: rule, source: 'metrics' })),
-    ],
-  },
-  {
-    id: 'accuracy',
-    title: 'Accuracy',
-    share: true,
-    lines: () => [
-      { key: 'heldOut', label: 'held-out', source: 'heldOut', points: true },
-      { key: 'accuracy', label: 'sampled (train)', source: 'metrics' },
-    ],
-  },
-  { id: 'loss', title: 'Loss', lines: () => [{ key: 'loss', label: 'loss', source: 'metrics' }] },
-  {
-    id: 'gradNorm',
-    title: 'Gradient norm',
-    lines: () => [{ key: 'gradNorm', label: 'grad norm', source: 'metrics' }],
-  },
-  {
-    id: 'clipFraction',
-    title: 'Clip fraction',
-    share: true,
-    lines: () => [{ key: 'clipFraction', label: 'clipped tokens', source: 'metrics' }],
-  },
-  {
-    id: 'entropy',
-    title: 'Entropy',
-    lines: () => [{ key: 'entropy', label: 'entropy (nats/token)', source: 'metrics' }],
-  },
-  {
-    id: 'completionLength',
-    title: 'Completion length',
-    lines: () => [{ key: 'completionLength', label: 'tokens', source: 'metrics' }],
-  },
-  {
-    id: 'zeroVarianceShare',
-    title: 'Zero-variance groups',
-    share: true,
-    lines: () => [{ key: 'zeroVarianceShare', label: 'share of groups', source: 'metrics' }],
-  },
-];
-
 const saved = DashboardViewState.safeParse(vscode.getState() ?? {});
-let view: DashboardViewState = saved.success
-  ? saved.data
-  : { runIds: [], smoothing: 0.6, logScale: false, xAxis: 'step' };
+let view: DashboardViewState = saved.success ? saved.data : { ...DEFAULT_VIEW_STATE };
 let runs: RunData[] = [];
-
-function rawValues(run: RunData, line: LineDef): readonly (number | null)[] {
-  return line.source === 'heldOut' ? run.heldOut.accuracy : (run.metrics.series[line.key] ?? []);
-}
-
-function smoothed(run: RunData, line: LineDef): (number | null)[] {
-  let s = run.smooth.get(line.key);
-  const raw = rawValues(run, line);
-  if (!s) {
-    // Held-out points are few and far apart: smoothing them would hide what they say.
-    const weight = line.source === 'heldOut' ? 0 : view.smoothing;
-    const state = { last: 0, debias: 0 };
-    s = { values: ema(raw, weight, state), state };
-    run.smooth.set(line.key, s);
-  } else if (s.values.length < raw.length) {
-    const weight = line.source === 'heldOut' ? 0 : view.smoothing;
-    s.values.push(...ema(raw.slice(s.values.length), weight, s.state));
-  }
-  return s.values;
-}
-
-function toRunData(run: DashboardRun): RunData {
-  return { ...run, smooth: new Map() };
-}
-
-function appendColumns(run: RunData, metrics: MetricColumns, heldOut: HeldOutColumns): void {
-  const m = run.metrics;
-  const last = m.step.length > 0 ? m.step[m.step.length - 1]! : -Infinity;
-  for (let i = 0; i < metrics.step.length; i++) {
-    if (metrics.step[i]! <= last) continue; // already have it
-    m.step.push(metrics.step[i]!);
-    m.wall.push(metrics.wall[i]!);
-    for (const [key, values] of Object.entries(metrics.series))
-      (m.series[key] ??= []).push(values[i] ?? null);
-  }
-  const h = run.heldOut;
-  const lastEval = h.step.length > 0 ? h.step[h.step.length - 1]! : -Infinity;
-  for (let i = 0; i < heldOut.step.length; i++) {
-    if (heldOut.step[i]! <= lastEval) continue;
-    h.step.push(heldOut.step[i]!);
-    h.wall.push(heldOut.wall[i]!);
-    h.accuracy.push(heldOut.accuracy[i]!);
-  }
-}
 
 // ---- charts -------------------------------------------------------------------------------------------------
 
@@ -181,7 +51,7 @@ interface Chart {
   def: ChartDef;
   card: HTMLElement;
   plot: uPlot;
-  lines: { run: RunData; line: LineDef }[];
+  lines: ChartLine[];
   /** Every row; the plot holds the rows its width can show (decimateRows), chosen again on zoom. */
   full: AlignedColumns;
 }
@@ -189,50 +59,7 @@ interface Chart {
 let charts: Chart[] = [];
 let colours: ThemeColours = themeColours();
 
-function formatWall(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
-}
-
 const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3]];
-
-function chartData(chart: Pick<Chart, 'lines'>): AlignedColumns {
-  const tables: AlignedColumns[] = [];
-  // One table per run and source (metrics and held-out have their own x); alignColumns puts them on one axis.
-  const groups = new Map<string, { run: RunData; source: LineDef['source']; lines: LineDef[] }>();
-  for (const { run, line } of chart.lines) {
-    const key = `${run.id}\u0000${line.source}`;
-    const group = groups.get(key) ?? { run, source: line.source, lines: [] };
-    group.lines.push(line);
-    groups.set(key, group);
-  }
-  const positive = (values: readonly (number | null)[]): (number | null)[] =>
-    view.logScale ? values.map((v) => (v !== null && v > 0 ? v : null)) : (values as (number | null)[]);
-  for (const { run, source, lines } of groups.values()) {
-    const cols = source === 'heldOut' ? run.heldOut : run.metrics;
-    const x = view.xAxis === 'step' ? cols.step : cols.wall;
-    const ys: (number | null)[][] = [];
-    for (const line of lines) ys.push(positive(rawValues(run, line)), positive(smoothed(run, line)));
-    tables.push([x, ...ys]);
-  }
-  if (tables.length === 0) return [[]];
-  return alignColumns(tables);
-}
-
-function chartLines(def: ChartDef): { run: RunData; line: LineDef }[] {
-  // Same grouping order as chartData: run, then source, then line.
-  const out: { run: RunData; line: LineDef }[] = [];
-  for (const run of runs) {
-    const lines = def.lines(run);
-    for (const source of ['metrics', 'heldOut'] as const) {
-      for (const line of lines) if (line.source === source) out.push({ run, line });
-    }
-  }
-  return out;
-}
 
 function seriesOptions(lines: Chart['lines']): uPlot.Series[] {
   const series: uPlot.Series[] = [
@@ -385,13 +212,7 @@ function makeChart(
 function updateCounts(): number {
   let points = 0;
   for (const chart of charts) {
-    const data = chart.full;
-    const rows = data[0]?.length ?? 0;
-    let drawn = 0;
-    for (let s = 1; s < data.length; s++) {
-      const ys = data[s]!;
-      for (let i = 0; i < ys.length; i++) if (ys[i] !== null && ys[i] !== undefined) drawn++;
-    }
+    const { rows, points: drawn } = countPoints(chart.full);
     chart.card.dataset.rows = String(rows);
     chart.card.dataset.points = String(drawn);
     points += drawn;
@@ -520,8 +341,8 @@ function rebuildCharts(): void {
     return;
   }
   const prepared = CHARTS.map((def) => {
-    const lines = chartLines(def);
-    return { def, lines, data: chartData({ lines }) };
+    const lines = chartLines(def, runs);
+    return { def, lines, data: chartData(lines, view) };
   });
   app.dataset.prepareMs = (performance.now() - started).toFixed(1);
   // All cards first, then one layout to learn their width: reading it per chart would lay the page out 8 times.
@@ -560,7 +381,7 @@ function scheduleUpdate(): void {
   pendingFrame = requestAnimationFrame(() => {
     pendingFrame = 0;
     for (const chart of charts) {
-      chart.full = chartData(chart);
+      chart.full = chartData(chart.lines, view);
       chart.plot.setData(decimateRows(chart.full, chart.plot.width));
     }
     updateCounts();

@@ -8,6 +8,15 @@ import { HostToSamples, SamplesViewState } from '../../src/protocol/samples';
 import type { SamplesToHost } from '../../src/protocol/samples';
 import type { RunStatus, SamplesRecord } from '../../src/protocol/runDir';
 import { element, formatNumber, showError, vscodeApi } from '../shared/page';
+import {
+  DEFAULT_FILTERS,
+  filterSamples,
+  maxAbsAdvantage,
+  sampledSteps,
+  shownStep,
+  zeroVariance,
+} from './model';
+import type { SamplesFilters, ShownGroup } from './model';
 
 const vscode = vscodeApi<SamplesViewState>();
 const app = document.getElementById('app')!;
@@ -25,30 +34,11 @@ interface RunView {
 }
 
 const saved = SamplesViewState.safeParse(vscode.getState() ?? {});
-const filters: Omit<SamplesViewState, 'runId'> = saved.success
-  ? saved.data
-  : { step: null, zeroVarianceOnly: false, order: 'prompt', failedRule: null };
+const filters: SamplesFilters = saved.success ? saved.data : { ...DEFAULT_FILTERS };
 let run: RunView | undefined;
 
 function persist(): void {
   if (run) vscode.setState({ runId: run.id, ...filters });
-}
-
-function steps(): number[] {
-  return [...new Set(run?.records.map((r) => r.step) ?? [])].sort((a, b) => a - b);
-}
-
-/** Every completion of the group scored the same under every rule: no advantage, nothing learned. */
-export function zeroVariance(record: SamplesRecord): boolean {
-  const first = record.completions[0];
-  if (!first) return true;
-  return record.completions.every((c) =>
-    Object.keys(first.rewards).every((rule) => c.rewards[rule] === first.rewards[rule]),
-  );
-}
-
-function maxAbsAdvantage(record: SamplesRecord): number {
-  return record.completions.reduce((m, c) => Math.max(m, Math.abs(c.advantage)), 0);
 }
 
 function select(
@@ -70,7 +60,7 @@ function select(
   return s;
 }
 
-function completionRow(c: SamplesRecord['completions'][number], rules: string[]): HTMLTableRowElement {
+function completionRow(c: ShownGroup['completions'][number], rules: string[]): HTMLTableRowElement {
   const row = element('tr', undefined, { class: c.correct ? 'correct' : 'incorrect' });
   const text = element('td', undefined, { class: 'completion' });
   text.append(element('code', c.text === '' ? '(empty)' : c.text));
@@ -97,9 +87,36 @@ function completionRow(c: SamplesRecord['completions'][number], rules: string[])
   return row;
 }
 
+function groupSection({ record: g, completions }: ShownGroup, rules: string[]): HTMLElement {
+  const section = element('section', undefined, { class: 'group', 'data-prompt': g.promptId });
+  const h = element('h2');
+  h.append(element('code', g.prompt));
+  const answer = g.sample.answer;
+  const facts = element('p', undefined, { class: 'facts' });
+  facts.append(
+    element(
+      'span',
+      `answer ${typeof answer === 'string' || typeof answer === 'number' ? String(answer) : '–'}`,
+    ),
+    element('span', `${g.completions.length} completions`),
+    element('span', `max |A| ${formatNumber(maxAbsAdvantage(g), 3)}`),
+  );
+  if (zeroVariance(g)) facts.append(element('span', 'zero variance: no advantage', { class: 'badge' }));
+  const table = element('table', undefined, { class: 'completions' });
+  const head = element('tr');
+  head.append(element('th', 'completion'));
+  for (const rule of rules) head.append(element('th', rule));
+  head.append(element('th', 'advantage'), element('th', 'tokens'));
+  table.append(element('thead'), element('tbody'));
+  table.tHead!.append(head);
+  for (const c of completions) table.tBodies[0]!.append(completionRow(c, rules));
+  section.append(h, facts, table);
+  return section;
+}
+
 function render(): void {
   if (!run) return;
-  const all = steps();
+  const all = sampledSteps(run.records);
   const header = element('header');
   header.append(
     element('h1', `Samples · ${run.label}`),
@@ -115,7 +132,7 @@ function render(): void {
     app.setAttribute('aria-busy', 'false');
     return;
   }
-  const step = filters.step !== null && all.includes(filters.step) ? filters.step : all[all.length - 1]!;
+  const step = shownStep(all, filters.step)!;
   const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
   const stepLabel = element('label', 'Step');
   stepLabel.append(
@@ -173,48 +190,13 @@ function render(): void {
   );
   bar.append(stepLabel, zero, orderLabel, failedLabel);
 
-  let groups = run.records.filter((r) => r.step === step);
-  const total = groups.length;
-  if (filters.zeroVarianceOnly) groups = groups.filter(zeroVariance);
-  if (filters.order === 'advantage')
-    groups = [...groups].sort((a, b) => maxAbsAdvantage(b) - maxAbsAdvantage(a));
+  const shown = filterSamples(run.records, step, filters);
   const list = element('div', undefined, { class: 'groups' });
-  let shownCompletions = 0;
-  for (const g of groups) {
-    const completions = filters.failedRule
-      ? g.completions.filter((c) => c.rewards[filters.failedRule!] === 0)
-      : g.completions;
-    if (completions.length === 0) continue;
-    shownCompletions += completions.length;
-    const section = element('section', undefined, { class: 'group', 'data-prompt': g.promptId });
-    const h = element('h2');
-    h.append(element('code', g.prompt));
-    const answer = g.sample.answer;
-    const facts = element('p', undefined, { class: 'facts' });
-    facts.append(
-      element(
-        'span',
-        `answer ${typeof answer === 'string' || typeof answer === 'number' ? String(answer) : '–'}`,
-      ),
-      element('span', `${g.completions.length} completions`),
-      element('span', `max |A| ${formatNumber(maxAbsAdvantage(g), 3)}`),
-    );
-    if (zeroVariance(g)) facts.append(element('span', 'zero variance: no advantage', { class: 'badge' }));
-    const table = element('table', undefined, { class: 'completions' });
-    const head = element('tr');
-    head.append(element('th', 'completion'));
-    for (const rule of run.rules) head.append(element('th', rule));
-    head.append(element('th', 'advantage'), element('th', 'tokens'));
-    table.append(element('thead'), element('tbody'));
-    table.tHead!.append(head);
-    for (const c of completions) table.tBodies[0]!.append(completionRow(c, run.rules));
-    section.append(h, facts, table);
-    list.append(section);
-  }
+  for (const group of shown.groups) list.append(groupSection(group, run.rules));
   const summary = element(
     'p',
-    `Step ${step}: ${list.childElementCount} of ${total} groups shown, ${shownCompletions} completions.`,
-    { class: 'summary', 'data-testid': 'summary', 'data-groups': String(list.childElementCount) },
+    `Step ${step}: ${shown.groups.length} of ${shown.total} groups shown, ${shown.completions} completions.`,
+    { class: 'summary', 'data-testid': 'summary', 'data-groups': String(shown.groups.length) },
   );
   app.replaceChildren(header, bar, summary, list);
   app.setAttribute('aria-busy', 'false');

@@ -1,5 +1,5 @@
 // One sentence per rule, for hovers and reports: what the rule rewards, in the user's own terms.
-import type { Extractor, Rule } from '../../protocol/rules';
+import type { Extractor, Rule } from './schema';
 
 function extractorPhrase(ex: Extractor): string {
   switch (ex.type) {

@@ -2,15 +2,7 @@
 // completions. Each rule is its own binary reward (BNPO decomposes the reward per rule); every outcome carries a
 // short reason so a person can see why a completion failed.
 import type { RE2JS } from 're2js';
-import type {
-  AnswerRule,
-  Extractor,
-  FormatRule,
-  LengthRule,
-  RegexRule,
-  RewardRules,
-  Rule,
-} from '../../protocol/rules';
+import type { AnswerRule, Extractor, FormatRule, LengthRule, RegexRule, RewardRules, Rule } from './schema';
 import { extractBoxed, extractLastNumber, extractRegex, extractTag } from './extract';
 import { normalizeText, parseNumber } from './normalize';
 import { compileRegex } from './regex';
@@ -305,7 +297,7 @@ function evaluatorFor(rule: Rule): Evaluator {
 
 /**
  * Checks and compiles a rule file that has already passed the schema (defaults filled: see compileRuleFile in
- * src/protocol/rulesCheck.ts for raw input); throws RulesError listing every semantic problem.
+ * check.ts for raw input); throws RulesError listing every semantic problem.
  */
 export function compileRules(rules: RewardRules): CompiledRules {
   const errors = checkSemantics(rules).filter((i) => i.severity === 'error');

@@ -1,5 +1,5 @@
 // Normalisation applied to both the extracted answer and the expected value before comparing.
-import type { Normalize } from '../../protocol/rules';
+import type { Normalize } from './schema';
 
 export function normalizeText(value: string, n: Normalize): string {
   let s = value;

@@ -3,7 +3,7 @@
 import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { datasetFieldsFromText } from '../../protocol/ruleSamples';
+import { datasetFieldsFromText } from '../../core/rules/samplesFile';
 
 /** What every built-in task's sample carries (countdown adds `solutions`, the accepted expressions). */
 export const builtinSampleFields: readonly string[] = ['prompt', 'answer', 'solutions'];

@@ -1,8 +1,8 @@
 // Semantic diagnostics for reward-rule files, on open and on every change. Syntax and schema errors are already
 // reported by VS Code's JSON support (through contributes.jsonValidation), so only ours are added here.
 import * as vscode from 'vscode';
-import type { RuleDiagnostic } from '../../protocol/rulesCheck';
-import { checkRulesText } from '../../protocol/rulesCheck';
+import type { RuleDiagnostic } from '../../core/rules/check';
+import { checkRulesText } from '../../core/rules/check';
 import type { DatasetFields } from './datasetFields';
 import { datasetFieldsFor } from './datasetFields';
 import { isRulesDocument } from './rulesDocument';

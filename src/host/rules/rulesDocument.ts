@@ -1,6 +1,6 @@
 // What counts as a reward-rule document, and the parse of its current (possibly unsaved) text.
 import type * as vscode from 'vscode';
-import { rulesFileSuffix } from '../../protocol/rules';
+import { rulesFileSuffix } from '../../core/rules/schema';
 
 /** Any scheme: files on disk, untitled files named *.rewards.json, remote workspaces. */
 export const rulesSelector: vscode.DocumentSelector = [{ pattern: `**/*${rulesFileSuffix}` }];

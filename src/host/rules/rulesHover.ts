@@ -4,7 +4,7 @@ import type { Node } from 'jsonc-parser';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { describeRule } from '../../core/rules/describe';
-import { ruleSchema } from '../../protocol/rules';
+import { ruleSchema } from '../../core/rules/schema';
 import { resolveSettingPath, workspaceFolderFor } from './datasetFields';
 import type { RuleRunFigures, RunRef } from './runLookup';
 import { latestRuleFigures, latestRunForRules } from './runLookup';

@@ -3,9 +3,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../../protocol/runDir';
-import { BETA_FIT_VIEW_TYPE, DASHBOARD_VIEW_TYPE, SAMPLES_VIEW_TYPE } from '../../protocol/viewTypes';
 import { BetaFitPanel } from '../panels/betaFitPanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
+import { reviveRunPanel } from '../panels/runPanels';
 import { SamplesPanel } from '../panels/samplesPanel';
 import { metricsCsv } from './csv';
 import { pickLaunch } from './launch';
@@ -18,7 +18,7 @@ import { STUDIO_COMMANDS } from './commandIds';
 import type { StudioCommand } from './commandIds';
 import { RunsView } from './runsView';
 import type { Studio } from './studio';
-import { defaultRun, describeRun, pickRun, runsNewestFirst } from './studio';
+import { describeRun, pickRun, runsNewestFirst } from './studio';
 
 const LOG_LINES_IN_NOTIFICATION = 3;
 
@@ -75,12 +75,8 @@ export function startStudio(context: vscode.ExtensionContext, log: vscode.LogOut
     }),
   );
 
-  const fallbackRunId = (): string | undefined => defaultRun(model.list())?.id;
-  const revive = (viewType: string, panel: vscode.WebviewPanel, state: unknown): void => {
-    if (viewType === DASHBOARD_VIEW_TYPE) DashboardPanel.revive(panel, studio, state);
-    else if (viewType === BETA_FIT_VIEW_TYPE) BetaFitPanel.revive(panel, studio, state, fallbackRunId());
-    else if (viewType === SAMPLES_VIEW_TYPE) SamplesPanel.revive(panel, studio, state, fallbackRunId());
-  };
+  const revive = (viewType: string, panel: vscode.WebviewPanel, state: unknown): void =>
+    reviveRunPanel(studio, viewType, panel, state);
 
   const handlers = new Map<StudioCommand, (...args: unknown[]) => unknown>();
   const command = (id: StudioCommand, handler: (...args: unknown[]) => unknown): void => {
@@ -146,7 +142,7 @@ export function startStudio(context: vscode.ExtensionContext, log: vscode.LogOut
     if (Array.isArray(selected) && selected.every((s) => typeof s === 'string') && selected.length > 1) {
       ids = selected;
     } else {
-      const current = new Set(DashboardPanel.shown?.shownRunIds ?? (typeof arg === 'string' ? [arg] : []));
+      const current = new Set(DashboardPanel.current?.shownRunIds ?? (typeof arg === 'string' ? [arg] : []));
       const picked = await vscode.window.showQuickPick(
         runsNewestFirst(model.list()).map((run) => ({
           label: run.label,

@@ -1,13 +1,13 @@
 // "BNPO: Launch on verl…": a *.verl.json run config → verl's command line with the bnpo_verl plug-in loaded
-// (src/protocol/verlCommand.ts), run here as a supervised child process, submitted to a Ray cluster with
+// (src/verl/command.ts), run here as a supervised child process, submitted to a Ray cluster with
 // `ray job submit`, or only shown. The plug-in writes the run directory, so the studio follows the run like any other.
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseVerlConfig, VerlConfigError } from '../../protocol/verlConfigFile';
+import { parseVerlConfig, VerlConfigError } from '../../verl/configFile';
 import type { VerlRunConfig } from '../../protocol/verl';
-import type { VerlCommand } from '../../protocol/verlCommand';
-import { buildVerlCommand, verlRunDir, verlRunId } from '../../protocol/verlCommand';
+import type { VerlCommand } from '../../verl/command';
+import { buildVerlCommand, verlRunDir, verlRunId } from '../../verl/command';
 import { Disposable } from '../disposable';
 import { resolveSettingPath } from '../rules/datasetFields';
 import { VerlProcess } from './verlProcess';

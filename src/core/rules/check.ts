@@ -8,12 +8,12 @@ import {
   printParseErrorCode,
   stripComments,
 } from 'jsonc-parser';
-import type { CompiledRules } from '../core/rules/engine';
-import { compileRules, RulesError } from '../core/rules/engine';
-import type { JsonPath } from '../core/rules/semantics';
-import { checkSemantics } from '../core/rules/semantics';
-import type { RewardRules, RewardRulesInput } from './rules';
-import { ruleKinds, rewardRulesSchema } from './rules';
+import type { CompiledRules } from './engine';
+import { compileRules, RulesError } from './engine';
+import type { JsonPath } from './semantics';
+import { checkSemantics } from './semantics';
+import type { RewardRules, RewardRulesInput } from './schema';
+import { ruleKinds, rewardRulesSchema } from './schema';
 
 export interface RulePosition {
   /** zero-based, like VS Code's Position */

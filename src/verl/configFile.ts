@@ -1,9 +1,9 @@
 // Reading a `*.verl.json` file: JSON with comments, validated against VerlRunConfigSchema, every problem located
-// as file:line:col and field. Separate from ./verl so the schema module stays free of the parser.
+// as file:line:col and field. Separate from the schema (src/protocol/verl.ts) so the schema module stays free of the parser.
 import type { ParseError } from 'jsonc-parser';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, printParseErrorCode } from 'jsonc-parser';
-import type { VerlRunConfig } from './verl';
-import { VerlRunConfigSchema } from './verl';
+import type { VerlRunConfig } from '../protocol/verl';
+import { VerlRunConfigSchema } from '../protocol/verl';
 
 /** A problem with a verl config file, `file:line:col: field: message` when the place is known. */
 export class VerlConfigError extends Error {

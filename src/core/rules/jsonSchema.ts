@@ -2,7 +2,7 @@
 // zod schema. `npm run schemas` writes it to media/schemas/rewards.schema.json; a unit test fails when that copy
 // is stale.
 import { z } from 'zod';
-import { rewardRulesSchema } from './rules';
+import { rewardRulesSchema } from './schema';
 
 export const rulesJsonSchemaFile = 'media/schemas/rewards.schema.json';
 

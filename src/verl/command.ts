@@ -1,8 +1,8 @@
 // A verl run config → the verl 0.7 command line with the bnpo_verl plug-in loaded: Hydra overrides for
 // verl.trainer.main_ppo, the environment the plug-in reads, and for a cluster the `ray job submit` around it.
 // Pure (no fs, no process): the editor command, `bnpo verl command` and the tests share it.
-import type { VerlRunConfig } from './verl';
-import { VERL_ESTIMATOR_NAME } from './verl';
+import type { VerlRunConfig } from '../protocol/verl';
+import { VERL_ESTIMATOR_NAME } from '../protocol/verl';
 import { ESTIMATORS } from '../core/estimators';
 
 /**

@@ -243,7 +243,7 @@ export const rewardRulesSchema = z
 
 /** A parsed rule file with every default filled in. */
 export type RewardRules = z.output<typeof rewardRulesSchema>;
-/** What a rule file (or code building one) may leave out; compileRuleFile (rulesCheck.ts) accepts this and fills defaults. */
+/** What a rule file (or code building one) may leave out; compileRuleFile (check.ts) accepts this and fills defaults. */
 export type RewardRulesInput = z.input<typeof rewardRulesSchema>;
 export type Rule = z.output<typeof ruleSchema>;
 export type RuleKind = Rule['kind'];

@@ -1,9 +1,30 @@
 // Reads sample completions for a dry run of the rules, tolerantly: flat lines or a run's samples.jsonl records
-// (shapes in src/protocol/rulesServe.ts). Bad lines are reported with their line number and skipped.
-import type { SampleItem } from '../core/rules/report';
-import { ruleSamplesFlatLineSchema, ruleSamplesRunLineSchema } from './rulesServe';
+// (the shapes below). Bad lines are reported with their line number and skipped.
+import type { SampleItem } from './report';
+import { z } from 'zod';
 
 export type { SampleItem };
+
+const sample = z.record(z.string(), z.unknown());
+
+/**
+ * One line of a samples file for testing rules. Accepted shapes:
+ * - flat: `{"completion": "...", "sample": {...}}` or `{"completion": "...", "answer": "...", ...}` (the other
+ *   fields are the sample); `text` or `response` may stand for `completion`;
+ * - a run's samples.jsonl record: `{"prompt", "sample": {...}, "completions": [{"text": "..."}, ...]}`.
+ */
+export const ruleSamplesRunLineSchema = z.looseObject({
+  prompt: z.string().optional(),
+  promptId: z.string().optional(),
+  step: z.number().optional(),
+  sample: sample.optional(),
+  completions: z.array(z.looseObject({ text: z.string() })),
+});
+export const ruleSamplesFlatLineSchema = z.union([
+  z.looseObject({ completion: z.string(), sample: sample.optional() }),
+  z.looseObject({ text: z.string(), sample: sample.optional() }),
+  z.looseObject({ response: z.string(), sample: sample.optional() }),
+]);
 
 export interface SamplesParse {
   items: SampleItem[];
