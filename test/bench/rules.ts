@@ -1,6 +1,7 @@
 // Reward rules: a pattern catastrophic for backtracking engines, `(a+)+$`, on a 10,000-character completion
-// (goal: under 50 ms per evaluation, in each place a user pattern can appear), and the throughput of a typical
-// rule file on R1-style completions (completions per second).
+// (goal: under 50 ms per evaluation, in each place a user pattern can appear); degenerate inputs that used to
+// stall a run (a `{1000}` counted repetition on 20 KB, 100 KB of unclosed `\boxed{`, a diamond of combinators
+// 30 levels deep); and the throughput of a typical rule file on R1-style completions (completions per second).
 import { compileRuleFile as compileRules } from '../../src/core/rules/check';
 import type { RewardRulesInput } from '../../src/core/rules/schema';
 
@@ -82,8 +83,56 @@ function throughput(): void {
   );
 }
 
+function degenerate(): void {
+  const words = 'ab '.repeat(7_000);
+  const withinBudget = 'ab '.repeat(443); // 1,329 characters: the most this pattern's budget allows
+  const diamond: RewardRulesInput['rules'] = [
+    { name: 'a0', kind: 'regex', pattern: 'never-there', reward: false },
+    { name: 'b0', kind: 'length', max: 1, reward: false },
+  ];
+  for (let k = 1; k <= 30; k++) {
+    const below = [`a${k - 1}`, `b${k - 1}`];
+    diamond.push({ name: `a${k}`, kind: 'any', rules: below, reward: k === 30 });
+    diamond.push({ name: `b${k}`, kind: 'all', rules: below, reward: false });
+  }
+  const cases: [string, RewardRulesInput['rules'], string][] = [
+    [
+      '(?:[a-z]+\\s){1000} on 21,000 chars (over budget)',
+      [{ name: 'r', kind: 'regex', pattern: '(?:[a-z]+\\s){1000}' }],
+      words,
+    ],
+    [
+      '(?:[a-z]+\\s){1000} on 1,329 chars (run)',
+      [{ name: 'r', kind: 'regex', pattern: '(?:[a-z]+\\s){1000}' }],
+      withinBudget,
+    ],
+    [
+      'boxed on 105,000 chars of unclosed \\boxed{',
+      [{ name: 'b', kind: 'answer', extract: { type: 'boxed' } }],
+      `${'\\boxed{'.repeat(15_000)}\\boxed{42}`,
+    ],
+    ['diamond of any/all, 30 levels', diamond, 'several words'],
+  ];
+  console.log('  degenerate inputs (each evaluation bounded by the scoring budget):');
+  for (const [label, rules, text] of cases) {
+    const compiled = compileRules({ rules });
+    let reasonChars = 0;
+    const t = time(
+      () => {
+        reasonChars = compiled.evaluateAll(text, { answer: '42' }).reduce((s, o) => s + o.reason.length, 0);
+      },
+      2,
+      10,
+    );
+    console.log(
+      `    ${label.padEnd(50)} median ${t.median.toFixed(2)} ms, max ${t.max.toFixed(2)} ms, reasons ${reasonChars.toLocaleString('en-US')} chars`,
+    );
+  }
+}
+
 export function run(): Promise<void> {
   catastrophic();
+  degenerate();
   throughput();
   return Promise.resolve();
 }

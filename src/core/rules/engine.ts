@@ -2,7 +2,23 @@
 // completions. Each rule is its own binary reward (BNPO decomposes the reward per rule); every outcome carries a
 // short reason so a person can see why a completion failed.
 import type { RE2JS } from 're2js';
-import type { AnswerRule, Extractor, FormatRule, LengthRule, RegexRule, RewardRules, Rule } from './schema';
+import type {
+  AnswerRule,
+  Extractor,
+  FormatRule,
+  LengthRule,
+  RegexRule,
+  RewardRules,
+  Rule,
+} from './schema';
+import type { ScoringBudget } from './budget';
+import {
+  BudgetExceeded,
+  checkRegexWork,
+  completionSizeProblem,
+  defaultScoringBudget,
+  timeProblem,
+} from './budget';
 import { extractBoxed, extractLastNumber, extractRegex, extractTag } from './extract';
 import { normalizeText, parseNumber } from './normalize';
 import { compileRegex } from './regex';
@@ -50,18 +66,61 @@ export function shown(text: string): string {
   return JSON.stringify(oneLine.length > maxShown ? `${oneLine.slice(0, maxShown - 1)}…` : oneLine);
 }
 
-type Verdict = { reward: 0 | 1; reason: string };
+/**
+ * `depth` counts the combinator levels a reason nests; the reasons of rules deeper than maxReasonDepth are not
+ * repeated, and every reason is clipped to maxReasonChars, so a diamond-shaped rule graph cannot make reasons
+ * grow exponentially with its depth.
+ */
+type Verdict = { reward: 0 | 1; reason: string; depth?: number };
 type Evaluator = (
   completion: string,
   sample: Readonly<Record<string, unknown>>,
   lookup: (name: string) => Verdict,
 ) => Verdict;
 
-function pass(reason: string): Verdict {
-  return { reward: 1, reason };
+export const maxReasonChars = 400;
+export const maxReasonDepth = 3;
+
+function clip(reason: string): string {
+  if (reason.length <= maxReasonChars) return reason;
+  let cut = maxReasonChars - 1;
+  const last = reason.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+  return `${reason.slice(0, cut)}…`;
 }
-function fail(reason: string): Verdict {
-  return { reward: 0, reason };
+
+function pass(reason: string, depth = 0): Verdict {
+  return { reward: 1, reason: clip(reason), depth };
+}
+function fail(reason: string, depth = 0): Verdict {
+  return { reward: 0, reason: clip(reason), depth };
+}
+
+/**
+ * The named rules with their reasons, for a combinator's own reason: names are listed once, rules that share a
+ * reason share one mention of it (a diamond repeats the same cause), and reasons nested too deep are left out.
+ */
+function because(
+  names: readonly string[],
+  lookup: (name: string) => Verdict,
+): { text: string; depth: number } {
+  const byReason = new Map<string, string[]>();
+  const bare: string[] = [];
+  let depth = 0;
+  for (const name of new Set(names)) {
+    const v = lookup(name);
+    const d = (v.depth ?? 0) + 1;
+    if (d > maxReasonDepth) {
+      bare.push(name);
+      continue;
+    }
+    depth = Math.max(depth, d);
+    const sharing = byReason.get(v.reason);
+    if (sharing === undefined) byReason.set(v.reason, [name]);
+    else sharing.push(name);
+  }
+  const parts = [...byReason].map(([reason, sharing]) => `${sharing.join(', ')} (${reason})`);
+  return { text: [...parts, ...bare].join('; '), depth };
 }
 
 function mustCompile(pattern: string, flags: string): RE2JS {
@@ -71,7 +130,10 @@ function mustCompile(pattern: string, flags: string): RE2JS {
   return c.re;
 }
 
-function extractorFor(ex: Extractor): { label: string; run: (text: string) => string | null } {
+function extractorFor(
+  ex: Extractor,
+  budget: ScoringBudget,
+): { label: string; run: (text: string) => string | null } {
   switch (ex.type) {
     case 'lastNumber':
       return { label: 'last number', run: extractLastNumber };
@@ -81,7 +143,11 @@ function extractorFor(ex: Extractor): { label: string; run: (text: string) => st
       return { label: `<${ex.tag}>`, run: (t) => extractTag(t, ex.tag) };
     case 'regex': {
       const re = mustCompile(ex.pattern, ex.flags);
-      return { label: `/${ex.pattern}/`, run: (t) => extractRegex(t, re, ex.group) };
+      const run = (t: string): string | null => {
+        checkRegexWork(re, t, budget);
+        return extractRegex(t, re, ex.group);
+      };
+      return { label: `/${ex.pattern}/`, run };
     }
   }
 }
@@ -111,8 +177,8 @@ function expectedValues(rule: AnswerRule, sample: Readonly<Record<string, unknow
   return [scalar(v)];
 }
 
-function answerEvaluator(rule: AnswerRule): Evaluator {
-  const ex = extractorFor(rule.extract);
+function answerEvaluator(rule: AnswerRule, budget: ScoringBudget): Evaluator {
+  const ex = extractorFor(rule.extract, budget);
   return (completion, sample) => {
     const expected = expectedValues(rule, sample);
     const raw = ex.run(completion);
@@ -153,7 +219,7 @@ function countOf(text: string, needle: string): number {
   return n;
 }
 
-function formatEvaluator(rule: FormatRule): Evaluator {
+function formatEvaluator(rule: FormatRule, budget: ScoringBudget): Evaluator {
   const re = rule.pattern === undefined ? undefined : mustCompile(rule.pattern, rule.flags);
   const tags = rule.tags ?? [];
   return (completion) => {
@@ -194,20 +260,24 @@ function formatEvaluator(rule: FormatRule): Evaluator {
       if (tail.trim() !== '')
         return fail(`text after </${sorted[sorted.length - 1]?.tag ?? ''}>: ${shown(tail.trim())}`);
     }
-    if (re !== undefined && !re.testExact(completion)) return fail('does not fully match the format pattern');
+    if (re !== undefined) {
+      checkRegexWork(re, completion, budget);
+      if (!re.testExact(completion)) return fail('does not fully match the format pattern');
+    }
     const what =
       tags.length > 0 ? tags.map((t) => `<${t}>`).join(rule.order ? ' then ' : ', ') : 'the pattern';
     return pass(`has ${what}`);
   };
 }
 
-function regexEvaluator(rule: RegexRule): Evaluator {
+function regexEvaluator(rule: RegexRule, budget: ScoringBudget): Evaluator {
   const re = mustCompile(rule.pattern, rule.flags);
   const firstMatch = (text: string): string => {
     const m = re.matcher(text);
     return m.find() ? shown(m.group(0) ?? '') : '';
   };
   return (completion) => {
+    checkRegexWork(re, completion, budget);
     // test() runs on the DFA without captures; the match text is fetched only for the reason when needed
     const found = re.test(completion);
     if (rule.mode === 'mustMatch')
@@ -257,53 +327,69 @@ function lengthEvaluator(rule: LengthRule): Evaluator {
   };
 }
 
-function evaluatorFor(rule: Rule): Evaluator {
+function evaluatorFor(rule: Rule, budget: ScoringBudget): Evaluator {
   switch (rule.kind) {
     case 'answer':
-      return answerEvaluator(rule);
+      return answerEvaluator(rule, budget);
     case 'format':
-      return formatEvaluator(rule);
+      return formatEvaluator(rule, budget);
     case 'regex':
-      return regexEvaluator(rule);
+      return regexEvaluator(rule, budget);
     case 'length':
       return lengthEvaluator(rule);
     case 'all': {
       const names = rule.rules;
       return (_c, _s, lookup) => {
         const failed = names.filter((n) => lookup(n).reward === 0);
-        return failed.length === 0
-          ? pass(`all of ${names.join(', ')} passed`)
-          : fail(`failed: ${failed.map((n) => `${n} (${lookup(n).reason})`).join('; ')}`);
+        if (failed.length === 0) return pass(`all of ${[...new Set(names)].join(', ')} passed`);
+        const { text, depth } = because(failed, lookup);
+        return fail(`failed: ${text}`, depth);
       };
     }
     case 'any': {
       const names = rule.rules;
       return (_c, _s, lookup) => {
         const passed = names.find((n) => lookup(n).reward === 1);
-        return passed !== undefined
-          ? pass(`${passed} passed`)
-          : fail(`none passed: ${names.map((n) => `${n} (${lookup(n).reason})`).join('; ')}`);
+        if (passed !== undefined) return pass(`${passed} passed`);
+        const { text, depth } = because(names, lookup);
+        return fail(`none passed: ${text}`, depth);
       };
     }
     case 'not': {
       const name = rule.rule;
       return (_c, _s, lookup) => {
         const v = lookup(name);
-        return v.reward === 1 ? fail(`${name} passed: ${v.reason}`) : pass(`${name} failed`);
+        if (v.reward === 0) return pass(`${name} failed`);
+        const depth = (v.depth ?? 0) + 1;
+        return depth > maxReasonDepth ? fail(`${name} passed`) : fail(`${name} passed: ${v.reason}`, depth);
       };
     }
   }
 }
 
+export interface CompileOptions {
+  /** defaults to defaultScoringBudget */
+  budget?: ScoringBudget;
+  /** milliseconds, for the time budget (tests pass a fake clock) */
+  now?: () => number;
+}
+
+type Scored = Verdict & { error?: string; overBudget?: true };
+
+const combinatorKinds: ReadonlySet<Rule['kind']> = new Set(['all', 'any', 'not']);
+
 /**
  * Checks and compiles a rule file that has already passed the schema (defaults filled: see compileRuleFile in
  * check.ts for raw input); throws RulesError listing every semantic problem.
  */
-export function compileRules(rules: RewardRules): CompiledRules {
+export function compileRules(rules: RewardRules, options: CompileOptions = {}): CompiledRules {
   const errors = checkSemantics(rules).filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new RulesError(errors);
+  const budget = options.budget ?? defaultScoringBudget;
+  const now = options.now ?? (() => performance.now());
 
-  const evaluators = new Map<string, Evaluator>(rules.rules.map((r) => [r.name, evaluatorFor(r)]));
+  const evaluators = new Map<string, Evaluator>(rules.rules.map((r) => [r.name, evaluatorFor(r, budget)]));
+  const combinators = new Set(rules.rules.filter((r) => combinatorKinds.has(r.kind)).map((r) => r.name));
   const allNames = rules.rules.map((r) => r.name);
   const names = rules.rules.filter((r) => r.reward).map((r) => r.name);
   const weights = Object.fromEntries(rules.rules.filter((r) => r.reward).map((r) => [r.name, r.weight]));
@@ -314,20 +400,39 @@ export function compileRules(rules: RewardRules): CompiledRules {
     sample: Readonly<Record<string, unknown>>,
     wanted: readonly string[],
   ): RuleOutcome[] => {
+    const started = now();
+    const tooLarge = completionSizeProblem(completion, budget);
+    const overTime = (): string | undefined => timeProblem(now() - started, budget);
     // Memoised per completion: combinators share the verdicts of the rules they name (no cycles: checked above).
-    const memo = new Map<string, Verdict & { error?: string }>();
-    const lookup = (name: string): Verdict & { error?: string } => {
+    const memo = new Map<string, Scored>();
+    // A combinator over a rule that ran out of budget runs out too: `not` must not reward an unscorable text.
+    const inner = (name: string): Verdict => {
+      const v = lookup(name);
+      if (v.overBudget) throw new BudgetExceeded(v.reason);
+      return v;
+    };
+    const score = (name: string): Scored => {
+      const evaluate = evaluators.get(name);
+      const leaf = !combinators.has(name);
+      try {
+        if (evaluate === undefined) throw new Error(`unknown rule '${name}'`);
+        const before = leaf ? (tooLarge ?? overTime()) : undefined;
+        if (before !== undefined) throw new BudgetExceeded(before);
+        const v = evaluate(completion, sample, inner);
+        const after = leaf ? overTime() : undefined;
+        if (after !== undefined) throw new BudgetExceeded(after);
+        return v;
+      } catch (err) {
+        if (err instanceof BudgetExceeded) return { reward: 0, reason: err.message, overBudget: true };
+        const message = err instanceof Error ? err.message : String(err);
+        errorCount[name] = (errorCount[name] ?? 0) + 1;
+        return { reward: 0, reason: `error: ${message}`, error: message };
+      }
+    };
+    const lookup = (name: string): Scored => {
       let v = memo.get(name);
       if (v === undefined) {
-        const evaluate = evaluators.get(name);
-        try {
-          if (evaluate === undefined) throw new Error(`unknown rule '${name}'`);
-          v = evaluate(completion, sample, lookup);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          v = { reward: 0, reason: `error: ${message}`, error: message };
-          errorCount[name] = (errorCount[name] ?? 0) + 1;
-        }
+        v = score(name);
         memo.set(name, v);
       }
       return v;

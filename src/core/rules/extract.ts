@@ -1,5 +1,6 @@
 // Answer extractors: each returns the extracted text, or null when the completion holds no such answer.
-// The built-in ones are hand-written scanners (linear, no user input in a pattern); `regex` runs on RE2.
+// The built-in ones are hand-written scanners, each a single pass (linear, no user input in a pattern); `regex`
+// runs on RE2 under the scoring budget (./budget).
 import type { RE2JS } from 're2js';
 
 /** Numbers as people and models write them: sign, thousands commas, decimals, exponent, a simple fraction. */
@@ -13,36 +14,46 @@ export function extractLastNumber(text: string): string | null {
   return last;
 }
 
+/** Where each `\boxed{` / `\fbox{` opens its group: the `{` after the command and optional spaces or tabs. */
+function boxOpenings(text: string): Set<number> {
+  const openings = new Set<number>();
+  for (const command of ['\\boxed', '\\fbox']) {
+    for (let at = text.indexOf(command); at >= 0; at = text.indexOf(command, at + command.length)) {
+      let i = at + command.length;
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      if (text[i] === '{') openings.add(i);
+    }
+  }
+  return openings;
+}
+
 /**
  * The content of the last `\boxed{…}` (or `\fbox{…}`) whose braces balance; nested braces such as
  * `\boxed{\frac{1}{2}}` are kept whole. An unbalanced last box falls back to the one before it.
+ * One pass with a stack of open braces, so degenerate output (thousands of unclosed `\boxed{`) stays linear.
  */
 export function extractBoxed(text: string): string | null {
-  let from = text.length;
-  while (from > 0) {
-    const boxed = text.lastIndexOf('\\boxed', from - 1);
-    const fbox = text.lastIndexOf('\\fbox', from - 1);
-    const at = Math.max(boxed, fbox);
-    if (at < 0) return null;
-    let i = at + (at === boxed ? 6 : 5);
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
-    if (text[i] === '{') {
-      let depth = 0;
-      for (let j = i; j < text.length; j++) {
-        const c = text[j];
-        if (c === '\\') {
-          j++; // an escaped brace (\{ or \}) does not open or close a group
-        } else if (c === '{') {
-          depth++;
-        } else if (c === '}') {
-          depth--;
-          if (depth === 0) return text.slice(i + 1, j);
-        }
+  const openings = boxOpenings(text);
+  if (openings.size === 0) return null;
+  const open: number[] = [];
+  let best = -1;
+  let bestClose = -1;
+  for (let j = 0; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') {
+      j++; // an escaped brace (\{ or \}) does not open or close a group
+    } else if (c === '{') {
+      open.push(j);
+    } else if (c === '}') {
+      const from = open.pop();
+      // a stray `}` closes nothing; the latest-opening balanced box wins
+      if (from !== undefined && openings.has(from) && from > best) {
+        best = from;
+        bestClose = j;
       }
     }
-    from = at;
   }
-  return null;
+  return best < 0 ? null : text.slice(best + 1, bestClose);
 }
 
 /** The content of the last complete `<tag>…</tag>` pair. */

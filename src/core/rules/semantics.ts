@@ -1,6 +1,7 @@
 // Checks the schema cannot express: regexes RE2 accepts, unique names, known references, no cycles, a non-empty
 // rule set, sample fields the dataset has. They walk the raw JSON value tolerantly, so the editor can show them
 // while the file still has schema errors elsewhere.
+import { patternSizeProblem } from './budget';
 import { compileRegex, namedGroups } from './regex';
 
 export type JsonPath = (string | number)[];
@@ -21,6 +22,7 @@ export type SemanticCode =
   | 'self-reference'
   | 'cycle'
   | 'regex'
+  | 'regex-size'
   | 'regex-group'
   | 'unknown-field'
   | 'format-empty'
@@ -45,6 +47,8 @@ function checkPattern(issues: SemanticIssue[], owner: Record<string, unknown>, p
     issues.push({ code: 'regex', message: compiled.message, severity: 'error', path: [...path, 'pattern'] });
     return;
   }
+  const size = patternSizeProblem(compiled.re);
+  if (size !== undefined) issues.push({ code: 'regex-size', ...size, path: [...path, 'pattern'] });
   const group = owner.group;
   if (owner.type === 'regex') {
     const count = compiled.re.groupCount();
