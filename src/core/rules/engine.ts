@@ -2,15 +2,7 @@
 // completions. Each rule is its own binary reward (BNPO decomposes the reward per rule); every outcome carries a
 // short reason so a person can see why a completion failed.
 import type { RE2JS } from 're2js';
-import type {
-  AnswerRule,
-  Extractor,
-  FormatRule,
-  LengthRule,
-  RegexRule,
-  RewardRules,
-  Rule,
-} from './schema';
+import type { AnswerRule, Extractor, FormatRule, LengthRule, RegexRule, RewardRules, Rule } from './schema';
 import type { ScoringBudget } from './budget';
 import {
   BudgetExceeded,
