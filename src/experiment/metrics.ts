@@ -136,8 +136,8 @@ export class CovarianceTrace {
 
 /**
  * If `x` is c·`y` for one scalar c (to a relative 1e-12, zeros matching), returns c; otherwise null. The variance
- * probe uses it so that estimators whose advantages are multiples of each other (REINFORCE, Dr. GRPO, RLOO) share
- * one backward pass: the policy gradient is linear in the advantages.
+ * probe uses it so that estimators whose advantages are multiples of each other under the same loss aggregation
+ * (REINFORCE, RLOO) share one backward pass: the policy gradient is linear in the advantages.
  */
 export function scalarMultiple(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
   if (x.length !== y.length) return null;

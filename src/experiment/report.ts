@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ESTIMATORS } from '../core/estimators';
 import { logBeta, varianceProxy } from '../core/special';
 import {
   EXPERIMENT_FILES,
@@ -102,6 +103,8 @@ function grpoToDensityScale(groupSize: number): number {
 }
 
 type Triple = { bnpo: number; grpo: number; reinforce: number };
+/** A measured triple; GRPO is null where its number is not comparable with the closed form. */
+type Measured = { bnpo: number; grpo: number | null; reinforce: number };
 
 function predicted(a: number, b: number, alpha: number, beta: number): Triple {
   const r = varianceProxy(1, 1, a, b);
@@ -121,13 +124,29 @@ function meanTriple(xs: readonly Triple[]): Triple | null {
   return { bnpo: m('bnpo'), grpo: m('grpo'), reinforce: m('reinforce') };
 }
 
-/** Measured ratios from one probe, GRPO rescaled to the density form, normalised to REINFORCE = 1. */
-function measuredRatios(rec: VarianceRecord, field: 'advSecondMoment' | 'traceCov'): Triple | null {
+/** Mean of every field over the triples where it is finite (GRPO may be null); null when BNPO's never is. */
+function meanMeasured(xs: readonly Measured[]): Measured | null {
+  const m = (values: (number | null)[]) => {
+    const ok = values.filter((x): x is number => x !== null && Number.isFinite(x));
+    return ok.length === 0 ? null : ok.reduce((s, x) => s + x, 0) / ok.length;
+  };
+  const bnpo = m(xs.map((t) => t.bnpo));
+  return bnpo === null ? null : { bnpo, grpo: m(xs.map((t) => t.grpo)), reinforce: 1 };
+}
+
+/**
+ * Measured ratios from one probe, GRPO rescaled to the density form, normalised to REINFORCE = 1. The closed form
+ * compares advantages under one loss; a gradient taken under another aggregation (GRPO's per-sequence mean
+ * against REINFORCE's token sum) weighs tokens differently, so its tr Cov ratio is left out (null).
+ */
+function measuredRatios(rec: VarianceRecord, field: 'advSecondMoment' | 'traceCov'): Measured | null {
   const e = rec.estimators;
   const [b, g, r] = [e.bnpo, e.grpo, e.reinforce];
   if (b === undefined || g === undefined || r === undefined || !(r[field] > 0)) return null;
   const c = grpoToDensityScale(rec.groupSize);
-  return { bnpo: b[field] / r[field], grpo: (g[field] * c * c) / r[field], reinforce: 1 };
+  const comparable =
+    field === 'advSecondMoment' || ESTIMATORS.grpo.lossAggregation === ESTIMATORS.reinforce.lossAggregation;
+  return { bnpo: b[field] / r[field], grpo: comparable ? (g[field] * c * c) / r[field] : null, reinforce: 1 };
 }
 
 async function theoryRows(
@@ -177,8 +196,8 @@ async function theoryRows(
       const m = (k: 'a' | 'b' | 'alpha' | 'beta') => recs.reduce((s, r) => s + r.fit![k], 0) / recs.length;
       const adv = recs
         .map((r) => measuredRatios(r, 'advSecondMoment'))
-        .filter((t): t is Triple => t !== null);
-      const grad = recs.map((r) => measuredRatios(r, 'traceCov')).filter((t): t is Triple => t !== null);
+        .filter((t): t is Measured => t !== null);
+      const grad = recs.map((r) => measuredRatios(r, 'traceCov')).filter((t): t is Measured => t !== null);
       rows.push({
         task,
         source: `probe batches at ${kind === 'base' ? 'the SFT bases' : 'the final checkpoints'} (${recs.length} probes)`,
@@ -187,8 +206,8 @@ async function theoryRows(
         alpha: m('alpha'),
         beta: m('beta'),
         predicted: pred,
-        measuredAdv: meanTriple(adv),
-        measuredGrad: meanTriple(grad),
+        measuredAdv: meanMeasured(adv),
+        measuredGrad: meanMeasured(grad),
       });
     }
   }
@@ -254,8 +273,8 @@ const sci = (s: Stat) =>
 const num = (s: Stat, digits = 1) =>
   s.mean === null ? '–' : `${s.mean.toFixed(digits)} ± ${(s.std ?? 0).toFixed(digits)}`;
 const fx = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '∞');
-const triple = (t: Triple | null) =>
-  t === null ? '–' : `${fx(t.bnpo)} / ${fx(t.grpo)} / ${fx(t.reinforce)}`;
+const triple = (t: Measured | null) =>
+  t === null ? '–' : `${fx(t.bnpo)} / ${t.grpo === null ? '–' : fx(t.grpo)} / ${fx(t.reinforce)}`;
 
 /** Loss and gradient norm of every RL step: two cells with the same sequence took the same updates. */
 function updateTrace(dir: string, run: string): string {
@@ -345,6 +364,10 @@ function renderMarkdown(
     `- Gradient-variance probes: ${c.variance.batches} independent rollout batches of ${c.variance.prompts} fixed prompts × ${run?.groupSize ?? '?'} completions per checkpoint, at ${c.variance.checkpoints.join(' and ')} checkpoints; every estimator's gradient on the same batches.`,
   );
   L.push(
+    `- Loss aggregation (the estimator table, src/core/estimators.ts): ${c.estimators.map((e) => `${e} ${ESTIMATORS[e].lossAggregation}`).join(', ')}. ` +
+      'The raw tr Cov ∇ compares gradient sizes, which the aggregation scales (Dr. GRPO’s is REINFORCE’s divided by the square of the generation budget); rel. var does not depend on such a constant.',
+  );
+  L.push(
     `- Machine: ${machine(info)}. Wall time: ${(info.wallSeconds / 60).toFixed(1)} min over ${info.invocations.length} invocation(s).`,
     '',
   );
@@ -401,7 +424,8 @@ function renderMarkdown(
   L.push('## Theory check: predicted vs measured variance ratio', '');
   L.push(
     'Predicted: the closed form V(α, β; a, b) = B(α, β)² · B(a + 3 − 2α, b + 3 − 2β) / B(a, b) at the Beta(a, b) the batches fitted, for BNPO (the α, β it fitted), GRPO (α = β = 3/2) and REINFORCE (α = β = 1), shown as V_BNPO / V_GRPO / V_REINFORCE with REINFORCE = 1 (mean over fits). ' +
-      'Measured: the same ratios from the probes, of the mean squared advantage and of tr Cov ∇, with GRPO rescaled by (B(3/2, 3/2)·√(G/(G−1)))² to the density form the closed form uses (GRPO divides by the sample std, the density form by B(3/2,3/2)⁻¹·√(p(1−p))).',
+      'Measured: the same ratios from the probes, of the mean squared advantage and of tr Cov ∇, with GRPO rescaled by (B(3/2, 3/2)·√(G/(G−1)))² to the density form the closed form uses (GRPO divides by the sample std, the density form by B(3/2,3/2)⁻¹·√(p(1−p))). ' +
+      'GRPO’s tr Cov ratio is shown as – when its loss aggregation differs from REINFORCE’s (it weighs tokens differently, which the closed form does not model).',
     '',
   );
   L.push(

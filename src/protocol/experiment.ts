@@ -247,8 +247,14 @@ export const TheoryRowSchema = z.object({
   alpha: z.number(),
   beta: z.number(),
   predicted: z.object({ bnpo: z.number(), grpo: z.number(), reinforce: z.number() }),
-  measuredAdv: z.object({ bnpo: z.number(), grpo: z.number(), reinforce: z.number() }).nullable(),
-  measuredGrad: z.object({ bnpo: z.number(), grpo: z.number(), reinforce: z.number() }).nullable(),
+  measuredAdv: z.object({ bnpo: z.number(), grpo: z.number().nullable(), reinforce: z.number() }).nullable(),
+  measuredGrad: z
+    .object({
+      bnpo: z.number(),
+      grpo: z.number().nullable().describe('null: GRPO’s loss aggregation differs from REINFORCE’s.'),
+      reinforce: z.number(),
+    })
+    .nullable(),
 });
 export type TheoryRow = z.infer<typeof TheoryRowSchema>;
 

@@ -161,3 +161,17 @@ describe('gradients under each estimator’s aggregation', () => {
     ]);
   });
 });
+
+describe('the estimator table', () => {
+  it('describes every estimator once: a label, a one-line summary, its own colour, a reference', () => {
+    assert.deepEqual(Object.keys(ESTIMATORS).sort(), [...ESTIMATOR_NAMES].sort());
+    const colours = ESTIMATOR_NAMES.map((e) => ESTIMATORS[e].colour);
+    assert.equal(new Set(colours).size, colours.length, 'colours are distinct');
+    for (const e of ESTIMATOR_NAMES) {
+      const info = ESTIMATORS[e];
+      assert.match(info.colour, /^#[0-9a-f]{6}$/, e);
+      assert.ok(info.label.length > 0 && !info.summary.includes('\n'), e);
+      assert.ok(info.reference.code.length > 0, e);
+    }
+  });
+});
