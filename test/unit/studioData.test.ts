@@ -10,11 +10,11 @@ import {
   QUICK_RUN,
   configFileFor,
   configFromPicks,
-  resolveRunsFolder,
   trainArgs,
   trainEnv,
-  untrustedRefusal,
 } from '../../src/host/runs/launchPlan';
+import { resolveRunsFolder } from '../../src/host/config';
+import { untrustedRefusal } from '../../src/host/trust';
 import { BetaFitToHost, HostToBetaFit, betaFitSteps } from '../../src/protocol/betaFit';
 import {
   DashboardToHost,

@@ -9,7 +9,7 @@ import {
   toMetricColumns,
 } from '../../protocol/dashboard';
 import type { DashboardRun, HostToDashboard } from '../../protocol/dashboard';
-import { STUDIO_COMMANDS } from '../runs/commandIds';
+import { COMMAND_IDS } from '../commandIds';
 import type { RunFollower } from '../runs/runFollower';
 import type { RunsEvent } from '../runs/runsModel';
 import type { Studio } from '../runs/studio';
@@ -23,8 +23,8 @@ export const DASHBOARD_KIND: PanelKind = {
   icon: 'dashboard.svg',
 };
 
-const EXPORT_CSV_COMMAND = STUDIO_COMMANDS.exportCsv;
-const COMPARE_RUNS_COMMAND = STUDIO_COMMANDS.compare;
+const EXPORT_CSV_COMMAND = COMMAND_IDS.exportMetricsCsv;
+const COMPARE_RUNS_COMMAND = COMMAND_IDS.compareRuns;
 
 function wallAt(run: RunFollower): (step: number) => number {
   const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));
