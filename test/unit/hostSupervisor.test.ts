@@ -95,11 +95,28 @@ function stranger(): number {
   return child.pid;
 }
 
-function manager(supervisor: Supervisor, log: SupervisorLog): { model: RunsModel; runs: RunManager } {
+function manager(
+  supervisor: Supervisor,
+  log: SupervisorLog,
+  cli = '/unused/cli.js',
+): { model: RunsModel; runs: RunManager } {
   const model = new RunsModel([path.join(dir, 'runs')], { pollMs: 0, watch: false });
   model.start();
-  return { model, runs: new RunManager(model, supervisor, log, '/unused/cli.js', () => dir) };
+  return { model, runs: new RunManager(model, supervisor, log, cli, () => dir) };
 }
+
+/** A stand-in for `bnpo train --resume DIR`: says where it writes, records what the host asks, stops on `stop`. */
+const FAKE_TRAINER = `
+const fs = require('fs');
+const runDir = process.argv[process.argv.indexOf('--resume') + 1];
+process.send({ type: 'started', runDir, runId: require('path').basename(runDir), backend: 'cpu' });
+process.on('message', (m) => {
+  fs.appendFileSync(runDir + '/asked.txt', m.type + '\\n');
+  if (m.type === 'checkpoint') process.send({ type: 'checkpointed', step: 1, path: runDir });
+  if (m.type === 'stop') process.exit(0);
+});
+setInterval(() => {}, 1000);
+`;
 
 describe('process identity', () => {
   const recorded: ProcessIdentity = { pid: 4242, host: 'here', startTime: 'linux:100' };
@@ -248,6 +265,27 @@ describe('Stop (RunManager)', () => {
     assert.ok(run);
     assert.equal((await runs.stop(run)).outcome, 'not running');
     assert.equal(processAlive(pid), true, 'the new owner of the pid was signalled');
+    model.dispose();
+    supervisor.dispose();
+  });
+
+  it('Checkpoint Now and Stop reach a trainer started here over its channel', async () => {
+    const cli = path.join(dir, 'fake-trainer.js');
+    fs.writeFileSync(cli, FAKE_TRAINER);
+    const runDir = writeRunFolder('ipc-run', process.pid);
+    const log = new MemoryLog();
+    const supervisor = new Supervisor(log, path.join(dir, 'out'), new LaunchLedger(new MemoryStore()));
+    const { model, runs } = manager(supervisor, log, cli);
+    assert.deepEqual(await runs.launch({ kind: 'resume', runDir }, dir), { runDir });
+    const run = model.get('ipc-run');
+    assert.ok(run);
+    assert.equal(runs.isManaged(run), true);
+    assert.equal(runs.checkpoint(run), true);
+    const asked = path.join(runDir, 'asked.txt');
+    await until('the checkpoint request', () => fs.existsSync(asked));
+    assert.equal((await runs.stop(run)).outcome, 'stopped');
+    assert.deepEqual(fs.readFileSync(asked, 'utf8').trim().split('\n'), ['checkpoint', 'stop']);
+    assert.equal(runs.checkpoint(run), false, 'no channel once it has ended');
     model.dispose();
     supervisor.dispose();
   });

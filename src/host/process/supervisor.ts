@@ -14,7 +14,7 @@ import { fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostToTrainer } from '../../protocol/trainerIpc';
-import type { LaunchLedger } from './launchLedger';
+import type { LaunchLedger, LedgerEntry } from './launchLedger';
 import type { ProcessProbe } from './processIdentity';
 import { identify, isZombie, prove, SYSTEM_PROBE } from './processIdentity';
 
@@ -278,7 +278,7 @@ export class Supervisor {
   async stopRun(runDir: string, claimedPid: number | null | undefined): Promise<StopResult> {
     const child = this.find(runDir);
     if (child !== undefined) return child.stop();
-    const recorded = this.ledger.lookup(runDir);
+    const recorded = this.recordedTrainer(runDir);
     const proof = prove(recorded, claimedPid, this.probe);
     if (proof.kind === 'gone') return { outcome: 'not running' };
     if (proof.kind === 'unproven') {
@@ -306,6 +306,14 @@ export class Supervisor {
   dispose(): void {
     for (const child of this.children) child.detachOutput();
     this.children.clear();
+  }
+
+  /**
+   * The one place that says which process is a run's trainer: what a launch from this workspace recorded. When run
+   * folders carry a lock with the holder's pid, host and start time, it is read here as well.
+   */
+  private recordedTrainer(runDir: string): LedgerEntry | undefined {
+    return this.ledger.lookup(runDir);
   }
 
   private record(supervised: Supervised): void {
