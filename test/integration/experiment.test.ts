@@ -55,6 +55,8 @@ describe('experiment runs in the studio', () => {
     writeCell(path.join(dir, 'runs'), 'sorting-d4-s1-bnpo');
     writeCell(path.join(dir, 'runs'), 'sorting-d4-s1-grpo');
 
+    // The report command runs inside the active extension; called from here, the extension must be active first.
+    await vscode.extensions.getExtension('bnpo-studio.bnpo-studio')?.activate();
     const runs = await followExperimentRuns({ dir });
     assert.equal(runs, path.join(dir, 'runs'));
     const after = config().inspect<string>('runsFolder');
