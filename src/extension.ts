@@ -1,19 +1,32 @@
-// Wiring only: every feature registers itself and hands back disposables that land in the extension's scope.
-import type * as vscode from 'vscode';
-import { registerExperiment } from './host/experiment/openReport';
+// Wiring only: the supervisor and the features are created here, every command is registered from the one command
+// table, and every disposable lands in the extension's scope.
+import * as vscode from 'vscode';
+import { commandTable } from './host/commandTable';
+import { registerCommands } from './host/commands';
+import { LaunchLedger } from './host/process/launchLedger';
+import { Supervisor } from './host/process/supervisor';
 import { registerRules } from './host/rules/register';
-import { registerStudio } from './host/runs/register';
-import { registerVerl } from './host/verl/launchOnVerl';
+import { registerRuns } from './host/runs/register';
+import { VerlLauncher } from './host/verl/launchOnVerl';
 import { registerWelcome } from './host/welcome/welcomePanel';
 
 export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(...registerWelcome(context));
-  context.subscriptions.push(...registerRules());
-  context.subscriptions.push(...registerVerl(context));
-  context.subscriptions.push(...registerStudio(context));
-  context.subscriptions.push(...registerExperiment());
+  const log = vscode.window.createOutputChannel('BNPO Trainer', { log: true });
+  const supervisor = new Supervisor(log, context.logUri.fsPath, new LaunchLedger(context.workspaceState));
+  const rules = registerRules();
+  const runs = registerRuns(context, log, supervisor);
+  const verl = new VerlLauncher(context.extensionUri, supervisor);
+  context.subscriptions.push(
+    log,
+    { dispose: () => supervisor.dispose() },
+    ...registerWelcome(context),
+    ...rules.disposables,
+    ...runs.disposables,
+    verl,
+    ...registerCommands(commandTable({ runs: runs.load, ruleReports: rules.reports, verl }), log),
+  );
 }
 
 export function deactivate(): void {
-  // Disposables registered on the context are released by VS Code.
+  // Disposables registered on the context are released by VS Code; supervised processes keep running.
 }

@@ -1,10 +1,10 @@
 // An experiment's cells are normal run directories: following them puts them in the studio, where the dashboard and
-// Compare Runs open them like any run.
+// Compare Runs open them like any run, beside the runs folder's own runs; the user's settings are left as they are.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { followExperimentRuns } from '../../src/host/experiment/openReport';
+import { followExperimentRuns } from '../../src/host/experimentReport/openReport';
 
 function writeCell(runsDir: string, id: string): void {
   const dir = path.join(runsDir, id);
@@ -46,23 +46,25 @@ async function openDashboard(id: string): Promise<unknown> {
 
 describe('experiment runs in the studio', () => {
   const config = () => vscode.workspace.getConfiguration('bnpo');
-  let before: string | undefined;
-
-  afterEach(async () => {
-    await config().update('runsFolder', before, vscode.ConfigurationTarget.Workspace);
-  });
 
   it('follows an experiment folder’s runs, so the dashboard and Compare Runs open its cells', async () => {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(root, 'the integration workspace has no folder');
-    before = config().inspect<string>('runsFolder')?.workspaceValue;
+    const before = config().inspect<string>('runsFolder');
     const dir = path.join(root, '.bnpo', 'experiments', 'itest');
     writeCell(path.join(dir, 'runs'), 'sorting-d4-s1-bnpo');
     writeCell(path.join(dir, 'runs'), 'sorting-d4-s1-grpo');
 
+    // The report command runs inside the active extension; called from here, the extension must be active first.
+    await vscode.extensions.getExtension('bnpo-studio.bnpo-studio')?.activate();
     const runs = await followExperimentRuns({ dir });
     assert.equal(runs, path.join(dir, 'runs'));
-    assert.equal(config().get<string>('runsFolder'), runs);
+    const after = config().inspect<string>('runsFolder');
+    assert.deepEqual(
+      [after?.globalValue, after?.workspaceValue, after?.workspaceFolderValue],
+      [before?.globalValue, before?.workspaceValue, before?.workspaceFolderValue],
+      'following an experiment must not rewrite bnpo.runsFolder',
+    );
     assert.equal(await openDashboard('sorting-d4-s1-bnpo'), 'sorting-d4-s1-bnpo');
     const ids = await vscode.commands.executeCommand('bnpo.compareRuns', 'sorting-d4-s1-bnpo', [
       'sorting-d4-s1-bnpo',

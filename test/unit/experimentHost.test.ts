@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeExperiment, findExperiments, summarise } from '../../src/host/experiment/experiments';
+import { describeExperiment, findExperiments, summarise } from '../../src/host/experimentReport/experiments';
 import { EXPERIMENT_VERSION, type ExperimentReport } from '../../src/protocol/experiment';
 
 let root = '';

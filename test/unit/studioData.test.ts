@@ -10,14 +10,14 @@ import {
   QUICK_RUN,
   configFileFor,
   configFromPicks,
-  resolveRunsFolder,
   trainArgs,
   trainEnv,
-  untrustedRefusal,
 } from '../../src/host/runs/launchPlan';
 import { BetaFitToHost, HostToBetaFit } from '../../src/protocol/betaFit';
 import { betaFitSteps, toHeldOutColumns, toMetricColumns } from '../../src/host/panels/pageData';
 import { DashboardToHost, DashboardViewState, HostToDashboard } from '../../src/protocol/dashboard';
+import { resolveRunsFolder } from '../../src/host/config';
+import { untrustedRefusal } from '../../src/host/trust';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
 import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
 import type { EvalRecord } from '../../src/protocol/runDir';

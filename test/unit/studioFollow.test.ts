@@ -195,7 +195,7 @@ describe('RunFollower', () => {
 
 describe('RunsModel', () => {
   it('notices runs appearing, changing and disappearing in the folder', () => {
-    const model = new RunsModel(dir, { pollMs: 0, watch: false, isAlive: () => true });
+    const model = new RunsModel([dir], { pollMs: 0, watch: false, isAlive: () => true });
     const events: string[] = [];
     model.onDidChange((e: RunsEvent) => events.push(`${e.kind}:${e.run.id}`));
     model.start();
@@ -215,7 +215,7 @@ describe('RunsModel', () => {
 
   it('sees an append through its file watch without a poll timer', async () => {
     writeRun(path.join(dir, 'r2'));
-    const model = new RunsModel(dir, { pollMs: 0, isAlive: () => true });
+    const model = new RunsModel([dir], { pollMs: 0, isAlive: () => true });
     model.start();
     const seen = new Promise<number[]>((resolve) => {
       model.onDidChange((e) => {

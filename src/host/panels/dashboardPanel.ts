@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { DASHBOARD_VIEW_TYPE, DashboardToHost, DashboardViewState } from '../../protocol/dashboard';
 import type { DashboardRun, HostToDashboard } from '../../protocol/dashboard';
-import { STUDIO_COMMANDS } from '../runs/commandIds';
+import { COMMAND_IDS } from '../commandIds';
 import type { RunFollower } from '../runs/runFollower';
 import { toHeldOutColumns, toMetricColumns } from './pageData';
 import { defineRunPanel } from './runPanel';
@@ -20,7 +20,7 @@ function dashboardRun(run: RunFollower): DashboardRun {
 }
 
 /** The page's buttons run the same commands as the palette. */
-const PAGE_COMMANDS = { exportCsv: STUDIO_COMMANDS.exportCsv, compare: STUDIO_COMMANDS.compare } as const;
+const PAGE_COMMANDS = { exportCsv: COMMAND_IDS.exportMetricsCsv, compare: COMMAND_IDS.compareRuns } as const;
 
 export const DashboardPanel = defineRunPanel({
   viewType: DASHBOARD_VIEW_TYPE,

@@ -1,9 +1,9 @@
 // Which sample fields a rule file may reference: those of the dataset named by `bnpo.rules.dataset` (its first
 // lines), else the fields the built-in tasks provide.
 import { open, stat } from 'node:fs/promises';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { datasetFieldsFromText } from '../../core/rules/samplesFile';
+import { readConfig } from '../editorConfig';
 
 /** What every built-in task's sample carries (countdown adds `solutions`, the accepted expressions). */
 export const builtinSampleFields: readonly string[] = ['prompt', 'answer', 'solutions'];
@@ -14,17 +14,6 @@ export interface DatasetFields {
   file: string | undefined;
   /** why the configured dataset could not be read (then the built-in fields are used) */
   problem: string | undefined;
-}
-
-export function workspaceFolderFor(uri: vscode.Uri): vscode.WorkspaceFolder | undefined {
-  return vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
-}
-
-/** A setting's path: absolute, or relative to the document's workspace folder. */
-export function resolveSettingPath(setting: string, uri: vscode.Uri): string | undefined {
-  if (path.isAbsolute(setting)) return setting;
-  const folder = workspaceFolderFor(uri);
-  return folder === undefined ? undefined : path.join(folder.uri.fsPath, setting);
 }
 
 const headBytes = 64 * 1024;
@@ -42,9 +31,10 @@ async function readHead(file: string): Promise<string> {
 }
 
 export async function datasetFieldsFor(uri: vscode.Uri): Promise<DatasetFields> {
-  const setting = vscode.workspace.getConfiguration('bnpo', uri).get<string>('rules.dataset', '').trim();
+  const config = readConfig(uri);
+  const setting = config.rulesDatasetSetting;
   if (setting === '') return { fields: builtinSampleFields, file: undefined, problem: undefined };
-  const file = resolveSettingPath(setting, uri);
+  const file = config.rulesDataset;
   if (file === undefined) {
     return {
       fields: builtinSampleFields,

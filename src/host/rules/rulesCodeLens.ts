@@ -1,12 +1,12 @@
 // "Test rules on samples" above the `rules` list of a reward-rule file.
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
-
-export const testRulesCommand = 'bnpo.testRules';
+import { COMMAND_IDS } from '../commandIds';
+import { readConfig } from '../editorConfig';
 
 export class RulesCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    if (!vscode.workspace.getConfiguration('bnpo', doc.uri).get<boolean>('rules.codeLens', true)) return [];
+    if (!readConfig(doc.uri).rulesCodeLens) return [];
     const root = parseTree(doc.getText());
     const rules = root === undefined ? undefined : findNodeAtLocation(root, ['rules']);
     const key = rules?.parent?.children?.[0];
@@ -16,7 +16,7 @@ export class RulesCodeLensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(new vscode.Range(start, start), {
         title: '$(beaker) Test rules on samples',
         tooltip: 'Run these rules on sample completions and show a per-rule pass table',
-        command: testRulesCommand,
+        command: COMMAND_IDS.testRules,
         arguments: [doc.uri],
       }),
     ];

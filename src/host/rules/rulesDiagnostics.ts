@@ -5,6 +5,7 @@ import type { RuleDiagnostic } from '../../core/rules/check';
 import { checkRulesText } from '../../core/rules/check';
 import type { DatasetFields } from './datasetFields';
 import { datasetFieldsFor } from './datasetFields';
+import { onConfigChange } from '../editorConfig';
 import { isRulesDocument } from './rulesDocument';
 
 export function toVscodeDiagnostic(d: RuleDiagnostic): vscode.Diagnostic {
@@ -52,9 +53,7 @@ export class RulesDiagnostics implements vscode.Disposable {
         this.collection.delete(doc.uri);
         this.generation.delete(doc.uri.toString());
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('bnpo.rules')) this.refreshAll();
-      }),
+      onConfigChange(['rules'], () => this.refreshAll()),
     );
     this.refreshAll();
   }

@@ -5,21 +5,15 @@ import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-
 import * as vscode from 'vscode';
 import { describeRule } from '../../core/rules/describe';
 import { ruleSchema } from '../../core/rules/schema';
-import { resolveSettingPath, workspaceFolderFor } from './datasetFields';
+import { readConfig, workspaceFolderFor } from '../editorConfig';
 import type { RuleRunFigures, RunRef } from './runLookup';
 import { latestRuleFigures, latestRunForRules } from './runLookup';
 
-export function runsFolderFor(uri: vscode.Uri): string | undefined {
-  const setting = vscode.workspace.getConfiguration('bnpo', uri).get<string>('runsFolder', '.bnpo/runs');
-  return resolveSettingPath(setting, uri);
-}
-
-/** The latest run under the runs folder that used this rule file (file-scheme documents only). */
+/** The latest run under the runs folder that used this rule file (file-scheme documents in a folder only). */
 export async function latestRunFor(uri: vscode.Uri): Promise<RunRef | undefined> {
-  const runs = runsFolderFor(uri);
-  if (runs === undefined || uri.scheme !== 'file') return undefined;
   const folder = workspaceFolderFor(uri);
-  return latestRunForRules(runs, uri.fsPath, folder === undefined ? [] : [folder.uri.fsPath]);
+  if (folder === undefined || uri.scheme !== 'file') return undefined;
+  return latestRunForRules(readConfig(uri).runsFolder, uri.fsPath, [folder.uri.fsPath]);
 }
 
 function fmt(x: number, digits = 3): string {

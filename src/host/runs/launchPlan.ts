@@ -1,9 +1,11 @@
-// What a launch is, decided without VS Code: the trainer's arguments, its environment, the configuration the
-// palette's choices produce, and why launching is refused in an untrusted workspace. The run manager executes it.
+// What a launch is, decided without VS Code: the trainer's arguments, its environment and the configuration the
+// palette's choices produce. The run manager executes it.
 import * as path from 'node:path';
 import type { EstimatorName } from '../../core/estimators';
 import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
+import type { EnvPolicy } from '../process/supervisor';
+import { buildEnv } from '../process/supervisor';
 
 export type LaunchRequest =
   | { readonly kind: 'config'; readonly configFile: string }
@@ -16,31 +18,20 @@ export function trainArgs(cli: string, request: LaunchRequest, runsFolder: strin
     : [cli, 'train', '--resume', request.runDir];
 }
 
-/** Variables the trainer may read from the editor's environment; everything else stays behind. */
-const PASSED =
-  /^(PATH|HOME|USER|USERPROFILE|LANG|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|CUDA_[A-Z_]+|LD_LIBRARY_PATH|NVIDIA_[A-Z_]+|VK_[A-Z_]+|BNPO_[A-Z_]+)$/;
-
 /**
- * The trainer's environment, built explicitly: the extension host's own variables (its NODE_OPTIONS, its
- * VSCODE_* IPC handles, a debugger's hooks) must not leak into the child.
+ * The trainer's environment, an allow-list: the extension host's own variables (its NODE_OPTIONS, its VSCODE_* IPC
+ * handles, a debugger's hooks) must not leak into the child. In desktop VS Code process.execPath is Electron's
+ * binary; ELECTRON_RUN_AS_NODE makes it behave as plain Node.
  */
-export function trainEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base))
-    if (value !== undefined && PASSED.test(name)) env[name] = value;
-  // In desktop VS Code process.execPath is Electron's binary; this makes it behave as plain Node.
-  env.ELECTRON_RUN_AS_NODE = '1';
-  return env;
-}
+export const TRAINER_ENV: EnvPolicy = {
+  allow:
+    /^(PATH|HOME|USER|USERPROFILE|LANG|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|CUDA_[A-Z_]+|LD_LIBRARY_PATH|NVIDIA_[A-Z_]+|VK_[A-Z_]+|BNPO_[A-Z_]+)$/,
+  set: { ELECTRON_RUN_AS_NODE: '1' },
+};
 
-/** The message shown instead of launching in an untrusted workspace; undefined when launching is allowed. */
-export function untrustedRefusal(isTrusted: boolean, what: 'launch' | 'resume'): string | undefined {
-  if (isTrusted) return undefined;
-  return (
-    `BNPO cannot ${what} a training run: this workspace is not trusted. Training executes code on this machine ` +
-    `and reads the workspace's reward rules, datasets and run configurations, so it waits until you trust the ` +
-    `workspace (Workspaces: Manage Workspace Trust). Viewing runs and editing rules work without trust.`
-  );
+/** What the trainer sees of `base`. */
+export function trainEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return buildEnv(base, TRAINER_ENV);
 }
 
 export type RunSize = 'quick' | 'full';
@@ -87,11 +78,4 @@ export function configFileFor(folder: string, picks: LaunchPicks): string {
     '_',
   );
   return path.join(folder, `${name}${RUN_CONFIG_FILE_SUFFIX}`);
-}
-
-/** The runs folder setting resolved against the workspace folder. */
-export function resolveRunsFolder(setting: string, workspaceFolder: string | undefined): string {
-  const value = setting.trim() === '' ? '.bnpo/runs' : setting.trim();
-  if (path.isAbsolute(value)) return value;
-  return path.join(workspaceFolder ?? process.cwd(), value);
 }

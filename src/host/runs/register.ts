@@ -1,44 +1,49 @@
-// What activate() registers for the studio, and nothing heavier: the log channel, one handler per command and the
-// panels' serializers. The studio itself (schemas, run following, panels) loads right after activation returns,
-// through a dynamic import that the bundler turns into lazy initialisation, so activation stays fast.
+// What activate() sets up for the runs feature, and nothing heavier: a loader and the panels' serializers. The
+// feature itself (schemas, run following, panels) loads right after activation returns, through a dynamic import
+// that the bundler turns into lazy initialisation, so activation stays fast; a command or a panel restored after a
+// reload waits for it.
 import * as vscode from 'vscode';
 import { BETA_FIT_VIEW_TYPE, DASHBOARD_VIEW_TYPE, SAMPLES_VIEW_TYPE } from '../../protocol/viewTypes';
-import { STUDIO_COMMANDS } from './commandIds';
-import type { StudioFeatures } from './studioFeatures';
+import type { Supervisor } from '../process/supervisor';
+import type { RunsFeature } from './runsFeature';
 
-export function registerStudio(context: vscode.ExtensionContext): vscode.Disposable[] {
-  const log = vscode.window.createOutputChannel('BNPO Trainer', { log: true });
-  let features: StudioFeatures | undefined;
+export interface RunsRegistration {
+  /** The feature, loaded once. */
+  readonly load: () => Promise<RunsFeature>;
+  readonly disposables: vscode.Disposable[];
+}
+
+export function registerRuns(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  supervisor: Supervisor,
+): RunsRegistration {
+  let feature: RunsFeature | undefined;
   let disposed = false;
-  let loading: Promise<StudioFeatures> | undefined;
-  const load = (): Promise<StudioFeatures> =>
-    (loading ??= import('./studioFeatures.js').then((m): StudioFeatures => {
+  let loading: Promise<RunsFeature> | undefined;
+  const load = (): Promise<RunsFeature> =>
+    (loading ??= import('./runsFeature.js').then((m): RunsFeature => {
       if (disposed) throw new Error('the extension is shutting down');
-      const started = m.startStudio(context, log);
-      features = started;
-      return started;
+      feature = new m.RunsFeature(context, log, supervisor);
+      return feature;
     }));
   const timer = setTimeout(() => {
     load().catch((err: unknown) =>
-      log.error(`the studio did not start: ${(err as Error).stack ?? String(err)}`),
+      log.error(
+        `the runs feature did not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      ),
     );
   }, 0);
 
   const disposables: vscode.Disposable[] = [
-    log,
     {
       dispose: () => {
         disposed = true;
         clearTimeout(timer);
-        features?.dispose();
+        feature?.dispose();
       },
     },
   ];
-  for (const id of Object.values(STUDIO_COMMANDS)) {
-    disposables.push(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => (await load()).run(id, args)),
-    );
-  }
   for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE]) {
     disposables.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {
@@ -48,5 +53,5 @@ export function registerStudio(context: vscode.ExtensionContext): vscode.Disposa
       }),
     );
   }
-  return disposables;
+  return { load, disposables };
 }

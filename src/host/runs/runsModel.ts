@@ -1,4 +1,5 @@
-// Every run directory under the runs folder, followed: fs.watch on the folder and on each run (a change is read
+// Every run directory under the followed root folders (the runs folder setting first, then folders added in this
+// workspace, such as an experiment's runs), followed: fs.watch on each root and on each run (a change is read
 // within a few tens of milliseconds) plus a slow timer that rescans, re-reads and re-checks trainer processes, so a
 // missed watch event, a network file system or a killed trainer is still noticed within `pollMs`.
 // No VS Code here: the extension adapts the events; unit tests call refresh() directly.
@@ -20,7 +21,19 @@ export interface RunsModelOptions {
   readonly isAlive?: (pid: number) => boolean;
 }
 
+/** Root folders, each once (compared resolved), in order. */
+function distinctRoots(roots: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return roots.filter((root) => {
+    const key = path.resolve(root);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export class RunsModel {
+  /** By resolved run folder: two roots may hold runs of the same name. */
   private readonly runs = new Map<string, RunFollower>();
   private readonly listeners = new Set<(event: RunsEvent) => void>();
   private readonly watchers = new Map<string, fs.FSWatcher>();
@@ -29,13 +42,18 @@ export class RunsModel {
   private flushTimer: NodeJS.Timeout | undefined;
   private disposed = false;
 
-  constructor(
-    private folder: string,
-    private readonly options: RunsModelOptions = {},
-  ) {}
+  private rootFolders: string[];
 
-  get runsFolder(): string {
-    return this.folder;
+  constructor(
+    roots: readonly string[],
+    private readonly options: RunsModelOptions = {},
+  ) {
+    this.rootFolders = distinctRoots(roots);
+  }
+
+  /** The followed root folders, in order. */
+  get roots(): readonly string[] {
+    return this.rootFolders;
   }
 
   /** Starts following; reads everything already there first. */
@@ -45,12 +63,16 @@ export class RunsModel {
     if (pollMs > 0) this.timer = setInterval(() => this.refresh(), pollMs);
   }
 
-  /** Follows another folder (the setting changed): runs of the old one are removed. */
-  setFolder(folder: string): void {
-    if (path.resolve(folder) === path.resolve(this.folder)) return;
-    for (const run of [...this.runs.values()]) this.remove(run);
-    this.closeWatcher(this.folder);
-    this.folder = folder;
+  /** Follows these root folders instead (a setting changed, a folder was added): runs of dropped roots go. */
+  setRoots(roots: readonly string[]): void {
+    const next = distinctRoots(roots);
+    const same =
+      next.length === this.rootFolders.length &&
+      next.every((root, i) => path.resolve(root) === path.resolve(this.rootFolders[i]!));
+    if (same) return;
+    const kept = new Set(next.map((root) => path.resolve(root)));
+    for (const root of this.rootFolders) if (!kept.has(path.resolve(root))) this.closeWatcher(root);
+    this.rootFolders = next;
     this.refresh();
   }
 
@@ -58,12 +80,14 @@ export class RunsModel {
     return [...this.runs.values()];
   }
 
+  /** The run with this id (its folder's name); the first root's wins when two roots hold one of that name. */
   get(id: string): RunFollower | undefined {
-    return this.runs.get(id);
+    return this.list().find((run) => run.id === id);
   }
 
+  /** The run in this folder, else the one with the folder's name (the same folder reached by another path). */
   byDir(dir: string): RunFollower | undefined {
-    return this.runs.get(path.basename(dir));
+    return this.runs.get(path.resolve(dir)) ?? this.get(path.basename(dir));
   }
 
   onDidChange(listener: (event: RunsEvent) => void): { dispose(): void } {
@@ -71,18 +95,19 @@ export class RunsModel {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** Rescans the folder and reads every run's changes now. */
+  /** Rescans the roots and reads every run's changes now. */
   refresh(): void {
     if (this.disposed) return;
-    this.watchFolder();
-    const dirs = new Set(listRunDirs(this.folder));
-    for (const run of [...this.runs.values()]) if (!dirs.has(run.dir)) this.remove(run);
-    for (const dir of dirs) {
-      const id = path.basename(dir);
-      let run = this.runs.get(id);
+    for (const root of this.rootFolders) this.watchRoot(root);
+    const dirs = new Map<string, string>();
+    for (const root of this.rootFolders)
+      for (const dir of listRunDirs(root)) if (!dirs.has(path.resolve(dir))) dirs.set(path.resolve(dir), dir);
+    for (const [key, run] of [...this.runs]) if (!dirs.has(key)) this.remove(key, run);
+    for (const [key, dir] of dirs) {
+      let run = this.runs.get(key);
       if (!run) {
         run = new RunFollower(dir, this.options.isAlive ?? processAlive);
-        this.runs.set(id, run);
+        this.runs.set(key, run);
         run.poll();
         this.watchRun(run);
         this.emit({ kind: 'added', run });
@@ -113,8 +138,8 @@ export class RunsModel {
     this.listeners.clear();
   }
 
-  private remove(run: RunFollower): void {
-    this.runs.delete(run.id);
+  private remove(key: string, run: RunFollower): void {
+    this.runs.delete(key);
     this.closeWatcher(run.dir);
     this.emit({ kind: 'removed', run });
   }
@@ -129,14 +154,14 @@ export class RunsModel {
     }
   }
 
-  private watchFolder(): void {
-    if (this.options.watch === false || this.watchers.has(this.folder)) return;
-    this.watch(this.folder, () => this.schedule(''));
+  private watchRoot(root: string): void {
+    if (this.options.watch === false || this.watchers.has(root)) return;
+    this.watch(root, () => this.schedule(''));
   }
 
   private watchRun(run: RunFollower): void {
     if (this.options.watch === false) return;
-    this.watch(run.dir, () => this.schedule(run.id));
+    this.watch(run.dir, () => this.schedule(path.resolve(run.dir)));
   }
 
   private watch(dir: string, onEvent: () => void): void {
@@ -154,21 +179,21 @@ export class RunsModel {
     this.watchers.delete(dir);
   }
 
-  /** Coalesces bursts of watch events (a step appends to several files) into one read. '' = rescan the folder. */
-  private schedule(id: string): void {
-    this.dirty.add(id);
+  /** Coalesces bursts of watch events (a step appends to several files) into one read. '' = rescan the roots. */
+  private schedule(key: string): void {
+    this.dirty.add(key);
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      const ids = [...this.dirty];
+      const keys = [...this.dirty];
       this.dirty.clear();
       if (this.disposed) return;
-      if (ids.includes('')) {
+      if (keys.includes('')) {
         this.refresh();
         return;
       }
-      for (const runId of ids) {
-        const run = this.runs.get(runId);
+      for (const key of keys) {
+        const run = this.runs.get(key);
         if (run) this.pollRun(run);
       }
     }, 40);

@@ -2,13 +2,13 @@
 import * as vscode from 'vscode';
 import type { RunStatus } from '../../protocol/runDir';
 import { Disposable } from '../disposable';
-import { STUDIO_COMMANDS } from './commandIds';
+import { COMMAND_IDS } from '../commandIds';
 import type { RunFollower } from './runFollower';
 import type { Studio } from './studio';
 import { defaultRun, describeRun, runsNewestFirst } from './studio';
 
 export const RUNS_VIEW_ID = 'bnpo.runs';
-const OPEN_DASHBOARD_COMMAND = STUDIO_COMMANDS.dashboard;
+const OPEN_DASHBOARD_COMMAND = COMMAND_IDS.openDashboard;
 
 const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -58,7 +58,8 @@ class RunsTree implements vscode.TreeDataProvider<string> {
 
   getChildren(element?: string): string[] {
     if (element) return [];
-    return runsNewestFirst(this.studio.model.list()).map((r) => r.id);
+    // Two roots may hold runs of one name: the row (and every command given its id) is the first root's.
+    return [...new Set(runsNewestFirst(this.studio.model.list()).map((r) => r.id))];
   }
 
   getTreeItem(id: string): vscode.TreeItem {

@@ -1,5 +1,6 @@
-// The one object the studio's features share: the followed runs, the process supervisor, the log channel and
-// where the extension lives. Created once in activate(); disposed with the extension.
+// "Studio" is BNPO Studio, the product: this is its one shared object at run time, what the Runs view and the
+// panels share: the followed runs, the trainer's run manager, the trainer log channel and where the extension
+// lives. Created once by the runs feature; disposed with it.
 import * as vscode from 'vscode';
 import type { RunFollower } from './runFollower';
 import type { RunManager } from './runManager';
@@ -40,7 +41,9 @@ export async function pickRun(
 ): Promise<RunFollower | undefined> {
   const runs = runsNewestFirst(studio.model.list()).filter(filter);
   if (runs.length === 0) {
-    void vscode.window.showInformationMessage(`BNPO: no run to choose from in ${studio.model.runsFolder}.`);
+    void vscode.window.showInformationMessage(
+      `BNPO: no run to choose from in ${studio.model.roots.join(', ')}.`,
+    );
     return undefined;
   }
   if (runs.length === 1) return runs[0];

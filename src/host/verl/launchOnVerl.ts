@@ -8,12 +8,26 @@ import { parseVerlConfig, VerlConfigError } from '../../verl/configFile';
 import type { VerlRunConfig } from '../../protocol/verl';
 import type { VerlCommand } from '../../verl/command';
 import { buildVerlCommand, verlRunDir, verlRunId } from '../../verl/command';
+import { allowedByTrust } from '../commands';
 import { Disposable } from '../disposable';
-import { resolveSettingPath } from '../rules/datasetFields';
-import { VerlProcess } from './verlProcess';
+import { readConfig } from '../editorConfig';
+import type { EnvPolicy, ExitInfo, Supervisor } from '../process/supervisor';
 
 export const VERL_CONFIG_SUFFIX = '.verl.json';
-export const LAUNCH_ON_VERL_COMMAND = 'bnpo.launchOnVerl';
+export const VERL_STOP_TIMEOUT_MS = 15_000;
+const LINES_IN_CRASH_REPORT = 5;
+
+/**
+ * What verl (Python, Ray, CUDA) may read of the editor's environment, besides what the plug-in needs (set on
+ * top): the system, Python and virtualenv/conda, GPU and NCCL, Ray, Hugging Face caches and proxies. The extension
+ * host's own variables (NODE_OPTIONS, VSCODE_*, ELECTRON_*) stay behind.
+ */
+const VERL_ENV_ALLOW =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|USERPROFILE|LANG|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|LD_LIBRARY_PATH|PYTHON[A-Z_]*|VIRTUAL_ENV|CONDA_[A-Z_]+|CUDA_[A-Z_]+|NVIDIA_[A-Z_]+|NCCL_[A-Z_]+|ROCR?_[A-Z_]+|HIP_[A-Z_]+|RAY_[A-Z_]+|HF_[A-Z_]+|HUGGINGFACE_[A-Z_]+|TRANSFORMERS_[A-Z_]+|VLLM_[A-Z_]+|WANDB_[A-Z_]+|TOKENIZERS_PARALLELISM|OMP_NUM_THREADS|(HTTPS?|NO)_PROXY|(https?|no)_proxy|SSL_CERT_(FILE|DIR)|REQUESTS_CA_BUNDLE|BNPO_[A-Z_]+)$/;
+
+export function verlEnv(pluginEnv: Readonly<Record<string, string>>): EnvPolicy {
+  return { allow: VERL_ENV_ALLOW, set: pluginEnv };
+}
 
 type Action = 'run' | 'show';
 
@@ -22,54 +36,28 @@ export interface LaunchOnVerlOptions {
   readonly action?: Action;
 }
 
-/** Everything verl runs started from this window; they are stopped (bounded) when the extension goes. */
+/** Starts verl runs through the extension's supervisor; they survive a window reload like the trainer does. */
 export class VerlLauncher extends Disposable {
   private readonly log: vscode.LogOutputChannel;
-  private readonly running = new Set<VerlProcess>();
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly supervisor: Supervisor,
+  ) {
     super();
     this.log = this._register(vscode.window.createOutputChannel('BNPO verl', { log: true }));
-    this._register({
-      dispose: () => {
-        for (const p of this.running) p.dispose();
-        this.running.clear();
-      },
-    });
   }
 
   async launch(arg?: vscode.Uri, options: LaunchOnVerlOptions = {}): Promise<void> {
     const uri = arg ?? (await pickConfig());
     if (uri === undefined) return;
-    let config: VerlRunConfig;
-    try {
-      config = parseVerlConfig(readFileSync(uri.fsPath, 'utf8'), uri.fsPath);
-    } catch (err) {
-      const problems =
-        err instanceof VerlConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
-      for (const p of problems) this.log.error(p);
-      const choice = await vscode.window.showErrorMessage(
-        `BNPO: ${problems[0] ?? 'invalid verl config'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
-        'Open Config',
-        'Show Log',
-      );
-      if (choice === 'Open Config') await vscode.window.showTextDocument(uri);
-      if (choice === 'Show Log') this.log.show(true);
-      return;
-    }
+    const config = await this.readConfigFile(uri);
+    if (config === undefined) return;
     const action = options.action ?? (await pickAction(config));
     if (action === undefined) return;
     const runId = verlRunId(config.name, new Date());
     const baseDir = path.dirname(uri.fsPath);
-    const runsFolder = resolveSettingPath(
-      vscode.workspace.getConfiguration('bnpo', uri).get<string>('runsFolder', '.bnpo/runs'),
-      uri,
-    );
-    const runDir = verlRunDir(config, {
-      baseDir,
-      runsFolder: runsFolder ?? path.join(baseDir, '.bnpo', 'runs'),
-      runId,
-    });
+    const runDir = verlRunDir(config, { baseDir, runsFolder: readConfig(uri).runsFolder, runId });
     const command = buildVerlCommand(config, {
       runDir,
       runId,
@@ -81,36 +69,70 @@ export class VerlLauncher extends Disposable {
       await showCommand(command, uri);
       return;
     }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showErrorMessage(
-        'BNPO: launching verl runs code on this machine and is refused until the workspace is trusted. "Show command" works everywhere.',
-      );
-      return;
-    }
+    if (!allowedByTrust('runVerl')) return;
     mkdirSync(runDir, { recursive: true });
     const label = command.mode === 'local' ? `verl run ${runId}` : `ray job submit for ${runId}`;
-    const child = new VerlProcess({
-      argv: command.argv,
-      env: command.env,
-      cwd: baseDir,
+    const child = this.supervisor.start({
       label,
+      argv: command.argv,
+      runtime: 'exec',
+      env: verlEnv(command.env),
+      cwd: baseDir,
+      stopTimeoutMs: VERL_STOP_TIMEOUT_MS,
+      // A local driver serves the run folder (Stop in the Runs view reaches its process group); `ray job submit`
+      // only hands the job to the cluster, whose driver runs elsewhere.
+      ...(command.mode === 'local' ? { runDir } : {}),
       log: this.log,
-      onExit: (code) => {
-        this.running.delete(child);
-        if (command.mode === 'ray' && code === 0) {
-          void vscode.window.showInformationMessage(
-            `BNPO: submitted ${runId} to ${config.launch.mode === 'ray' ? config.launch.address : 'Ray'}; the studio follows ${runDir}.`,
-          );
-        }
-      },
     });
-    this.running.add(child);
+    void child.exit.then((exit) => {
+      if (command.mode === 'ray' && exit.code === 0) {
+        void vscode.window.showInformationMessage(
+          `BNPO: submitted ${runId} to ${config.launch.mode === 'ray' ? config.launch.address : 'Ray'}; the studio follows ${runDir}.`,
+        );
+      } else this.reportCrash(label, exit);
+    });
     this.log.show(true);
     void vscode.window.showInformationMessage(
       command.mode === 'local'
         ? `BNPO: verl run ${runId} started; it writes ${runDir}.`
         : `BNPO: submitting ${runId} with ray job submit…`,
     );
+  }
+
+  private async readConfigFile(uri: vscode.Uri): Promise<VerlRunConfig | undefined> {
+    try {
+      return parseVerlConfig(readFileSync(uri.fsPath, 'utf8'), uri.fsPath);
+    } catch (err) {
+      const problems =
+        err instanceof VerlConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
+      for (const p of problems) this.log.error(p);
+      const choice = await vscode.window.showErrorMessage(
+        `BNPO: ${problems[0] ?? 'invalid verl config'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+        'Open Config',
+        'Show Log',
+      );
+      if (choice === 'Open Config') await vscode.window.showTextDocument(uri);
+      if (choice === 'Show Log') this.log.show(true);
+      return undefined;
+    }
+  }
+
+  /** A crash, reported once with the last lines of its output; never restarted. */
+  private reportCrash(label: string, exit: ExitInfo): void {
+    if (exit.stopped || exit.code === 0) return;
+    const why =
+      exit.startError !== undefined
+        ? `could not start: ${exit.startError}`
+        : exit.signal !== null
+          ? `was killed by ${exit.signal}`
+          : `exited with status ${exit.code ?? '?'}`;
+    this.log.error(`${label} ${why}`);
+    const last = exit.lastLines.slice(-LINES_IN_CRASH_REPORT).join('\n');
+    void vscode.window
+      .showErrorMessage(`BNPO: ${label} ${why}.${last ? `\n${last}` : ''}`, 'Show Log')
+      .then((choice) => {
+        if (choice === 'Show Log') this.log.show(true);
+      });
   }
 }
 
@@ -171,16 +193,4 @@ async function showCommand(command: VerlCommand, config: vscode.Uri): Promise<vo
     content: `${header.join('\n')}${command.shell}\n`,
   });
   await vscode.window.showTextDocument(doc, { preview: false });
-}
-
-/** Extension-scope registrations: the command and the launcher that owns the runs. */
-export function registerVerl(context: vscode.ExtensionContext): vscode.Disposable[] {
-  const launcher = new VerlLauncher(context.extensionUri);
-  return [
-    launcher,
-    vscode.commands.registerCommand(
-      LAUNCH_ON_VERL_COMMAND,
-      (uri?: vscode.Uri, options?: LaunchOnVerlOptions) => launcher.launch(uri, options),
-    ),
-  ];
 }

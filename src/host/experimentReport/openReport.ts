@@ -4,9 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXPERIMENT_FILES } from '../../protocol/experiment';
+import { COMMAND_IDS } from '../commandIds';
 import { describeExperiment, findExperiments, summarise, type ExperimentEntry } from './experiments';
-
-export const OPEN_EXPERIMENT_REPORT = 'bnpo.openExperimentReport';
 
 /** Where experiments are looked for: `.bnpo/experiments` of every workspace folder (the CLI's default). */
 function experimentRoots(): string[] {
@@ -18,17 +17,13 @@ function experimentRoots(): string[] {
 const FOLLOW_RUNS = 'Show Its Runs in the Studio';
 
 /**
- * Every cell of an experiment is a normal run directory in `<experiment>/runs`. The studio follows one runs folder
- * (`bnpo.runsFolder`), so following the experiment's runs there puts them in the Runs view, where Compare Runs,
- * the dashboard and the Beta-fit panel work on them.
+ * Every cell of an experiment is a normal run directory in `<experiment>/runs`. Adding that folder to the roots
+ * the Runs view follows (for this workspace; the user's `bnpo.runsFolder` stays as it is) puts them in the view,
+ * where Compare Runs, the dashboard and the Beta-fit panel work on them.
  */
 export async function followExperimentRuns(entry: Pick<ExperimentEntry, 'dir'>): Promise<string> {
   const runs = path.join(entry.dir, EXPERIMENT_FILES.runs);
-  const target =
-    vscode.workspace.workspaceFolders === undefined
-      ? vscode.ConfigurationTarget.Global
-      : vscode.ConfigurationTarget.Workspace;
-  await vscode.workspace.getConfiguration('bnpo').update('runsFolder', runs, target);
+  await vscode.commands.executeCommand(COMMAND_IDS.followRunsFolder, runs);
   await vscode.commands.executeCommand('bnpo.runs.focus');
   return runs;
 }
@@ -97,10 +92,4 @@ export async function openExperimentReport(arg?: vscode.Uri): Promise<void> {
   if (picked === undefined) return;
   const entry = picked.entry ?? (await browse());
   if (entry !== undefined) await show(entry);
-}
-
-export function registerExperiment(): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand(OPEN_EXPERIMENT_REPORT, (arg?: vscode.Uri) => openExperimentReport(arg)),
-  ];
 }

@@ -1,0 +1,24 @@
+// Every command id of the extension (package.json contributes each palette command; a test checks both agree), in
+// a module without dependencies so panels and views can name commands without loading their features.
+export const COMMAND_IDS = {
+  openWelcome: 'bnpo.openWelcome',
+  newRulesFile: 'bnpo.newRulesFile',
+  testRules: 'bnpo.testRules',
+  launchRun: 'bnpo.launchRun',
+  launchOnVerl: 'bnpo.launchOnVerl',
+  stopRun: 'bnpo.stopRun',
+  checkpointNow: 'bnpo.checkpointNow',
+  resumeRun: 'bnpo.resumeRun',
+  openDashboard: 'bnpo.openDashboard',
+  openBetaFit: 'bnpo.openBetaFit',
+  showSamples: 'bnpo.showSamples',
+  compareRuns: 'bnpo.compareRuns',
+  exportMetricsCsv: 'bnpo.exportMetricsCsv',
+  showTrainerLog: 'bnpo.showTrainerLog',
+  revealRunFolder: 'bnpo.revealRunFolder',
+  refreshRuns: 'bnpo.refreshRuns',
+  openExperimentReport: 'bnpo.openExperimentReport',
+  /** Internal (not contributed): adds a folder of run folders to the Runs view, for this workspace. */
+  followRunsFolder: 'bnpo.followRunsFolder',
+} as const;
+export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
