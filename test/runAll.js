@@ -2,7 +2,8 @@
 // `npm test`: builds what the tests need, runs the three tiers and prints one summary line per tier and one for
 // the whole run, `N passed, N failed[, N skipped]`, alone on the last line. Exits non-zero if anything failed.
 //
-//   node test/runAll.js                  all tiers: unit, integration, e2e, python (the verl plug-in)
+//   node test/runAll.js                  all tiers: unit, integration, e2e, python (engines/verl, engines/trl, test/python
+//                                        in the venv of test/harness/pythonEnv.sh)
 //   node test/runAll.js integration e2e  only these (setup/build/package only as far as they need)
 //
 // Plain JavaScript on purpose: it runs before the TypeScript is compiled (it is what compiles it).
@@ -26,7 +27,8 @@ for (const name of requested) {
   }
 }
 const tiers = requested.length > 0 ? TIERS.filter((t) => requested.includes(t)) : TIERS;
-const needsEditor = tiers.some((t) => t !== 'unit');
+// The python tier needs neither the editor nor the production build (test/python/run.sh rebuilds dist/cli.js when stale).
+const needsEditor = tiers.some((t) => t === 'integration' || t === 'e2e');
 const session = randomUUID();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bnpo-test-run-'));
 const summary = [];

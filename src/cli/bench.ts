@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import { runTrainerBench, type BenchOptions } from '../trainer/bench';
 import { parseCommandLine, UsageError } from './usage';
 
-const HELP = `usage: bnpo bench [--backends webgpu,wasm,cpu] [--torch-device cpu|cuda] [--json FILE]`;
+const HELP = `usage: bnpo bench [--backends webgpu,wasm,cpu] [--torch-device cpu|cuda] [--python PATH] [--json FILE]
+
+  --python PATH   the Python (with numpy and torch) for the matmul peak and the PyTorch step; default: the
+                  first python3 on PATH, then /usr/bin/python3, that has them. Nothing is installed.`;
 const KNOWN = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -12,6 +15,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       backends: { type: 'string' },
       'torch-device': { type: 'string' },
+      python: { type: 'string' },
       json: { type: 'string' },
     },
     HELP,
@@ -24,9 +28,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`unknown backend ${unknown.join(', ')}; known: ${KNOWN.join(', ')}`);
   const device = values['torch-device'] ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--torch-device must be cpu or cuda`);
+  const python = values.python;
+  if (python !== undefined && !fs.existsSync(python))
+    throw new UsageError(`--python ${python}: no such file`);
   const result = await runTrainerBench({
     backends: names as BenchOptions['backends'],
     torchDevice: device,
+    ...(python !== undefined ? { python } : {}),
     print: (line) => process.stdout.write(line + '\n'),
   });
   if (values.json !== undefined) fs.writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');

@@ -1,7 +1,8 @@
 // `bnpo bench`: how fast the trainer runs here. For every backend that starts: ms per RL step split into sampling /
 // scoring / advantage / update, tokens per second, and the train step's achieved GFLOP/s next to this machine's
 // matmul peak (numpy + OpenBLAS on all cores); and the same train step of the same model in PyTorch, as a ratio.
-// Python with numpy and torch is found (Debian's /usr/bin/python3 first) or, when missing, installed from Debian.
+// The Python with numpy and torch is the one given (`--python PATH`), else the first of python3 and /usr/bin/python3
+// that has both (or numpy alone). Nothing is ever installed: test/bench passes the test venv's python.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -149,34 +150,16 @@ function hasModule(python: string, mod: string): boolean {
   return run(python, ['-c', `import ${mod}`]).ok;
 }
 
-function debianHas(pkg: string): boolean {
-  return run('dpkg-query', ['-W', '-f=${Status}', pkg]).out.includes('install ok installed');
-}
-
 /**
- * A python with numpy (and torch, when it can be had). On Debian, installs what is missing: python3-numpy,
- * python3-torch, and libopenblas0-pthread, without which both link the reference BLAS and run ~100× below peak.
+ * The python for the reference figures: `given` when set (it must exist; a missing numpy is noted), else the first
+ * of python3 and /usr/bin/python3 with numpy and torch, then with numpy alone. Never installs anything.
  */
-export function findPython(notes: string[]): string | null {
-  const debian = '/usr/bin/python3';
-  // BNPO_BENCH_INSTALL=0 (set on machines with no package source, e.g. the GPU machine) never calls apt-get.
-  if (
-    process.env.BNPO_BENCH_INSTALL !== '0' &&
-    process.platform === 'linux' &&
-    fs.existsSync('/usr/bin/apt-get') &&
-    fs.existsSync('/usr/bin/dpkg-query')
-  ) {
-    const missing = ['python3-numpy', 'python3-torch', 'libopenblas0-pthread'].filter((p) => !debianHas(p));
-    if (missing.length > 0) {
-      notes.push(`installed from Debian: ${missing.join(' ')}`);
-      if (!run('apt-get', ['install', '-y', '-q', ...missing]).ok) {
-        run('apt-get', ['update', '-q']);
-        const r = run('apt-get', ['install', '-y', '-q', ...missing]);
-        if (!r.ok) notes.push(`apt-get install failed: ${r.out.split('\n').slice(-1)[0] ?? ''}`);
-      }
-    }
+export function findPython(notes: string[], given?: string): string | null {
+  if (given !== undefined) {
+    if (!hasModule(given, 'numpy')) notes.push(`${given} cannot import numpy`);
+    return given;
   }
-  const candidates = [debian, 'python3'].filter((p) => !p.startsWith('/') || fs.existsSync(p));
+  const candidates = ['python3', '/usr/bin/python3'].filter((p) => !p.startsWith('/') || fs.existsSync(p));
   return (
     candidates.find((p) => hasModule(p, 'numpy') && hasModule(p, 'torch')) ??
     candidates.find((p) => hasModule(p, 'numpy')) ??
@@ -267,9 +250,10 @@ export function pythonFigures(
   rows: number,
   width: number,
   torchDevice: 'cpu' | 'cuda',
+  givenPython?: string,
 ): PythonFigures {
   const notes: string[] = [];
-  const python = findPython(notes);
+  const python = findPython(notes, givenPython);
   if (python === null) {
     notes.push('no python with numpy: peak and PyTorch figures unavailable');
     return {
@@ -317,6 +301,8 @@ export function pythonFigures(
 export interface BenchOptions {
   readonly backends: readonly ('webgpu' | 'wasm' | 'cpu' | 'tensorflow')[];
   readonly torchDevice: 'cpu' | 'cuda';
+  /** The python with numpy and torch for the reference figures; found on PATH when absent. */
+  readonly python?: string;
   readonly config?: Partial<Record<string, unknown>>;
   readonly print: (line: string) => void;
 }
@@ -345,7 +331,7 @@ export async function runTrainerBench(
   const loaded = await loadTask(config, process.cwd());
   const dims = modelDims(config, loaded.task, loaded.task.tokenizer.size);
   const ref = figures[0];
-  const py = pythonFigures(dims, ref?.rows ?? 256, ref?.width ?? 24, options.torchDevice);
+  const py = pythonFigures(dims, ref?.rows ?? 256, ref?.width ?? 24, options.torchDevice, options.python);
   const peak = py.numpyPeakGflops;
   print(
     `  matmul peak (numpy/OpenBLAS 2048³ fp32, threads ${py.numpyThreads ?? '?'}): ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s`,

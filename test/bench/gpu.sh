@@ -21,7 +21,7 @@ fi
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 # One bench process: each backend in turn (webgpu first, then wasm), then PyTorch on CUDA for the same model/step.
-BNPO_BENCH_INSTALL=0 timeout 480 node dist/cli.js bench --backends webgpu,wasm --torch-device cuda --json "$out/trainer-bench.json" \
+timeout 480 node dist/cli.js bench --backends webgpu,wasm --torch-device cuda --json "$out/trainer-bench.json" \
   2>&1 | tee "$out/trainer-bench.txt"
 status=${PIPESTATUS[0]}
 echo "exit status $status" | tee -a "$out/trainer-bench.txt"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the real-editor test tiers (integration, e2e) need on a fresh Debian machine:
 #   apt: chromium (the browser that drives the workbench), libkrb5-dev (code-server's `kerberos` module compiles
-#   against it), ripgrep (source of the rg binary @vscode/ripgrep would otherwise fetch from GitHub),
-#   python3-numpy and python3-torch (the verl plug-in's Python tier runs on Debian's /usr/bin/python3);
+#   against it), ripgrep (source of the rg binary @vscode/ripgrep would otherwise fetch from GitHub);
+#   (the Python tier has its own venv of PyPI packages: test/harness/pythonEnv.sh);
 #   npm: code-server 4.100.3 in its own package (test/harness/code-server) so the extension's `npm ci` stays light.
 # Idempotent: when everything is present (apt packages + a stamp matching the code-server lockfile) it only checks.
 # The machines reach the npm registry and Debian's mirrors only, hence the offline fixes below.
@@ -16,7 +16,7 @@ log() { printf '[setup] %s\n' "$*"; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
-for deb in libkrb5-dev python3-numpy python3-torch; do
+for deb in libkrb5-dev; do
   dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' || missing+=("$deb")
 done
 if ((${#missing[@]} > 0)); then
@@ -29,7 +29,7 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" apt-get update -q
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 else
-  log 'apt packages present: chromium ripgrep libkrb5-dev python3-numpy python3-torch'
+  log 'apt packages present: chromium ripgrep libkrb5-dev'
 fi
 
 # ---- 2. code-server ------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // The Python tier as the test orchestrator runs tiers (`node out/test/<tier>/run.js`, counts in the file named by
-// BNPO_TEST_RESULTS): it hands over to run.sh, which runs the verl plug-in's unittest suites under Debian's python3
+// BNPO_TEST_RESULTS): it hands over to run.sh, which runs the Python suites (pytest) inside the test venv
 // and writes those counts itself. The exit status is run.sh's.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';

@@ -9,8 +9,11 @@ Importing this package has no side effects; ``bnpo_verl.plugin`` registers with 
 
 __version__ = "0.1.0"
 
-#: The verl release whose interfaces the glue in ``bnpo_verl.plugin`` is written against.
+#: The oldest verl release whose interfaces the glue in ``bnpo_verl.plugin`` is written against.
 TARGET_VERL_VERSION = "0.7.0"
+
+#: verl (major, minor) from which (inclusive) to which (exclusive) the plug-in is tested; pyproject.toml agrees.
+SUPPORTED_VERL = ((0, 7), (0, 10))
 
 #: The name under which the estimator is registered in verl's advantage-estimator registry.
 ESTIMATOR_NAME = "bnpo_beta"

@@ -82,6 +82,12 @@ def claim_scored(totals: torch.Tensor, atol: float = 1e-4) -> ScoredBatch | None
     return None
 
 
+def claim(batch: ScoredBatch) -> None:
+    """Marks a batch as a training batch when the caller knows it (TRL's trainer holds its scored batch)."""
+    with _lock:
+        batch.claimed = True
+
+
 def take_unclaimed() -> list[ScoredBatch]:
     """Scored batches no estimator claimed (validation), oldest first; they are removed."""
     with _lock:

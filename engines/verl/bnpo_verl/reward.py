@@ -18,21 +18,15 @@ The result per completion is ``{"score": weighted total, "rule_<name>": 0|1 for 
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import exchange
-from .rules_client import RulesServer
+from .scoring import close_servers, server_for  # noqa: F401  (the plug-in and the tests reach them here)
+from . import scoring
 
 #: Prefix of the per-rule keys in verl's reward extra info.
 RULE_KEY_PREFIX = "rule_"
-
-_servers: dict[tuple[str, str], RulesServer] = {}
-_servers_lock = threading.Lock()
 
 
 def rule_key(rule: str) -> str:
@@ -44,42 +38,6 @@ def _setting(kwargs: Mapping[str, Any], key: str, env: str) -> str | None:
     if value is None or value == "":
         value = os.environ.get(env) or None
     return None if value is None else str(value)
-
-
-def server_for(rules_file: str, cli: str | None) -> RulesServer:
-    """The long-lived server for this rules file (started on first use, ended at interpreter exit)."""
-    key = (os.path.abspath(rules_file), cli or "")
-    with _servers_lock:
-        server = _servers.get(key)
-        if server is None or server._proc.poll() is not None:  # noqa: SLF001 - restart a server that died
-            server = RulesServer(rules_file, cli=cli)
-            _servers[key] = server
-        return server
-
-
-@atexit.register
-def close_servers() -> None:
-    with _servers_lock:
-        for server in _servers.values():
-            server.close()
-        _servers.clear()
-
-
-def accuracy_rule(rules_file: str, rules: Sequence[str], override: str | None = None) -> str:
-    """The rule that counts as "correct": the override, else the first reward rule of kind ``answer``."""
-    if override:
-        if override not in rules:
-            raise ValueError(f"accuracy rule '{override}' is not one of the reward rules {list(rules)} of {rules_file}")
-        return override
-    try:
-        with open(rules_file, encoding="utf-8") as f:
-            parsed = json.load(f)
-        for rule in parsed.get("rules", []):
-            if rule.get("kind") == "answer" and rule.get("name") in rules:
-                return str(rule["name"])
-    except (OSError, ValueError, AttributeError):
-        pass  # a file with comments: the rules server has validated it; fall back to the first rule
-    return rules[0]
 
 
 def sample_of(data_source: Any, ground_truth: Any, extra_info: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -111,27 +69,13 @@ def compute_score(
             f"batch fields disagree in length: {n} completions, {len(data_sources)} data sources, "
             f"{len(ground_truths)} ground truths, {len(infos)} extra infos"
         )
-    server = server_for(rules_file, cli)
     samples = [sample_of(data_sources[i], ground_truths[i], infos[i]) for i in range(n)]
-    scored = server.score(list(solution_strs), samples)
-    exchange.record_scored(
-        exchange.ScoredBatch(
-            rules=list(server.rules),
-            weights=dict(server.weights),
-            completions=list(solution_strs),
-            samples=samples,
-            rewards=[s.rewards for s in scored],
-            reasons=[s.reasons for s in scored],
-            totals=[s.total for s in scored],
-            rules_file=rules_file,
-            accuracy_rule=accuracy_rule(rules_file, server.rules, _setting(kwargs, "accuracy_rule", "BNPO_ACCURACY_RULE")),
-        )
-    )
+    batch = scoring.score(rules_file, cli, solution_strs, samples, _setting(kwargs, "accuracy_rule", "BNPO_ACCURACY_RULE"))
     out: list[dict[str, float]] = []
-    for s in scored:
-        row: dict[str, float] = {"score": s.total}
-        for name in server.rules:
-            row[rule_key(name)] = float(s.rewards[name])
+    for total, rewards in zip(batch.totals, batch.rewards):
+        row: dict[str, float] = {"score": total}
+        for name in batch.rules:
+            row[rule_key(name)] = float(rewards[name])
         out.append(row)
     return out
 

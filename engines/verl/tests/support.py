@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 from typing import Any
 
@@ -42,4 +43,25 @@ def cli_json(args: list[str]) -> Any:
     done = run_cli(args)
     if done.returncode != 0:
         raise AssertionError(f"bnpo {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+_checker: list[str] = []
+
+
+def check_run_dir(case: unittest.TestCase, run_dir: str) -> Any:
+    """Reads ``run_dir`` with the studio's own schemas (test/tools/checkRunDir.ts, bundled once by esbuild) and
+    returns its summary ``{"run": run.json, "records": {"metrics": N, ...}}``; a refused record fails ``case``."""
+    if not _checker:
+        out = os.path.join(tempfile.mkdtemp(prefix="bnpo-check-"), "checkRunDir.js")
+        esbuild = os.path.join(REPO_ROOT, "node_modules", ".bin", "esbuild")
+        source = os.path.join(REPO_ROOT, "test", "tools", "checkRunDir.ts")
+        built = subprocess.run([esbuild, source, "--bundle", "--platform=node", f"--outfile={out}", "--log-level=error"],
+                               capture_output=True, text=True, timeout=120)
+        if built.returncode != 0:
+            case.fail(f"cannot bundle {source}: {built.stderr.strip()}")
+        _checker.append(out)
+    done = subprocess.run([node(), _checker[0], run_dir], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        case.fail(f"the studio refuses {run_dir}:\n{done.stdout}{done.stderr}")
     return json.loads(done.stdout)
