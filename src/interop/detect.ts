@@ -46,8 +46,9 @@ export function detectForeignLog(target: string): ForeignLogFollower | undefined
   const names = fs.readdirSync(target);
   if (names.includes(RUN_FILES.run) || names.includes(IMPORTED_RUN_FILES.info)) return undefined;
   if (names.some(isEventFileName)) return new TensorBoardFollower(target);
-  const state = trainerState(target, names);
-  if (state !== undefined) return new TrlFollower(state);
+  if (trainerState(target, names) !== undefined) {
+    return new TrlFollower(target, () => trainerState(target, fs.readdirSync(target)));
+  }
   const verl = names
     .filter((n) => n.endsWith('.jsonl'))
     .map((n) => path.join(target, n))

@@ -80,24 +80,27 @@ export class VerlFollower implements ForeignLogFollower {
   }
 }
 
-/** TRL's trainer_state.json, rewritten whole at each save: re-read when it changes, new log entries returned. */
+/**
+ * TRL's trainer_state.json, rewritten whole at each save: re-read when it changes, new log entries returned. A live
+ * TRL run saves it only into each new `checkpoint-N/`, so `locate` finds the newest one on every poll.
+ */
 export class TrlFollower implements ForeignLogFollower {
   readonly source = 'trl';
   private entries = 0;
   private stamp = '';
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly locate: () => string | undefined = () => path,
+  ) {}
 
   poll(): ScalarPoint[] {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(this.path);
-    } catch {
-      return [];
-    }
-    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    const file = this.locate();
+    const stat = file === undefined ? undefined : fs.statSync(file, { throwIfNoEntry: false });
+    if (file === undefined || stat === undefined) return [];
+    const stamp = `${file}:${stat.size}:${stat.mtimeMs}`;
     if (stamp === this.stamp) return [];
-    const read = parseTrainerState(fs.readFileSync(this.path, 'utf8'), this.path, this.entries);
+    const read = parseTrainerState(fs.readFileSync(file, 'utf8'), file, this.entries);
     this.stamp = stamp;
     this.entries = read.entries;
     return read.points;

@@ -91,10 +91,31 @@ describe('bnpo import', () => {
     assert.deepEqual(kinds.sort(), [
       ['tensorboard', 'tensorboard'],
       ['tensorboardx', 'tensorboard'],
-      [path.join('trl', 'trainer_state.json'), 'trl'],
+      ['trl', 'trl'],
       [path.join('verl', 'bnpo_demo.jsonl'), 'verl'],
     ]);
     assert.equal(detectForeignLog(ourRun), undefined);
+  });
+
+  it("follows a TRL output folder's newest checkpoint-N/trainer_state.json as checkpoints appear", () => {
+    const dir = path.join(tmp, 'trl-output');
+    const state = JSON.parse(
+      readFileSync(path.join(interopFixtures, 'trl', 'trainer_state.json'), 'utf8'),
+    ) as {
+      log_history: unknown[];
+    };
+    const save = (step: number, entries: number) => {
+      mkdirSync(path.join(dir, `checkpoint-${step}`), { recursive: true });
+      const partial = { ...state, log_history: state.log_history.slice(0, entries) };
+      writeFileSync(path.join(dir, `checkpoint-${step}`, 'trainer_state.json'), JSON.stringify(partial));
+    };
+    save(2, 2);
+    const follower = detectForeignLog(dir);
+    assert.equal(follower?.source, 'trl');
+    assert.deepEqual([...new Set(follower.poll().map((p) => p.step))], [1, 2]);
+    save(10, 4); // a later save, whose number sorts before 2 as text
+    assert.deepEqual([...new Set(follower.poll().map((p) => p.step))], [3, 4]);
+    assert.deepEqual(follower.poll(), []);
   });
 
   it('puts TRL metrics on our fields and keeps the rest as extra (trainer_state.json)', async () => {
