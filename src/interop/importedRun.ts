@@ -31,6 +31,8 @@ export class ImportedRunBuilder {
   }
 
   private addPoint({ tag, step, value, wallTime }: ScalarPoint): void {
+    // NaN and ±Infinity (a diverged loss) have no JSON form; the chart shows the gap as a missing value.
+    if (!Number.isFinite(value)) return;
     let target = this.targets.get(tag);
     if (target === undefined) {
       target = mapMetricName(tag);

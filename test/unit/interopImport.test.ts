@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectForeignLog, findForeignLogs } from '../../src/interop/detect';
+import { ImportedRunBuilder } from '../../src/interop/importedRun';
 import { mapMetricName } from '../../src/interop/metricNames';
 import { parseJsonl } from '../../src/protocol/jsonl';
 import {
@@ -79,6 +80,21 @@ describe('metric names', () => {
       const got = t.kind === 'field' ? t.field : t.kind === 'rule' ? `rule:${t.rule}` : `extra:${t.name}`;
       assert.equal(got, want, tag);
     }
+  });
+});
+
+describe('imported run records', () => {
+  it('leave out values JSON cannot hold, and keep a re-logged step’s last value', () => {
+    const builder = new ImportedRunBuilder();
+    builder.add([
+      { tag: 'loss', step: 3, value: NaN, wallTime: 10 },
+      { tag: 'loss', step: 3, value: 2, wallTime: 11 },
+      { tag: 'grad_norm', step: 3, value: Infinity, wallTime: 12 },
+      { tag: 'loss', step: 3, value: 1.5, wallTime: 13 },
+    ]);
+    const records = builder.records();
+    assert.deepEqual(records, [{ v: 1, step: 3, wall: 13, rewards: {}, extra: {}, loss: 1.5 }]);
+    assert.ok(ImportedMetricsRecordSchema.safeParse(JSON.parse(JSON.stringify(records[0]))).success);
   });
 });
 
