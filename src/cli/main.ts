@@ -36,6 +36,14 @@ const commands: Record<string, Command> = {
     summary: 'print the verl (Ray) command line for a *.verl.json run config, with the bnpo_verl plug-in',
     load: () => import('./verl.js'),
   },
+  import: {
+    summary: 'convert a TensorBoard, TRL (trainer_state.json) or verl (JSONL) log into a run folder',
+    load: () => import('./import.js'),
+  },
+  'export-tensorboard': {
+    summary: "write a run's metrics as a TensorBoard event file",
+    load: () => import('./exportTensorboard.js'),
+  },
 };
 
 function help(): string {
