@@ -93,7 +93,7 @@ function ropeScaling(raw: RawConfig): RopeScaling {
     };
   }
   throw new ModelConfigError(
-    `${field}.rope_type '${JSON.stringify(type)}' is not supported (supported: default, linear, llama3)`,
+    `${field}.rope_type '${typeof type === 'string' ? type : JSON.stringify(type)}' is not supported (supported: default, linear, llama3)`,
   );
 }
 
