@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -60,3 +61,33 @@ def test_chat_template_renders_like_apply_chat_template(tiny):
     expected = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     assert out["prompt_text"] == expected
     assert out["prompt_ids"] == tokenizer(expected, add_special_tokens=False)["input_ids"]
+
+
+def test_lora_export_loads_in_peft_and_transformers(tiny, tmp_path):
+    """3 policy-gradient steps with LoRA, then our logits = peft's on the adapter = transformers' on the merge."""
+    import subprocess
+
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from tiny_models import ROOT
+
+    folder, model, tokenizer = tiny
+    ids = [random.Random(3).randrange(len(tokenizer)) for _ in range(9)]
+    out = subprocess.run(
+        ["node", str(ROOT / "out" / "test" / "tools" / "modelsLoraExport.js"), str(folder), str(tmp_path),
+         ",".join(map(str, ids))],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    ours = np.array(json.loads((tmp_path / "logits.json").read_text()))
+    with torch.no_grad():
+        base_logits = model(torch.tensor([ids])).logits[0].numpy()
+        # The adapter must have learned something, or the comparison below proves nothing.
+        assert np.abs(ours - base_logits).max() > 1e-3
+        base = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        peft_model = PeftModel.from_pretrained(base, tmp_path / "adapter").eval()
+        close(ours, peft_model(torch.tensor([ids])).logits[0].numpy())
+        merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", dtype=torch.float32).eval()
+        close(ours, merged(torch.tensor([ids])).logits[0].numpy())
+    assert (tmp_path / "merged" / "tokenizer.json").exists()

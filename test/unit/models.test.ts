@@ -185,8 +185,8 @@ describe('CausalLM', () => {
         ],
       }),
     );
-    const a = (await alone.array());
-    const p = (await padded.array());
+    const a = await alone.array();
+    const p = await padded.array();
     for (let t = 0; t < 3; t++) {
       a[t]!.forEach((v, j) => assert.ok(Math.abs(v - p[t + 2]![j]!) < 1e-5, `position ${t} logit ${j}`));
     }
