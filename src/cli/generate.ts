@@ -4,8 +4,9 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelConfigError } from '../models/config';
-import { ModelFolderError } from '../models/folder';
-import { type LoadedModel, loadModel } from '../models/load';
+import { type ModelFolder, ModelFolderError, openModelFolder, readWeights } from '../models/folder';
+import { CausalLM } from '../models/llama';
+import { backendMemory, preflight } from '../models/preflight';
 import { generate } from '../models/sampling';
 import { SafetensorsError } from '../models/safetensors';
 import { BACKEND_NAMES, type BackendName } from '../protocol/runConfig';
@@ -42,18 +43,18 @@ function number(
 
 function promptIds(
   values: { prompt?: string; 'prompt-ids'?: string; chat?: boolean; system?: string },
-  loaded: LoadedModel,
+  folder: ModelFolder,
   dir: string,
 ): { ids: number[]; text: string | undefined } {
   if (values['prompt-ids'] !== undefined) {
     const ids = values['prompt-ids'].split(',').map((s) => Number(s.trim()));
-    const vocab = loaded.folder.config.vocab;
+    const vocab = folder.config.vocab;
     if (ids.some((id) => !Number.isInteger(id) || id < 0 || id >= vocab)) {
       throw new UsageError(`--prompt-ids must be integers in [0, ${vocab})`);
     }
     return { ids, text: undefined };
   }
-  const { tokenizer, chatTemplate } = loaded.folder;
+  const { tokenizer, chatTemplate } = folder;
   if (tokenizer === undefined) throw new UsageError(`${dir}: no tokenizer.json (use --prompt-ids)`);
   const text = values.prompt ?? '';
   if (values.chat !== true) return { ids: tokenizer.encode(text), text };
@@ -67,9 +68,9 @@ function promptIds(
   return { ids: tokenizer.encode(rendered, { specialTokens: false }), text: rendered };
 }
 
-async function promptLogits(loaded: LoadedModel, ids: number[]): Promise<number[][]> {
+async function promptLogits(model: CausalLM, ids: number[]): Promise<number[][]> {
   const logits = tf.tidy(() =>
-    loaded.model.run({ ids: [ids], positions: [ids.map((_, i) => i)], keyMask: [ids.map(() => 1)] }),
+    model.run({ ids: [ids], positions: [ids.map((_, i) => i)], keyMask: [ids.map(() => 1)] }),
   );
   const values = await logits.array();
   logits.dispose();
@@ -117,9 +118,21 @@ export async function run(argv: string[]): Promise<number> {
   const dir = path.resolve(values.model);
   const backend = await selectBackend(backendName);
   if (values.json !== true) process.stderr.write(describeBackend(backend) + '\n');
-  let loaded;
+  let folder: ModelFolder;
+  let ids: number[];
+  let text: string | undefined;
+  let model: CausalLM;
   try {
-    loaded = await loadModel(dir);
+    folder = await openModelFolder(dir);
+    ({ ids, text } = promptIds(values, folder, dir));
+    // Before a weight is read: refuse what the backend cannot hold, in one line.
+    const refusal = preflight(
+      folder.config,
+      { mode: 'inference', rows: 1, tokens: ids.length + maxNew },
+      backendMemory(backend.name),
+    );
+    if (refusal !== undefined) throw new UsageError(refusal);
+    model = new CausalLM(folder.config, readWeights(dir));
   } catch (err) {
     if (
       err instanceof ModelFolderError ||
@@ -130,11 +143,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const { ids, text } = promptIds(values, loaded, dir);
-  const options = { temperature, topP, maxNew, eosIds: loaded.folder.eosIds, rng: new Rng(seed) };
-  const out = await generate(loaded.model, [ids], options);
+  const options = { temperature, topP, maxNew, eosIds: folder.eosIds, rng: new Rng(seed) };
+  const out = await generate(model, [ids], options);
   const completionIds = out.tokens[0] ?? [];
-  const completion = loaded.folder.tokenizer?.decode(completionIds) ?? completionIds.join(' ');
+  const completion = folder.tokenizer?.decode(completionIds) ?? completionIds.join(' ');
   if (values.json === true) {
     const record: Record<string, unknown> = {
       prompt_text: text ?? null,
@@ -142,11 +154,11 @@ export async function run(argv: string[]): Promise<number> {
       completion_ids: completionIds,
       completion,
     };
-    if (values.logits === true) record['logits'] = await promptLogits(loaded, ids);
+    if (values.logits === true) record['logits'] = await promptLogits(model, ids);
     process.stdout.write(JSON.stringify(record) + '\n');
   } else {
     process.stdout.write(completion + '\n');
   }
-  loaded.model.dispose();
+  model.dispose();
   return 0;
 }

@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { ChatTemplate } from '../../src/models/chatTemplate';
-import { ModelConfigError, parseModelConfig } from '../../src/models/config';
+import { ModelConfigError, parameterCount, parseModelConfig } from '../../src/models/config';
 import { ModelFolderError, openModelFolder, readWeights } from '../../src/models/folder';
 import { CausalLM } from '../../src/models/llama';
 import { loadModel } from '../../src/models/load';
 import { Lora } from '../../src/models/lora';
+import { backendMemory, preflight } from '../../src/models/preflight';
 import { generate } from '../../src/models/sampling';
 import { readSafetensors, writeSafetensors } from '../../src/models/safetensors';
 import { policyGradientStep } from '../../src/models/train';
@@ -320,5 +321,71 @@ describe('training', () => {
     assert.notDeepEqual(model.params.get('model.layers.0.self_attn.q_proj.weight')!.dataSync(), baseBefore);
     optimizer.dispose();
     model.dispose();
+  });
+});
+
+describe('memory pre-flight', () => {
+  const sevenB = parseModelConfig({
+    model_type: 'llama',
+    vocab_size: 32000,
+    hidden_size: 4096,
+    intermediate_size: 11008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 32,
+    max_position_embeddings: 4096,
+  });
+  const smol = parseModelConfig({
+    model_type: 'llama',
+    vocab_size: 49152,
+    hidden_size: 576,
+    intermediate_size: 1536,
+    num_hidden_layers: 30,
+    num_attention_heads: 9,
+    num_key_value_heads: 3,
+    tie_word_embeddings: true,
+  });
+  const wasm = backendMemory('wasm');
+
+  it('refuses a 7B-shaped model on wasm in one line, from the config alone', () => {
+    assert.ok(Math.abs(parameterCount(sevenB) - 6.74e9) < 0.01e9, `${parameterCount(sevenB)}`);
+    const message = preflight(sevenB, { mode: 'lora', rows: 8, tokens: 256 }, wasm);
+    assert.ok(message !== undefined);
+    assert.match(
+      message,
+      /needs about \d+\.\d GiB \(weights 25\.1 GiB.*more than the wasm backend offers \(4\.0 GiB\)/,
+    );
+    assert.match(message, /weights alone do not fit: use another backend/);
+    assert.ok(!message.includes('\n'));
+  });
+
+  it('lets a SmolLM2-135M-shaped LoRA step through and says what to change when the batch is too big', () => {
+    assert.equal(preflight(smol, { mode: 'lora', rows: 8, tokens: 128 }, wasm), undefined);
+    const tooBig = preflight(smol, { mode: 'full', rows: 16, tokens: 512 }, wasm);
+    assert.ok(tooBig !== undefined);
+    assert.match(tooBig, /^a full training step at 16 × 512 tokens needs about/);
+    assert.match(
+      tooBig,
+      /use LoRA instead of full fine-tuning, or fewer completions per step \(G\) or gradient accumulation/,
+    );
+  });
+
+  it("refuses a tensor larger than the GPU adapter's biggest buffer", () => {
+    const qwen = parseModelConfig({
+      ...tinyConfig(),
+      vocab_size: 151936,
+      hidden_size: 896,
+      num_attention_heads: 14,
+      num_key_value_heads: 2,
+    });
+    const gpu = backendMemory('webgpu', {
+      maxBufferSize: 256 * 2 ** 20,
+      maxStorageBufferBindingSize: 128 * 2 ** 20,
+    });
+    const message = preflight(qwen, { mode: 'inference', rows: 1, tokens: 64 }, gpu);
+    assert.match(
+      message ?? '',
+      /^the embedding table \(151936 × 896\) needs 0\.51 GiB in one buffer, more than the webgpu backend's largest \(0\.13 GiB\)/,
+    );
   });
 });
