@@ -24,6 +24,10 @@ const commands: Record<string, Command> = {
     summary: "evaluate a run directory's latest checkpoint on its held-out split",
     load: () => import('./eval.js'),
   },
+  generate: {
+    summary: 'print the completion of a Hugging Face model folder (Llama, Qwen2, Qwen3) for a prompt',
+    load: () => import('./generate.js'),
+  },
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',
     load: () => import('./rules.js'),

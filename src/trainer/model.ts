@@ -24,7 +24,7 @@ export interface KvCache {
 const NEG = -1e9;
 
 /** y = x·W with a backward made of plain matMuls (dx = dy·Wᵀ, dW = xᵀ·dy, transposes materialised first). */
-const matMulPlain = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+export const matMulPlain = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([x, w]);
   return {

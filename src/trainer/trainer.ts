@@ -195,7 +195,7 @@ export async function evaluate(
 
 /** Gradients of `lossFn`, their global norm, and an update unless the norm (or loss) is not finite. */
 export async function gradientStep(
-  policy: Policy,
+  policy: Pick<Policy, 'params'>,
   optimizer: AdamW,
   lr: number,
   gradClip: number,

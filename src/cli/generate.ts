@@ -1,0 +1,164 @@
+// `bnpo generate --model DIR --prompt TEXT`: prints a model folder's completion (greedy at temperature 0), so a
+// user sees the model before and after training and anyone can check our forward pass against another
+// implementation (--json adds the ids and, with --logits, every prompt position's logits).
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelConfigError } from '../models/config';
+import { type ModelFolder, ModelFolderError, openModelFolder, readWeights } from '../models/folder';
+import { CausalLM } from '../models/llama';
+import { backendMemory, preflight } from '../models/preflight';
+import { generate } from '../models/sampling';
+import { SafetensorsError } from '../models/safetensors';
+import { BACKEND_NAMES, type BackendName } from '../protocol/runConfig';
+import { describeBackend, selectBackend } from '../trainer/backend';
+import { Rng } from '../trainer/rng';
+import { parseCommandLine, UsageError } from './usage';
+
+const HELP = `usage: bnpo generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]
+
+  --model DIR            a Hugging Face model folder (config.json, safetensors, tokenizer.json)
+  --prompt TEXT          the prompt; with --chat it is the user message of the chat template
+  --prompt-ids LIST      token ids instead of text (no tokenizer needed)
+  --chat                 apply the folder's chat template (with the generation prompt)
+  --system TEXT          a system message before the user's (with --chat)
+  --max-new-tokens N     at most N new tokens (default 64)
+  --temperature T        0 = greedy (default 0)
+  --top-p P              nucleus sampling mass (default 1)
+  --seed S               the sampling seed (default 0)
+  --backend NAME         auto | tensorflow | webgpu | wasm | cpu (default auto)
+  --json                 print {prompt_ids, completion_ids, completion} as JSON
+  --logits               with --json: also the logits at every prompt position`;
+
+function number(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  check: (n: number) => boolean,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${flag} '${value}' is out of range`);
+  return n;
+}
+
+function promptIds(
+  values: { prompt?: string; 'prompt-ids'?: string; chat?: boolean; system?: string },
+  folder: ModelFolder,
+  dir: string,
+): { ids: number[]; text: string | undefined } {
+  if (values['prompt-ids'] !== undefined) {
+    const ids = values['prompt-ids'].split(',').map((s) => Number(s.trim()));
+    const vocab = folder.config.vocab;
+    if (ids.some((id) => !Number.isInteger(id) || id < 0 || id >= vocab)) {
+      throw new UsageError(`--prompt-ids must be integers in [0, ${vocab})`);
+    }
+    return { ids, text: undefined };
+  }
+  const { tokenizer, chatTemplate } = folder;
+  if (tokenizer === undefined) throw new UsageError(`${dir}: no tokenizer.json (use --prompt-ids)`);
+  const text = values.prompt ?? '';
+  if (values.chat !== true) return { ids: tokenizer.encode(text), text };
+  if (chatTemplate === undefined) throw new UsageError(`${dir}: tokenizer_config.json has no chat_template`);
+  const messages = [
+    ...(values.system !== undefined ? [{ role: 'system', content: values.system }] : []),
+    { role: 'user', content: text },
+  ];
+  // The rendered template already holds the special tokens it wants.
+  const rendered = chatTemplate.render(messages);
+  return { ids: tokenizer.encode(rendered, { specialTokens: false }), text: rendered };
+}
+
+async function promptLogits(model: CausalLM, ids: number[]): Promise<number[][]> {
+  const logits = tf.tidy(() =>
+    model.run({ ids: [ids], positions: [ids.map((_, i) => i)], keyMask: [ids.map(() => 1)] }),
+  );
+  const values = await logits.array();
+  logits.dispose();
+  return values;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(
+    argv,
+    {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      'prompt-ids': { type: 'string' },
+      chat: { type: 'boolean' },
+      system: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      logits: { type: 'boolean' },
+    },
+    HELP,
+  );
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
+  if (values.model === undefined) throw new UsageError('--model DIR is required (see --help)');
+  if ((values.prompt === undefined) === (values['prompt-ids'] === undefined)) {
+    throw new UsageError('give exactly one of --prompt and --prompt-ids (see --help)');
+  }
+  const backendName = (values.backend ?? 'auto') as BackendName;
+  if (!BACKEND_NAMES.includes(backendName)) {
+    throw new UsageError(`--backend '${backendName}' is not one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  const maxNew = number(
+    values['max-new-tokens'],
+    '--max-new-tokens',
+    64,
+    (n) => Number.isInteger(n) && n > 0,
+  );
+  const temperature = number(values.temperature, '--temperature', 0, (n) => n >= 0);
+  const topP = number(values['top-p'], '--top-p', 1, (n) => n > 0 && n <= 1);
+  const seed = number(values.seed, '--seed', 0, Number.isInteger);
+  const dir = path.resolve(values.model);
+  const backend = await selectBackend(backendName);
+  if (values.json !== true) process.stderr.write(describeBackend(backend) + '\n');
+  let folder: ModelFolder;
+  let ids: number[];
+  let text: string | undefined;
+  let model: CausalLM;
+  try {
+    folder = await openModelFolder(dir);
+    ({ ids, text } = promptIds(values, folder, dir));
+    // Before a weight is read: refuse what the backend cannot hold, in one line.
+    const refusal = preflight(
+      folder.config,
+      { mode: 'inference', rows: 1, tokens: ids.length + maxNew },
+      backendMemory(backend.name),
+    );
+    if (refusal !== undefined) throw new UsageError(refusal);
+    model = new CausalLM(folder.config, readWeights(dir));
+  } catch (err) {
+    if (
+      err instanceof ModelFolderError ||
+      err instanceof ModelConfigError ||
+      err instanceof SafetensorsError
+    ) {
+      throw new UsageError(err.message);
+    }
+    throw err;
+  }
+  const options = { temperature, topP, maxNew, eosIds: folder.eosIds, rng: new Rng(seed) };
+  const out = await generate(model, [ids], options);
+  const completionIds = out.tokens[0] ?? [];
+  const completion = folder.tokenizer?.decode(completionIds) ?? completionIds.join(' ');
+  if (values.json === true) {
+    const record: Record<string, unknown> = {
+      prompt_text: text ?? null,
+      prompt_ids: ids,
+      completion_ids: completionIds,
+      completion,
+    };
+    if (values.logits === true) record['logits'] = await promptLogits(model, ids);
+    process.stdout.write(JSON.stringify(record) + '\n');
+  } else {
+    process.stdout.write(completion + '\n');
+  }
+  model.dispose();
+  return 0;
+}
