@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHeldOutColumns, toMetricColumns, betaFitSteps } from '../../src/host/panels/pageData';
 import type { BetaFitStep } from '../../src/protocol/betaFit';
-import { HostToBetaFit } from '../../src/protocol/betaFit';
+import { HostToBetaFitSchema } from '../../src/protocol/betaFit';
 import type { DashboardRun } from '../../src/protocol/dashboard';
 import type { SamplesRecord } from '../../src/protocol/runDir';
 import { SamplesRecordSchema } from '../../src/protocol/runDir';
@@ -228,7 +228,7 @@ describe('Beta-fit page model', () => {
       ],
     );
     assert.equal(stepAtSlider(run, 2), 2);
-    assert.ok(HostToBetaFit.safeParse({ type: 'append', id: 'r', steps: run.steps }).success);
+    assert.ok(HostToBetaFitSchema.safeParse({ type: 'append', id: 'r', steps: run.steps }).success);
   });
 
   it('lists guard steps and the α, β history of every rule', () => {
