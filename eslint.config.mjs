@@ -89,6 +89,18 @@ export default tseslint.config(
     },
   },
   {
+    // Long functions hide ideas that want a name; these folders already keep under the limit.
+    files: [
+      'src/core/**/*.ts',
+      'src/protocol/**/*.ts',
+      'src/verl/**/*.ts',
+      'src/host/panels/**/*.ts',
+      'src/host/welcome/**/*.ts',
+      'webview/**/*.ts',
+    ],
+    rules: { 'max-lines-per-function': ['error', { max: 120 }] },
+  },
+  {
     // The verl command builder is shared by the host and the CLI: pure, no vscode, no tfjs.
     files: ['src/verl/**/*.ts'],
     rules: {

@@ -12,7 +12,7 @@ import type {
   RulesServeResponse,
   RulesServeResult,
 } from '../protocol/rulesServe';
-import { rulesServeRequestSchema } from '../protocol/rulesServe';
+import { RulesServeRequestSchema } from '../protocol/rulesServe';
 import type { LoadedRules } from '../trainer/rulesFile';
 import { loadRulesFile, RulesFileError } from '../trainer/rulesFile';
 import { parseCommandLine, UsageError } from './usage';
@@ -117,7 +117,7 @@ async function serve(file: string, dataset: string | undefined): Promise<number>
       });
       continue;
     }
-    const request = rulesServeRequestSchema.safeParse(value);
+    const request = RulesServeRequestSchema.safeParse(value);
     if (!request.success) {
       const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : null;
       const issue = request.error.issues[0];

@@ -2,7 +2,7 @@
 // Metrics travel as columns (parallel arrays, one entry per optimizer step): what the charts draw, with no
 // per-record objects to build or validate. Both sides validate what they receive with these schemas.
 import { z } from 'zod';
-import { RUN_STATUSES } from './runDir';
+import { ReadyMessageSchema, RunStatusMessageSchema, SHOWN_RUN_FIELDS } from './panelMessages';
 
 export { DASHBOARD_VIEW_TYPE } from './viewTypes';
 
@@ -25,7 +25,7 @@ export const RULE_SERIES_PREFIX = 'rewards.';
 const column = z.array(z.number().nullable());
 
 /** Rows of one run's metrics.jsonl as columns: `step[i]`, `wall[i]` and `series[key][i]` describe one step. */
-export const MetricColumns = z
+export const MetricColumnsSchema = z
   .object({
     step: z.array(z.number()),
     wall: z.array(z.number()),
@@ -38,70 +38,64 @@ export const MetricColumns = z
       message: 'every column must have one entry per step',
     },
   );
-export type MetricColumns = z.infer<typeof MetricColumns>;
+export type MetricColumns = z.infer<typeof MetricColumnsSchema>;
 
 /** Held-out evaluations (eval.jsonl) as columns; step 0 is the SFT base. */
-export const HeldOutColumns = z
+export const HeldOutColumnsSchema = z
   .object({ step: z.array(z.number()), wall: z.array(z.number()), accuracy: z.array(z.number()) })
   .refine((c) => c.wall.length === c.step.length && c.accuracy.length === c.step.length, {
     message: 'every column must have one entry per evaluation',
   });
-export type HeldOutColumns = z.infer<typeof HeldOutColumns>;
+export type HeldOutColumns = z.infer<typeof HeldOutColumnsSchema>;
 
-export const DashboardRun = z.object({
-  id: z.string().min(1),
-  label: z.string(),
-  status: z.enum(RUN_STATUSES),
-  rules: z.array(z.string()),
-  metrics: MetricColumns,
-  heldOut: HeldOutColumns,
+/** One shown run's data, inside `runs`. */
+export const DashboardRunSchema = z.object({
+  ...SHOWN_RUN_FIELDS,
+  metrics: MetricColumnsSchema,
+  heldOut: HeldOutColumnsSchema,
 });
-export type DashboardRun = z.infer<typeof DashboardRun>;
+export type DashboardRun = z.infer<typeof DashboardRunSchema>;
 
 /** Host → webview: the complete data of the shown runs; replaces whatever the page had (first draw, new selection). */
-export const DashboardRunsMessage = z.object({ type: z.literal('runs'), runs: z.array(DashboardRun) });
+export const DashboardRunsMessageSchema = z.object({
+  type: z.literal('runs'),
+  runs: z.array(DashboardRunSchema),
+});
 
 /** Host → webview: rows appended to one run's files since the last message; the page extends its charts. */
-export const DashboardAppendMessage = z.object({
+export const DashboardAppendMessageSchema = z.object({
   type: z.literal('append'),
   id: z.string().min(1),
-  metrics: MetricColumns,
-  heldOut: HeldOutColumns,
+  metrics: MetricColumnsSchema,
+  heldOut: HeldOutColumnsSchema,
 });
 
-/** Host → webview: a shown run's status changed (e.g. running → stopped). */
-export const DashboardStatusMessage = z.object({
-  type: z.literal('status'),
-  id: z.string().min(1),
-  status: z.enum(RUN_STATUSES),
-});
-
-export const HostToDashboard = z.discriminatedUnion('type', [
-  DashboardRunsMessage,
-  DashboardAppendMessage,
-  DashboardStatusMessage,
+/** Everything the host sends the dashboard page (a shown run's status change included). */
+export const HostToDashboardSchema = z.discriminatedUnion('type', [
+  DashboardRunsMessageSchema,
+  DashboardAppendMessageSchema,
+  RunStatusMessageSchema,
 ]);
-export type HostToDashboard = z.infer<typeof HostToDashboard>;
+export type HostToDashboard = z.infer<typeof HostToDashboardSchema>;
 
-/** Webview → host: the page is listening; the host answers with `runs`. */
-export const DashboardReady = z.object({ type: z.literal('ready') });
 /** Webview → host: the user asked to export the shown runs' metrics as CSV. */
-export const DashboardExportCsv = z.object({ type: z.literal('exportCsv') });
+export const DashboardExportCsvSchema = z.object({ type: z.literal('exportCsv') });
 /** Webview → host: the user asked to add runs to the comparison. */
-export const DashboardCompare = z.object({ type: z.literal('compare') });
+export const DashboardCompareSchema = z.object({ type: z.literal('compare') });
 
-export const DashboardToHost = z.discriminatedUnion('type', [
-  DashboardReady,
-  DashboardExportCsv,
-  DashboardCompare,
+/** Everything the dashboard page sends its host; after `ready` the host answers with `runs`. */
+export const DashboardToHostSchema = z.discriminatedUnion('type', [
+  ReadyMessageSchema,
+  DashboardExportCsvSchema,
+  DashboardCompareSchema,
 ]);
-export type DashboardToHost = z.infer<typeof DashboardToHost>;
+export type DashboardToHost = z.infer<typeof DashboardToHostSchema>;
 
 /** What the page persists with setState (view state only; data always comes from the host). */
-export const DashboardViewState = z.object({
+export const DashboardViewStateSchema = z.object({
   runIds: z.array(z.string()),
   smoothing: z.number().min(0).max(0.999).default(0.6),
   logScale: z.boolean().default(false),
   xAxis: z.enum(['step', 'wall']).default('step'),
 });
-export type DashboardViewState = z.infer<typeof DashboardViewState>;
+export type DashboardViewState = z.infer<typeof DashboardViewStateSchema>;

@@ -6,22 +6,22 @@ import { z } from 'zod';
 const sample = z.record(z.string(), z.unknown());
 
 /** Server → caller, once at start: the reward components it will score, in order. */
-export const rulesServeReadySchema = z.object({
+export const RulesServeReadySchema = z.object({
   type: z.literal('ready'),
   rules: z.array(z.string()).describe('Reward-rule names (components), in file order.'),
   weights: z.record(z.string(), z.number()),
   rulesFile: z.string(),
 });
-export type RulesServeReady = z.infer<typeof rulesServeReadySchema>;
+export type RulesServeReady = z.infer<typeof RulesServeReadySchema>;
 
 /** Caller → server: score a batch of completions, each with the dataset sample it answers. */
-export const rulesServeRequestSchema = z.object({
+export const RulesServeRequestSchema = z.object({
   id: z.union([z.string(), z.number()]),
   items: z.array(z.object({ completion: z.string(), sample: sample.default({}) })),
 });
-export type RulesServeRequest = z.infer<typeof rulesServeRequestSchema>;
+export type RulesServeRequest = z.infer<typeof RulesServeRequestSchema>;
 
-export const rulesServeResultSchema = z.object({
+export const RulesServeResultSchema = z.object({
   rewards: z.record(z.string(), z.union([z.literal(0), z.literal(1)])),
   reasons: z.record(z.string(), z.string()),
   /** rules that threw on this item (they scored 0) */
@@ -29,20 +29,20 @@ export const rulesServeResultSchema = z.object({
   /** weighted sum of the rewards (plain-sum mode) */
   total: z.number(),
 });
-export type RulesServeResult = z.infer<typeof rulesServeResultSchema>;
+export type RulesServeResult = z.infer<typeof RulesServeResultSchema>;
 
 /** Server → caller: the results of one request, parallel to its items. */
-export const rulesServeResponseSchema = z.object({
+export const RulesServeResponseSchema = z.object({
   type: z.literal('result'),
   id: z.union([z.string(), z.number()]),
-  results: z.array(rulesServeResultSchema),
+  results: z.array(RulesServeResultSchema),
 });
-export type RulesServeResponse = z.infer<typeof rulesServeResponseSchema>;
+export type RulesServeResponse = z.infer<typeof RulesServeResponseSchema>;
 
 /** Server → caller: a request line that was not JSON or not a request; id is null when it could not be read. */
-export const rulesServeErrorSchema = z.object({
+export const RulesServeErrorSchema = z.object({
   type: z.literal('error'),
   id: z.union([z.string(), z.number(), z.null()]),
   error: z.string(),
 });
-export type RulesServeError = z.infer<typeof rulesServeErrorSchema>;
+export type RulesServeError = z.infer<typeof RulesServeErrorSchema>;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RunConfigSchema } from './runConfig';
 
 export const RUN_CONFIG_FILE_SUFFIX = '.bnporun.json';
-export const runConfigJsonSchemaFile = 'media/schemas/bnporun.schema.json';
+export const RUN_CONFIG_JSON_SCHEMA_FILE = 'media/schemas/bnporun.schema.json';
 
 export function runConfigEditorSchema(): Record<string, unknown> {
   // draft-7: the dialect VS Code's JSON support implements fully; io 'input': defaulted fields stay optional.

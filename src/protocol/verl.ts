@@ -44,7 +44,7 @@ export const VerlLaunchSchema = z
       noWait: z
         .boolean()
         .default(true)
-        .describe('Return once submitted (`--no-wait`); follow the run in the studio.'),
+        .describe('Return once submitted (`--no-wait`); follow the run in the Runs view.'),
     }),
   ])
   .describe('Where verl runs.');
@@ -129,7 +129,7 @@ export const VerlRunConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        'The studio CLI for `bnpo rules serve` where verl runs (`bnpo`, or a path to dist/cli.js). Default: this extension’s CLI locally, `bnpo` on a cluster.',
+        'The BNPO CLI for `bnpo rules serve` where verl runs (`bnpo`, or a path to dist/cli.js). Default: this extension’s CLI locally, `bnpo` on a cluster.',
       ),
     launch: VerlLaunchSchema.default({ mode: 'local' }),
     extraArgs: z

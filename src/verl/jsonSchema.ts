@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { VerlRunConfigSchema } from '../protocol/verl';
 
 /** Where `npm run schemas` writes the editor schema for `*.verl.json` (contributed through jsonValidation). */
-export const verlJsonSchemaFile = 'media/schemas/verl.schema.json';
+export const VERL_JSON_SCHEMA_FILE = 'media/schemas/verl.schema.json';
 
 /** JSON Schema for editors: draft-7 (what VS Code implements), defaults optional, comments allowed. */
 export function verlRunConfigJsonSchema(): Record<string, unknown> {

@@ -1,14 +1,14 @@
 // `npm run schemas`: writes every JSON Schema the extension ships from its zod source. Add a line per schema.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/core/rules/jsonSchema';
-import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
-import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/verl/jsonSchema';
+import { RULES_JSON_SCHEMA_FILE, rulesJsonSchemaText } from '../../src/core/rules/jsonSchema';
+import { RUN_CONFIG_JSON_SCHEMA_FILE, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
+import { VERL_JSON_SCHEMA_FILE, verlJsonSchemaText } from '../../src/verl/jsonSchema';
 
 const schemas: { file: string; text: () => string }[] = [
-  { file: rulesJsonSchemaFile, text: rulesJsonSchemaText },
-  { file: runConfigJsonSchemaFile, text: runConfigJsonSchemaText },
-  { file: verlJsonSchemaFile, text: verlJsonSchemaText },
+  { file: RULES_JSON_SCHEMA_FILE, text: rulesJsonSchemaText },
+  { file: RUN_CONFIG_JSON_SCHEMA_FILE, text: runConfigJsonSchemaText },
+  { file: VERL_JSON_SCHEMA_FILE, text: verlJsonSchemaText },
 ];
 
 // npm runs scripts from the package root; refuse anywhere else rather than write into the wrong tree

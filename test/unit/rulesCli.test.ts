@@ -3,9 +3,9 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  rulesServeReadySchema,
-  rulesServeResponseSchema,
-  rulesServeErrorSchema,
+  RulesServeReadySchema,
+  RulesServeResponseSchema,
+  RulesServeErrorSchema,
 } from '../../src/protocol/rulesServe';
 
 const root = join(__dirname, '..', '..', '..');
@@ -114,18 +114,18 @@ describe('bnpo rules (CLI)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as unknown);
     assert.equal(lines.length, 4);
-    const ready = rulesServeReadySchema.parse(lines[0]);
+    const ready = RulesServeReadySchema.parse(lines[0]);
     assert.deepEqual(ready.rules, ['format', 'accuracy', 'concise']);
-    const first = rulesServeResponseSchema.parse(lines[1]);
+    const first = RulesServeResponseSchema.parse(lines[1]);
     assert.equal(first.id, 7);
     assert.deepEqual(first.results[0]?.rewards, { format: 1, accuracy: 1, concise: 1 });
     assert.equal(first.results[0]?.total, 2.5);
     assert.deepEqual(first.results[1]?.rewards, { format: 0, accuracy: 0, concise: 1 });
     assert.deepEqual(first.results[1]?.errors, { accuracy: "sample has no field 'answer'" });
     assert.equal(first.results[1]?.reasons.format, 'missing <think>');
-    const bad = rulesServeErrorSchema.parse(lines[2]);
+    const bad = RulesServeErrorSchema.parse(lines[2]);
     assert.equal(bad.id, null);
     assert.match(bad.error, /^not JSON/);
-    assert.deepEqual(rulesServeResponseSchema.parse(lines[3]), { type: 'result', id: 'b', results: [] });
+    assert.deepEqual(RulesServeResponseSchema.parse(lines[3]), { type: 'result', id: 'b', results: [] });
   });
 });

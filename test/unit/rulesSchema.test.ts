@@ -2,18 +2,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { rulesJsonSchema, rulesJsonSchemaFile, rulesJsonSchemaText } from '../../src/core/rules/jsonSchema';
+import {
+  rulesJsonSchema,
+  RULES_JSON_SCHEMA_FILE,
+  rulesJsonSchemaText,
+} from '../../src/core/rules/jsonSchema';
 import { rewardRulesSchema, ruleKinds } from '../../src/core/rules/schema';
 
 const root = join(__dirname, '..', '..', '..');
 
 describe('rules JSON Schema', () => {
   it('the committed media/schemas/rewards.schema.json matches the zod schema (run `npm run schemas` if not)', () => {
-    const committed = readFileSync(join(root, rulesJsonSchemaFile), 'utf8');
+    const committed = readFileSync(join(root, RULES_JSON_SCHEMA_FILE), 'utf8');
     assert.equal(
       committed,
       rulesJsonSchemaText(),
-      `${rulesJsonSchemaFile} is stale: run \`npm run schemas\``,
+      `${RULES_JSON_SCHEMA_FILE} is stale: run \`npm run schemas\``,
     );
   });
 

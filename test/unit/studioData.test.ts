@@ -13,15 +13,19 @@ import {
   trainArgs,
   trainEnv,
 } from '../../src/host/runs/launchPlan';
-import { BetaFitToHost, HostToBetaFit } from '../../src/protocol/betaFit';
+import { BetaFitToHostSchema, HostToBetaFitSchema } from '../../src/protocol/betaFit';
 import { betaFitSteps, toHeldOutColumns, toMetricColumns } from '../../src/host/panels/pageData';
-import { DashboardToHost, DashboardViewState, HostToDashboard } from '../../src/protocol/dashboard';
+import {
+  DashboardToHostSchema,
+  DashboardViewStateSchema,
+  HostToDashboardSchema,
+} from '../../src/protocol/dashboard';
 import { resolveRunsFolder } from '../../src/host/config';
 import { untrustedRefusal } from '../../src/host/trust';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
-import { runConfigJsonSchemaFile, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
+import { RUN_CONFIG_JSON_SCHEMA_FILE, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
 import type { EvalRecord } from '../../src/protocol/runDir';
-import { HostToSamples, SamplesToHost } from '../../src/protocol/samples';
+import { HostToSamplesSchema, SamplesToHostSchema } from '../../src/protocol/samples';
 import { metricsRecord, samplesRecord } from './studioFixtures';
 import { alignColumns, decimateRows, ema, rowsForView } from '../../webview/dashboard/model';
 
@@ -101,42 +105,50 @@ describe('panel messages', () => {
     );
     assert.deepEqual(heldOut.step, [0, 2], 'a final evaluation repeating a step is not drawn twice');
     const run = { id: 'r', label: 'r', status: 'running', rules: ['correct', 'format'], metrics, heldOut };
-    assert.ok(HostToDashboard.safeParse({ type: 'runs', runs: [run] }).success);
-    assert.ok(HostToDashboard.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success);
+    assert.ok(HostToDashboardSchema.safeParse({ type: 'runs', runs: [run] }).success);
+    assert.ok(HostToDashboardSchema.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success);
   });
 
   it('rejects what a page or host must not accept', () => {
     const metrics = { step: [1, 2], wall: [1], series: {} };
     const heldOut = { step: [], wall: [], accuracy: [] };
     assert.equal(
-      HostToDashboard.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success,
+      HostToDashboardSchema.safeParse({ type: 'append', id: 'r', metrics, heldOut }).success,
       false,
       'ragged columns',
     );
-    assert.equal(HostToDashboard.safeParse({ type: 'status', id: 'r', status: 'exploded' }).success, false);
     assert.equal(
-      DashboardToHost.safeParse({ type: 'runCommand', command: 'workbench.action.quit' }).success,
+      HostToDashboardSchema.safeParse({ type: 'status', id: 'r', status: 'exploded' }).success,
       false,
     );
-    assert.ok(DashboardToHost.safeParse({ type: 'exportCsv' }).success);
     assert.equal(
-      BetaFitToHost.safeParse({ type: 'ready', extra: 1 }).success,
+      DashboardToHostSchema.safeParse({ type: 'runCommand', command: 'workbench.action.quit' }).success,
+      false,
+    );
+    assert.ok(DashboardToHostSchema.safeParse({ type: 'exportCsv' }).success);
+    assert.equal(
+      BetaFitToHostSchema.safeParse({ type: 'ready', extra: 1 }).success,
       true,
       'unknown keys are stripped, not trusted',
     );
-    assert.equal(SamplesToHost.safeParse({}).success, false);
-    assert.equal(HostToSamples.safeParse({ type: 'append', id: 'r', records: [{ step: 1 }] }).success, false);
-    assert.ok(HostToSamples.safeParse({ type: 'append', id: 'r', records: [samplesRecord(5)] }).success);
+    assert.equal(SamplesToHostSchema.safeParse({}).success, false);
+    assert.equal(
+      HostToSamplesSchema.safeParse({ type: 'append', id: 'r', records: [{ step: 1 }] }).success,
+      false,
+    );
+    assert.ok(
+      HostToSamplesSchema.safeParse({ type: 'append', id: 'r', records: [samplesRecord(5)] }).success,
+    );
   });
 
   it('view state fills defaults and refuses nonsense', () => {
-    assert.deepEqual(DashboardViewState.parse({ runIds: ['a'] }), {
+    assert.deepEqual(DashboardViewStateSchema.parse({ runIds: ['a'] }), {
       runIds: ['a'],
       smoothing: 0.6,
       logScale: false,
       xAxis: 'step',
     });
-    assert.equal(DashboardViewState.safeParse({ runIds: ['a'], smoothing: 3 }).success, false);
+    assert.equal(DashboardViewStateSchema.safeParse({ runIds: ['a'], smoothing: 3 }).success, false);
   });
 
   it('joins each step’s fit with its p̂ for the Beta-fit page', () => {
@@ -164,7 +176,7 @@ describe('panel messages', () => {
       betaFitSteps([metricsRecord(1), metricsRecord(2)], groups, 4, new Set([2])).map((s) => s.step),
       [2],
     );
-    assert.ok(HostToBetaFit.safeParse({ type: 'append', id: 'r', steps }).success);
+    assert.ok(HostToBetaFitSchema.safeParse({ type: 'append', id: 'r', steps }).success);
   });
 });
 
@@ -249,11 +261,11 @@ describe('launch plan', () => {
 
 describe('run-config JSON Schema', () => {
   it('the committed media/schemas/bnporun.schema.json matches the zod schema (run `npm run schemas` if not)', () => {
-    const committed = readFileSync(join(root, runConfigJsonSchemaFile), 'utf8');
+    const committed = readFileSync(join(root, RUN_CONFIG_JSON_SCHEMA_FILE), 'utf8');
     assert.equal(
       committed,
       runConfigJsonSchemaText(),
-      `${runConfigJsonSchemaFile} is stale: run \`npm run schemas\``,
+      `${RUN_CONFIG_JSON_SCHEMA_FILE} is stale: run \`npm run schemas\``,
     );
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VerlRunConfigInput } from '../../src/protocol/verl';
 import { VerlRunConfigSchema } from '../../src/protocol/verl';
-import { verlJsonSchemaFile, verlJsonSchemaText } from '../../src/verl/jsonSchema';
+import { VERL_JSON_SCHEMA_FILE, verlJsonSchemaText } from '../../src/verl/jsonSchema';
 import { parseVerlConfig, VerlConfigError } from '../../src/verl/configFile';
 import type { VerlCommand, VerlCommandContext } from '../../src/verl/command';
 import {
@@ -234,9 +234,9 @@ describe('quoting', () => {
 describe('the editor schema for *.verl.json', () => {
   it('is the committed media/schemas/verl.schema.json (run `npm run schemas` if not)', () => {
     assert.equal(
-      readFileSync(path.join(root, verlJsonSchemaFile), 'utf8'),
+      readFileSync(path.join(root, VERL_JSON_SCHEMA_FILE), 'utf8'),
       verlJsonSchemaText(),
-      `${verlJsonSchemaFile} is stale`,
+      `${VERL_JSON_SCHEMA_FILE} is stale`,
     );
   });
 

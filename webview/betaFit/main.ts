@@ -4,8 +4,8 @@
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import uPlot from 'uplot';
 import { BNPO_WEIGHT_CAP, ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
-import { BetaFitViewState, HostToBetaFit } from '../../src/protocol/betaFit';
-import type { BetaFitToHost } from '../../src/protocol/betaFit';
+import { BetaFitViewStateSchema, HostToBetaFitSchema } from '../../src/protocol/betaFit';
+import type { BetaFitToHost, BetaFitViewState } from '../../src/protocol/betaFit';
 import type { BetaFit } from '../../src/protocol/runDir';
 import {
   addChartStyles,
@@ -36,7 +36,7 @@ function send(message: BetaFitToHost): void {
   vscode.postMessage(message);
 }
 
-const saved = BetaFitViewState.safeParse(vscode.getState() ?? {});
+const saved = BetaFitViewStateSchema.safeParse(vscode.getState() ?? {});
 let chosenStep: number | null = saved.success ? saved.data.step : null;
 let run: BetaFitRun | undefined;
 let plots: uPlot[] = [];
@@ -443,7 +443,7 @@ new ResizeObserver(() => {
 }).observe(app);
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = HostToBetaFit.safeParse(event.data);
+  const parsed = HostToBetaFitSchema.safeParse(event.data);
   if (!parsed.success) {
     showError(app, `The Beta-fit panel received a message it does not understand: ${parsed.error.message}`);
     return;

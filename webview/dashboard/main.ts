@@ -7,8 +7,8 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uPlot from 'uplot';
-import { DashboardViewState, HostToDashboard } from '../../src/protocol/dashboard';
-import type { DashboardRun, DashboardToHost } from '../../src/protocol/dashboard';
+import { DashboardViewStateSchema, HostToDashboardSchema } from '../../src/protocol/dashboard';
+import type { DashboardRun, DashboardToHost, DashboardViewState } from '../../src/protocol/dashboard';
 import {
   addChartStyles,
   element,
@@ -41,7 +41,7 @@ function send(message: DashboardToHost): void {
   vscode.postMessage(message);
 }
 
-const saved = DashboardViewState.safeParse(vscode.getState() ?? {});
+const saved = DashboardViewStateSchema.safeParse(vscode.getState() ?? {});
 let view: DashboardViewState = saved.success ? saved.data : { ...DEFAULT_VIEW_STATE };
 let runs: RunData[] = [];
 
@@ -419,7 +419,7 @@ onThemeChange(() => {
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = HostToDashboard.safeParse(event.data);
+  const parsed = HostToDashboardSchema.safeParse(event.data);
   if (!parsed.success) {
     showError(app, `The dashboard received a message it does not understand: ${parsed.error.message}`);
     return;

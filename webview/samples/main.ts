@@ -4,8 +4,8 @@
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { HostToSamples, SamplesViewState } from '../../src/protocol/samples';
-import type { SamplesToHost } from '../../src/protocol/samples';
+import { HostToSamplesSchema, SamplesViewStateSchema } from '../../src/protocol/samples';
+import type { SamplesToHost, SamplesViewState } from '../../src/protocol/samples';
 import type { RunStatus, SamplesRecord } from '../../src/protocol/runDir';
 import { element, formatNumber, showError, vscodeApi } from '../shared/page';
 import {
@@ -33,7 +33,7 @@ interface RunView {
   records: SamplesRecord[];
 }
 
-const saved = SamplesViewState.safeParse(vscode.getState() ?? {});
+const saved = SamplesViewStateSchema.safeParse(vscode.getState() ?? {});
 const filters: SamplesFilters = saved.success ? saved.data : { ...DEFAULT_FILTERS };
 let run: RunView | undefined;
 
@@ -203,7 +203,7 @@ function render(): void {
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = HostToSamples.safeParse(event.data);
+  const parsed = HostToSamplesSchema.safeParse(event.data);
   if (!parsed.success) {
     showError(app, `The samples panel received a message it does not understand: ${parsed.error.message}`);
     return;

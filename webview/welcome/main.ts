@@ -2,7 +2,7 @@
 // Everything the host sends is validated first; data is put into the page as text, never as markup.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import { HostToWelcome } from '../../src/protocol/welcome';
+import { HostToWelcomeSchema } from '../../src/protocol/welcome';
 import type { WelcomeState, WelcomeToHost } from '../../src/protocol/welcome';
 import { element } from '../shared/dom';
 
@@ -60,7 +60,7 @@ function showError(text: string): void {
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = HostToWelcome.safeParse(event.data);
+  const parsed = HostToWelcomeSchema.safeParse(event.data);
   if (!parsed.success) {
     showError(`The page received a message it does not understand: ${parsed.error.message}`);
     return;

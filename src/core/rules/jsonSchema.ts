@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { rewardRulesSchema } from './schema';
 
-export const rulesJsonSchemaFile = 'media/schemas/rewards.schema.json';
+export const RULES_JSON_SCHEMA_FILE = 'media/schemas/rewards.schema.json';
 
 type Json = Record<string, unknown>;
 

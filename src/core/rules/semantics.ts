@@ -85,6 +85,111 @@ function references(rule: Record<string, unknown>): { name: string; path: JsonPa
   return [];
 }
 
+/** The checks of one rule's own fields (patterns, bounds, dataset fields). */
+function checkRule(
+  issues: SemanticIssue[],
+  rule: Record<string, unknown>,
+  at: JsonPath,
+  options: SemanticOptions,
+): void {
+  switch (rule.kind) {
+    case 'answer': {
+      if (isObject(rule.extract) && rule.extract.type === 'regex')
+        checkPattern(issues, rule.extract, [...at, 'extract']);
+      const fields = options.datasetFields;
+      if (fields !== undefined) {
+        const field = rule.field === undefined ? 'answer' : rule.field;
+        if (typeof field === 'string' && !fields.includes(field)) {
+          const known = fields.length > 0 ? fields.join(', ') : 'none';
+          issues.push({
+            code: 'unknown-field',
+            message:
+              rule.field === undefined
+                ? `the dataset has no field 'answer' (the default of "field"); its fields: ${known}`
+                : `the dataset has no field '${field}'; its fields: ${known}`,
+            severity: 'error',
+            path: rule.field === undefined ? [...at, 'kind'] : [...at, 'field'],
+          });
+        }
+      }
+      break;
+    }
+    case 'format': {
+      checkPattern(issues, rule, at);
+      const tags = Array.isArray(rule.tags) ? rule.tags : [];
+      if (tags.length === 0 && rule.pattern === undefined) {
+        issues.push({
+          code: 'format-empty',
+          message: 'a format rule needs "tags", "pattern" or both',
+          severity: 'error',
+          path: [...at, 'kind'],
+        });
+      }
+      tags.forEach((t, j) => {
+        if (tags.indexOf(t) !== j) {
+          issues.push({
+            code: 'duplicate-tag',
+            message: `tag '${String(t)}' is listed twice`,
+            severity: 'error',
+            path: [...at, 'tags', j],
+          });
+        }
+      });
+      break;
+    }
+    case 'regex':
+      checkPattern(issues, rule, at);
+      break;
+    case 'length': {
+      const { min, max } = rule;
+      if (min === undefined && max === undefined) {
+        issues.push({
+          code: 'length-bounds',
+          message: 'a length rule without "min" or "max" always passes',
+          severity: 'warning',
+          path: [...at, 'kind'],
+        });
+      } else if (typeof min === 'number' && typeof max === 'number' && min > max) {
+        issues.push({
+          code: 'length-bounds',
+          message: `"min" (${min}) is larger than "max" (${max}): the rule can never pass`,
+          severity: 'error',
+          path: [...at, 'min'],
+        });
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/** A combinator's references must name another rule of the file. */
+function checkReferences(
+  issues: SemanticIssue[],
+  rule: Record<string, unknown>,
+  at: JsonPath,
+  byName: ReadonlyMap<string, number>,
+): void {
+  for (const ref of references(rule)) {
+    if (!byName.has(ref.name)) {
+      issues.push({
+        code: 'unknown-rule',
+        message: `unknown rule '${ref.name}'${typeof rule.name === 'string' ? ` in '${rule.name}'` : ''}`,
+        severity: 'error',
+        path: [...at, ...ref.path],
+      });
+    } else if (ref.name === rule.name) {
+      issues.push({
+        code: 'self-reference',
+        message: `rule '${ref.name}' refers to itself`,
+        severity: 'error',
+        path: [...at, ...ref.path],
+      });
+    }
+  }
+}
+
 export function checkSemantics(file: unknown, options: SemanticOptions = {}): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   if (!isObject(file) || !Array.isArray(file.rules)) return issues;
@@ -120,93 +225,8 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
     if (!isObject(rule)) return;
     const at: JsonPath = ['rules', i];
     if (rule.reward !== false) rewarded++;
-    switch (rule.kind) {
-      case 'answer': {
-        if (isObject(rule.extract) && rule.extract.type === 'regex')
-          checkPattern(issues, rule.extract, [...at, 'extract']);
-        const fields = options.datasetFields;
-        if (fields !== undefined) {
-          const field = rule.field === undefined ? 'answer' : rule.field;
-          if (typeof field === 'string' && !fields.includes(field)) {
-            const known = fields.length > 0 ? fields.join(', ') : 'none';
-            issues.push({
-              code: 'unknown-field',
-              message:
-                rule.field === undefined
-                  ? `the dataset has no field 'answer' (the default of "field"); its fields: ${known}`
-                  : `the dataset has no field '${field}'; its fields: ${known}`,
-              severity: 'error',
-              path: rule.field === undefined ? [...at, 'kind'] : [...at, 'field'],
-            });
-          }
-        }
-        break;
-      }
-      case 'format': {
-        checkPattern(issues, rule, at);
-        const tags = Array.isArray(rule.tags) ? rule.tags : [];
-        if (tags.length === 0 && rule.pattern === undefined) {
-          issues.push({
-            code: 'format-empty',
-            message: 'a format rule needs "tags", "pattern" or both',
-            severity: 'error',
-            path: [...at, 'kind'],
-          });
-        }
-        tags.forEach((t, j) => {
-          if (tags.indexOf(t) !== j) {
-            issues.push({
-              code: 'duplicate-tag',
-              message: `tag '${String(t)}' is listed twice`,
-              severity: 'error',
-              path: [...at, 'tags', j],
-            });
-          }
-        });
-        break;
-      }
-      case 'regex':
-        checkPattern(issues, rule, at);
-        break;
-      case 'length': {
-        const { min, max } = rule;
-        if (min === undefined && max === undefined) {
-          issues.push({
-            code: 'length-bounds',
-            message: 'a length rule without "min" or "max" always passes',
-            severity: 'warning',
-            path: [...at, 'kind'],
-          });
-        } else if (typeof min === 'number' && typeof max === 'number' && min > max) {
-          issues.push({
-            code: 'length-bounds',
-            message: `"min" (${min}) is larger than "max" (${max}): the rule can never pass`,
-            severity: 'error',
-            path: [...at, 'min'],
-          });
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    for (const ref of references(rule)) {
-      if (!byName.has(ref.name)) {
-        issues.push({
-          code: 'unknown-rule',
-          message: `unknown rule '${ref.name}'${typeof rule.name === 'string' ? ` in '${rule.name}'` : ''}`,
-          severity: 'error',
-          path: [...at, ...ref.path],
-        });
-      } else if (ref.name === rule.name) {
-        issues.push({
-          code: 'self-reference',
-          message: `rule '${ref.name}' refers to itself`,
-          severity: 'error',
-          path: [...at, ...ref.path],
-        });
-      }
-    }
+    checkRule(issues, rule, at, options);
+    checkReferences(issues, rule, at, byName);
   });
 
   if (rewarded === 0) {

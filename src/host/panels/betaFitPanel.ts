@@ -1,10 +1,10 @@
 // The Beta-fit panel for one run: each step's fit (metrics.jsonl) joined with that step's p̂ per group
 // (groups.jsonl). A step is sent when either half arrives, and again when the other half does.
-import { BETA_FIT_VIEW_TYPE, BetaFitToHost, BetaFitViewState } from '../../protocol/betaFit';
+import { BETA_FIT_VIEW_TYPE, BetaFitToHostSchema, BetaFitViewStateSchema } from '../../protocol/betaFit';
 import type { HostToBetaFit } from '../../protocol/betaFit';
 import type { RunFollower } from '../runs/runFollower';
 import { betaFitSteps } from './pageData';
-import { defineRunPanel, oneRunController, restoredRunId } from './runPanel';
+import { defineRunPanel, oneRunController, restoredRunId, shownRun } from './runPanel';
 
 const groupSize = (run: RunFollower): number => run.info?.config.groupSize ?? 1;
 
@@ -13,7 +13,7 @@ export const BetaFitPanel = defineRunPanel({
   title: 'BNPO Beta Fit',
   bundle: 'betaFit',
   icon: 'betaFit.svg',
-  protocol: { toHost: BetaFitToHost, viewState: BetaFitViewState },
+  protocol: { toHost: BetaFitToHostSchema, viewState: BetaFitViewStateSchema },
   restore: restoredRunId,
   create: (studio, context, runId: string) => {
     const post = (message: HostToBetaFit): void => context.post(message);
@@ -21,10 +21,7 @@ export const BetaFitPanel = defineRunPanel({
       sendAll: (run) =>
         post({
           type: 'run',
-          id: run.id,
-          label: run.label,
-          status: run.status,
-          rules: run.rules,
+          ...shownRun(run),
           steps: betaFitSteps(run.metrics, run.groups, groupSize(run)),
         }),
       sendChange: (run, change) => {

@@ -1,23 +1,16 @@
 // The dashboard: curves of one or more runs (Compare Runs overlays them). The page gets every row once, then only
 // appended rows; a rewritten file (a resume that dropped steps past its checkpoint) sends everything again.
 import * as vscode from 'vscode';
-import { DASHBOARD_VIEW_TYPE, DashboardToHost, DashboardViewState } from '../../protocol/dashboard';
-import type { DashboardRun, HostToDashboard } from '../../protocol/dashboard';
+import {
+  DASHBOARD_VIEW_TYPE,
+  DashboardToHostSchema,
+  DashboardViewStateSchema,
+} from '../../protocol/dashboard';
+import type { DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
 import { COMMAND_IDS } from '../commandIds';
 import type { RunFollower } from '../runs/runFollower';
-import { toHeldOutColumns, toMetricColumns } from './pageData';
+import { dashboardRun, toHeldOutColumns, toMetricColumns, wallAt } from './pageData';
 import { defineRunPanel } from './runPanel';
-
-function wallAt(run: RunFollower): (step: number) => number {
-  const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));
-  return (step) => byStep.get(step) ?? 0;
-}
-
-function dashboardRun(run: RunFollower): DashboardRun {
-  const { id, label, status, rules } = run;
-  const metrics = toMetricColumns(run.metrics, rules);
-  return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
-}
 
 /** The page's buttons run the same commands as the palette. */
 const PAGE_COMMANDS = { exportCsv: COMMAND_IDS.exportMetricsCsv, compare: COMMAND_IDS.compareRuns } as const;
@@ -27,7 +20,7 @@ export const DashboardPanel = defineRunPanel({
   title: 'BNPO Dashboard',
   bundle: 'dashboard',
   icon: 'dashboard.svg',
-  protocol: { toHost: DashboardToHost, viewState: DashboardViewState },
+  protocol: { toHost: DashboardToHostSchema, viewState: DashboardViewStateSchema },
   restore: (_studio, state): string[] => state?.runIds ?? [],
   create: (studio, context, initial: string[]) => {
     let runIds = initial;

@@ -2,8 +2,9 @@
 // Beta-fit page's steps. No vscode here, so the unit tier checks these against the protocol's schemas.
 import type { BetaFitStep } from '../../protocol/betaFit';
 import { RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
-import type { HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
+import type { DashboardRun, HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
 import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/runDir';
+import type { RunFollower } from '../runs/runFollower';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
 export function toMetricColumns(records: readonly MetricsRecord[], rules: readonly string[]): MetricColumns {
@@ -56,4 +57,17 @@ export function betaFitSteps(
     steps.push({ step: m.step, estimator: m.estimator, fits: m.beta, pHat, groupSize });
   }
   return steps;
+}
+
+/** The wall time of each step of a run, for placing its held-out evaluations on a wall-time axis. */
+export function wallAt(run: RunFollower): (step: number) => number {
+  const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));
+  return (step) => byStep.get(step) ?? 0;
+}
+
+/** One followed run as the dashboard's `runs` message carries it. */
+export function dashboardRun(run: RunFollower): DashboardRun {
+  const { id, label, status, rules } = run;
+  const metrics = toMetricColumns(run.metrics, rules);
+  return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
 }

@@ -78,6 +78,11 @@ export function oneRunController<ToHost extends { type: string }, ToPage>(
   };
 }
 
+/** The fields that name the shown run in a one-run panel's first message. */
+export function shownRun(run: RunFollower): Pick<RunFollower, 'id' | 'label' | 'status' | 'rules'> {
+  return { id: run.id, label: run.label, status: run.status, rules: run.rules };
+}
+
 /** The run a one-run panel shows after a reload: the saved one, else the run commands default to. */
 export function restoredRunId(studio: Studio, state: { runId: string } | undefined): string {
   return state?.runId ?? defaultRun(studio.model.list())?.id ?? '';

@@ -1,14 +1,14 @@
 // The samples panel for one run: samples.jsonl as written, filtered in the page.
-import { SAMPLES_VIEW_TYPE, SamplesToHost, SamplesViewState } from '../../protocol/samples';
+import { SAMPLES_VIEW_TYPE, SamplesToHostSchema, SamplesViewStateSchema } from '../../protocol/samples';
 import type { HostToSamples } from '../../protocol/samples';
-import { defineRunPanel, oneRunController, restoredRunId } from './runPanel';
+import { defineRunPanel, oneRunController, restoredRunId, shownRun } from './runPanel';
 
 export const SamplesPanel = defineRunPanel({
   viewType: SAMPLES_VIEW_TYPE,
   title: 'BNPO Samples',
   bundle: 'samples',
   icon: 'samples.svg',
-  protocol: { toHost: SamplesToHost, viewState: SamplesViewState },
+  protocol: { toHost: SamplesToHostSchema, viewState: SamplesViewStateSchema },
   restore: restoredRunId,
   create: (studio, context, runId: string) => {
     const post = (message: HostToSamples): void => context.post(message);
@@ -16,10 +16,7 @@ export const SamplesPanel = defineRunPanel({
       sendAll: (run) =>
         post({
           type: 'run',
-          id: run.id,
-          label: run.label,
-          status: run.status,
-          rules: run.rules,
+          ...shownRun(run),
           records: run.samples,
         }),
       sendChange: (run, change) => {

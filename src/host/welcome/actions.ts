@@ -1,5 +1,5 @@
-// What the welcome page offers: the studio's palette commands (so new features appear there without editing
-// the page) and the studio's settings. Pure, so it is tested without an editor.
+// What the welcome page offers: the extension's palette commands (so new features appear there without editing
+// the page) and its settings. Pure, so it is tested without an editor.
 
 export interface ContributedCommand {
   command: string;
@@ -48,4 +48,23 @@ export function hiddenCommands(menus: unknown): Set<string> {
     if (typeof entry.command === 'string' && entry.when === 'false') hidden.add(entry.command);
   }
   return hidden;
+}
+
+/** The parts of the extension's package.json the page is built from. */
+export interface WelcomeManifest {
+  version?: string;
+  contributes?: { commands?: ContributedCommand[]; menus?: unknown };
+}
+
+/** The actions the page offers for this manifest, and the version it shows. */
+export function manifestActions(
+  manifest: WelcomeManifest,
+  ownCommand: string,
+  extensionId: string,
+): { version: string; actions: WelcomeActionSpec[] } {
+  const { commands = [], menus } = manifest.contributes ?? {};
+  return {
+    version: manifest.version ?? '',
+    actions: welcomeActions(commands, hiddenCommands(menus), ownCommand, extensionId),
+  };
 }

@@ -1,19 +1,14 @@
 // The start page: one instance at a time, restored after a reload by its serializer (no retainContextWhenHidden:
 // the page asks for its state again with `ready`). Its buttons run the extension's own palette commands.
 import * as vscode from 'vscode';
-import { WELCOME_VIEW_TYPE, WelcomeToHost, WelcomeViewState } from '../../protocol/welcome';
-import type { HostToWelcome } from '../../protocol/welcome';
+import { WELCOME_VIEW_TYPE, WelcomeToHostSchema, WelcomeViewStateSchema } from '../../protocol/welcome';
+import type { HostToWelcome, WelcomeToHost } from '../../protocol/welcome';
 import { definePanel } from '../panels/definePanel';
 import type { PanelEnv } from '../panels/definePanel';
-import type { ContributedCommand, WelcomeActionSpec } from './actions';
-import { hiddenCommands, welcomeActions } from './actions';
+import type { WelcomeActionSpec, WelcomeManifest } from './actions';
+import { manifestActions } from './actions';
 
 export const OPEN_WELCOME_COMMAND = 'bnpo.openWelcome';
-
-interface Manifest {
-  version?: string;
-  contributes?: { commands?: ContributedCommand[]; menus?: unknown };
-}
 
 interface WelcomeEnv extends PanelEnv {
   readonly extension: vscode.Extension<unknown>;
@@ -23,18 +18,21 @@ const WelcomePanel = definePanel({
   viewType: WELCOME_VIEW_TYPE,
   title: 'BNPO Welcome',
   bundle: 'welcome',
-  protocol: { toHost: WelcomeToHost, viewState: WelcomeViewState },
+  protocol: { toHost: WelcomeToHostSchema, viewState: WelcomeViewStateSchema },
   column: () => vscode.window.activeTextEditor?.viewColumn,
   restore: () => undefined,
   create: ({ extension, log }: WelcomeEnv, context) => {
     let actions: WelcomeActionSpec[] = [];
     const sendState = (): void => {
-      const manifest = extension.packageJSON as Manifest;
-      const { commands = [], menus } = manifest.contributes ?? {};
-      actions = welcomeActions(commands, hiddenCommands(menus), OPEN_WELCOME_COMMAND, extension.id);
+      const offered = manifestActions(
+        extension.packageJSON as WelcomeManifest,
+        OPEN_WELCOME_COMMAND,
+        extension.id,
+      );
+      actions = offered.actions;
       const state: HostToWelcome = {
         type: 'state',
-        version: manifest.version ?? '',
+        version: offered.version,
         runsFolder: vscode.workspace.getConfiguration('bnpo').get<string>('runsFolder') ?? '',
         actions: actions.map(({ id, title }) => ({ id, title })),
       };
