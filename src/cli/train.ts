@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTree, findNodeAtLocation, parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { ESTIMATOR_NAMES } from '../core/estimators';
+import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import {
   BACKEND_NAMES,
   RunConfigSchema,
@@ -41,6 +42,8 @@ export function readConfigFile(file: string): RunConfigInput {
   } catch (err) {
     throw new UsageError(`${file}: cannot read the config: ${(err as Error).message}`);
   }
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) throw new UsageError(formatNestingProblem(file, deep));
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
   if (errors.length > 0) throw new UsageError(`${file}:${lineCol(text, errors[0]!.offset)}: not valid JSON`);
