@@ -151,4 +151,26 @@ describe('bnpo rules (CLI)', () => {
       `bnpo train: ${configFile}:2:111: nested more than 100 levels deep (arrays and objects): not a file this tool reads`,
     );
   });
+
+  it('train takes --dataset and --rules, names the docs in --help, and wants rules with a dataset', () => {
+    const help = bnpo('train', '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--dataset FILE .*docs\/datasets\.md/);
+    assert.match(help.stdout, /docs\/run-config\.md/);
+    const noRules = bnpo('train', '--dataset', 'media/examples/reverse.jsonl', '--steps', '1');
+    assert.equal(noRules.status, 2);
+    assert.equal(noRules.stderr.trim(), 'bnpo train: rules: a dataset needs a reward-rule file (`rules`)');
+    const missing = bnpo(
+      'train',
+      '--dataset',
+      'no-such.jsonl',
+      '--rules',
+      'media/examples/reverse.rewards.json',
+    );
+    assert.equal(missing.status, 2);
+    assert.match(
+      missing.stderr,
+      new RegExp(`^bnpo train: ${join(root, 'no-such.jsonl')}: cannot read the dataset`),
+    );
+  });
 });
