@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, type ParseError } from 'jsonc-parser';
+import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../protocol/experiment';
 import { RUN_FILES } from '../protocol/runDir';
 import {
@@ -46,6 +47,8 @@ export function readExperimentConfigFile(file: string): ExperimentConfig {
   } catch (err) {
     throw new UsageError(`${file}: cannot read the experiment configuration: ${(err as Error).message}`);
   }
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) throw new UsageError(formatNestingProblem(file, deep));
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
   if (errors.length > 0) throw new UsageError(`${file}:${lineCol(text, errors[0]!.offset)}: not valid JSON`);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTree, findNodeAtLocation, parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { ESTIMATOR_NAMES } from '../core/estimators';
+import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import {
   BACKEND_NAMES,
   RunConfigSchema,
@@ -16,11 +17,14 @@ import { DatasetError } from '../trainer/tasks';
 import { loadTask, train } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
 
-const HELP = `usage: bnpo train [--config FILE] [--task NAME] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
+const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
        bnpo train --resume RUN_DIR
 
-  --config FILE     run configuration (JSON with comments; schema: BNPO run config)
+  --config FILE     run configuration (JSON with comments): every key in docs/run-config.md,
+                    an example in media/examples/reverse.bnporun.json
   --task NAME       built-in task: ${TASK_NAMES.join(', ')}
+  --dataset FILE    train on your own JSONL prompts instead (line format: docs/datasets.md)
+  --rules FILE      reward-rule file (*.rewards.json); required with --dataset
   --estimator NAME  ${ESTIMATOR_NAMES.join(', ')}
   --steps N         RL steps
   --backend NAME    ${BACKEND_NAMES.join(', ')}
@@ -41,6 +45,8 @@ export function readConfigFile(file: string): RunConfigInput {
   } catch (err) {
     throw new UsageError(`${file}: cannot read the config: ${(err as Error).message}`);
   }
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) throw new UsageError(formatNestingProblem(file, deep));
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
   if (errors.length > 0) throw new UsageError(`${file}:${lineCol(text, errors[0]!.offset)}: not valid JSON`);
@@ -63,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
     {
       config: { type: 'string' },
       task: { type: 'string' },
+      dataset: { type: 'string' },
+      rules: { type: 'string' },
       estimator: { type: 'string' },
       steps: { type: 'string' },
       backend: { type: 'string' },
@@ -97,6 +105,9 @@ export async function run(argv: string[]): Promise<number> {
     return Number(text);
   };
   if (values.task !== undefined) input.task = values.task;
+  // command-line paths are the user's, relative to the current folder (a config's are relative to the config)
+  if (values.dataset !== undefined) input.dataset = { train: path.resolve(values.dataset) };
+  if (values.rules !== undefined) input.rules = path.resolve(values.rules);
   if (values.estimator !== undefined) input.estimator = values.estimator;
   if (values.steps !== undefined) input.steps = int('steps', values.steps);
   if (values.backend !== undefined) input.backend = values.backend;

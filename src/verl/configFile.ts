@@ -1,6 +1,7 @@
 // Reading a `*.verl.json` file: JSON with comments, validated against VerlRunConfigSchema, every problem located
 // as file:line:col and field. Separate from the schema (src/protocol/verl.ts) so the schema module stays free of the parser.
 import type { ParseError } from 'jsonc-parser';
+import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { VerlRunConfig } from '../protocol/verl';
 import { VerlRunConfigSchema } from '../protocol/verl';
@@ -20,6 +21,8 @@ function lineColumn(text: string, offset: number): string {
 
 /** Parses and validates a `*.verl.json` text (comments and trailing commas allowed); throws VerlConfigError. */
 export function parseVerlConfig(text: string, file: string): VerlRunConfig {
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) throw new VerlConfigError([formatNestingProblem(file, deep)]);
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];

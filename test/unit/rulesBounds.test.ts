@@ -13,12 +13,10 @@ import { checkRulesText } from '../../src/core/rules/check';
 
 type RuleIn = RewardRulesInput['rules'][number];
 
-function compile(rules: RuleIn[], budget?: Partial<ScoringBudget>, now?: () => number) {
+/** A clock that stands still unless a test drives it: a loaded machine must not trip the time budget. */
+function compile(rules: RuleIn[], budget?: Partial<ScoringBudget>, now: () => number = () => 0) {
   const parsed = rewardRulesSchema.parse({ rules });
-  return compileRules(parsed, {
-    budget: { ...defaultScoringBudget, ...budget },
-    ...(now === undefined ? {} : { now }),
-  });
+  return compileRules(parsed, { budget: { ...defaultScoringBudget, ...budget }, now });
 }
 
 /** Level k has two rules that both name both rules of level k-1: every level doubles the paths to the base. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
@@ -127,5 +129,48 @@ describe('bnpo rules (CLI)', () => {
     assert.equal(bad.id, null);
     assert.match(bad.error, /^not JSON/);
     assert.deepEqual(RulesServeResponseSchema.parse(lines[3]), { type: 'result', id: 'b', results: [] });
+  });
+
+  it('deeply nested rule and run-config files are refused in one line, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bnpo-deep-'));
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const rulesFile = join(dir, 'deep.rewards.json');
+    writeFileSync(rulesFile, `{"rules": [${deep}]}`);
+    const check = bnpo('rules', 'check', rulesFile);
+    assert.equal(check.status, 1);
+    assert.deepEqual(check.stdout.trim().split('\n'), [
+      `${rulesFile}:1:110: error: nested more than 100 levels deep (arrays and objects): not a file this tool reads`,
+    ]);
+    assert.doesNotMatch(check.stderr, /RangeError|\n\s+at /);
+    const configFile = join(dir, 'deep.bnporun.json');
+    writeFileSync(configFile, `{\n  "steps": ${deep}}`);
+    const train = bnpo('train', '--config', configFile, '--steps', '1');
+    assert.equal(train.status, 2);
+    assert.equal(
+      train.stderr.trim(),
+      `bnpo train: ${configFile}:2:111: nested more than 100 levels deep (arrays and objects): not a file this tool reads`,
+    );
+  });
+
+  it('train takes --dataset and --rules, names the docs in --help, and wants rules with a dataset', () => {
+    const help = bnpo('train', '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--dataset FILE .*docs\/datasets\.md/);
+    assert.match(help.stdout, /docs\/run-config\.md/);
+    const noRules = bnpo('train', '--dataset', 'media/examples/reverse.jsonl', '--steps', '1');
+    assert.equal(noRules.status, 2);
+    assert.equal(noRules.stderr.trim(), 'bnpo train: rules: a dataset needs a reward-rule file (`rules`)');
+    const missing = bnpo(
+      'train',
+      '--dataset',
+      'no-such.jsonl',
+      '--rules',
+      'media/examples/reverse.rewards.json',
+    );
+    assert.equal(missing.status, 2);
+    assert.match(
+      missing.stderr,
+      new RegExp(`^bnpo train: ${join(root, 'no-such.jsonl')}: cannot read the dataset`),
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   printParseErrorCode,
   stripComments,
 } from 'jsonc-parser';
+import { findDeepNesting } from '../jsonNesting';
 import type { CompiledRules } from './engine';
 import { compileRules, RulesError } from './engine';
 import type { JsonPath } from './semantics';
@@ -122,6 +123,11 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
 
   // Editors on some systems save a byte-order mark; a space of the same length keeps every offset true.
   const source = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text;
+  const deep = findDeepNesting(source);
+  if (deep !== undefined) {
+    add({ offset: deep.offset, length: 1 }, deep.message, 'syntax');
+    return { diagnostics };
+  }
   const syntax: ParseError[] = [];
   const root = parseTree(source, syntax, { allowTrailingComma: true, disallowComments: false });
   if (root === undefined && stripComments(source).trim() === '') {

@@ -3,6 +3,7 @@
 import type { Node } from 'jsonc-parser';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import { escapeMarkdown, markdownCode } from '../../core/markdown';
 import { describeRule } from '../../core/rules/describe';
 import { ruleSchema } from '../../core/rules/schema';
 import { readConfig, workspaceFolderFor } from '../editorConfig';
@@ -21,19 +22,20 @@ function fmt(x: number, digits = 3): string {
 }
 
 export function runFiguresMarkdown(rule: string, run: RunRef, figures: RuleRunFigures | undefined): string {
-  const head = `Run \`${run.id}\`${run.status !== undefined ? ` (${run.status})` : ''}`;
+  // the run's id, status and guard come from its folder: escaped, never read as Markdown
+  const head = `Run ${markdownCode(run.id)}${run.status !== undefined ? ` (${escapeMarkdown(run.status)})` : ''}`;
   if (figures === undefined) return `${head}: no metrics yet.`;
   const parts = [`${head}, step ${figures.step}:`];
   parts.push(
     figures.passRate === undefined
-      ? `no reward recorded for \`${rule}\``
+      ? `no reward recorded for ${markdownCode(rule)}`
       : `pass rate **${(100 * figures.passRate).toFixed(1)}%**`,
   );
   if (figures.beta !== undefined) {
     const b = figures.beta;
     const fit = `Beta fit α = ${fmt(b.alpha)}, β = ${fmt(b.beta)}`;
     const ab = b.a !== undefined && b.b !== undefined ? ` (a = ${fmt(b.a)}, b = ${fmt(b.b)})` : '';
-    parts.push(`${fit}${ab}${b.guard ? ` — guard: ${b.guard}` : ''}`);
+    parts.push(`${fit}${ab}${b.guard ? ` — guard: ${escapeMarkdown(b.guard)}` : ''}`);
   }
   return parts.join(' ');
 }
@@ -69,7 +71,7 @@ export class RulesHoverProvider implements vscode.HoverProvider {
     const { nameNode, ruleNode } = hovered;
     const name = String(nameNode.value);
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${name}**`);
+    md.appendMarkdown(`**${escapeMarkdown(name)}**`);
     const rule = ruleNode === undefined ? undefined : ruleSchema.safeParse(getNodeValue(ruleNode));
     if (rule === undefined) {
       md.appendMarkdown(' — no rule of this name in this file.');

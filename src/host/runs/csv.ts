@@ -13,10 +13,17 @@ export interface CsvRun {
 /** The dashboard's series, with the step's time first and throughput and learning rate after. */
 const SCALARS = ['wall', ...SCALAR_SERIES, 'tokensPerSecond', 'lr'] as const;
 
+/**
+ * A spreadsheet reads a text cell that starts with one of these as a formula (`=HYPERLINK(…)` from a run name):
+ * such cells get a leading `'` and quotes, as OWASP advises. Numbers are written as numbers, so `-0.5` stays one.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function cell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   const text = String(value);
+  if (FORMULA_START.test(text)) return `"'${text.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -1,5 +1,6 @@
 // The Runs view (activity bar) and the status-bar item of the active run. Both redraw from the RunsModel's events.
 import * as vscode from 'vscode';
+import { escapeMarkdown } from '../../core/markdown';
 import type { RunStatus } from '../../protocol/runDir';
 import { Disposable } from '../disposable';
 import { COMMAND_IDS } from '../commandIds';
@@ -27,20 +28,24 @@ export function runTreeItem(run: RunFollower): vscode.TreeItem {
   item.resourceUri = vscode.Uri.file(run.dir);
   item.accessibilityInformation = { label: `${run.label}, ${describeRun(run)}` };
   const tip = new vscode.MarkdownString(undefined, true);
-  tip.appendMarkdown(`**${run.label}** — ${run.status}\n\n`);
+  // run.json's strings are data: escaped, so a run name cannot add links, images or icons to the tooltip
+  tip.appendMarkdown(`**${escapeMarkdown(run.label)}** — ${escapeMarkdown(run.status)}\n\n`);
   const info = run.info;
   if (info) {
+    const task = info.config.dataset ? 'dataset' : info.config.task;
+    const backend = info.backend?.name ?? info.config.backend;
     tip.appendMarkdown(
-      `step ${info.step}/${info.totalSteps} · ${info.config.estimator} · ${info.config.dataset ? 'dataset' : info.config.task}` +
-        ` · backend ${info.backend?.name ?? info.config.backend}\n\n`,
+      escapeMarkdown(
+        `step ${info.step}/${info.totalSteps} · ${info.config.estimator} · ${task} · backend ${backend}`,
+      ) + '\n\n',
     );
   }
   const failure = run.failure;
   if (failure) {
-    tip.appendMarkdown(`$(error) ${failure}\n\n`);
+    tip.appendMarkdown(`$(error) ${escapeMarkdown(failure)}\n\n`);
     tip.appendCodeblock(run.lastLogLines(5).join('\n'), 'log');
   }
-  tip.appendMarkdown(`\`${run.dir}\``);
+  tip.appendMarkdown(escapeMarkdown(run.dir));
   item.tooltip = tip;
   item.command = { command: OPEN_DASHBOARD_COMMAND, title: 'Open Dashboard', arguments: [run.id] };
   return item;
