@@ -13,7 +13,7 @@ import {
 } from '../../src/protocol/runDir';
 import { RunConfigSchema, type RunConfigInput } from '../../src/protocol/runConfig';
 import { TrainerToHostSchema } from '../../src/protocol/trainerIpc';
-import { latestCheckpoint, readCheckpointMeta } from '../../src/trainer/runWriter';
+import { latestCheckpoint, readCheckpointMeta } from '../../src/runDir/checkpoints';
 import { train } from '../../src/trainer/trainer';
 import { registerGradientsForTests } from './trainerSetup';
 
