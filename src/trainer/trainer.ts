@@ -60,6 +60,8 @@ interface Opened {
   readonly loaded: LoadedTask;
   readonly config: RunConfig;
   readonly notes: readonly string[];
+  /** On a resume, the checkpoint to continue from (its `chosen` is null when the warm start must run again). */
+  readonly choice: CheckpointChoice | null;
 }
 
 /**
@@ -71,7 +73,7 @@ async function openRun(options: TrainOptions): Promise<Opened> {
     const loaded = await loadTask(options.config, options.baseDir);
     modelDims(options.config, loaded.task, loaded.task.tokenizer.size);
     const handle = RunHandle.create(options.runsDir, options.config, options.configFile, options.baseDir);
-    return { handle, loaded, config: options.config, notes: [] };
+    return { handle, loaded, config: options.config, notes: [], choice: null };
   }
   const { handle, notes } = RunHandle.reopen(options.resumeDir, options.resume ?? {});
   try {
@@ -81,7 +83,8 @@ async function openRun(options: TrainOptions): Promise<Opened> {
       inputs !== undefined ? pinnedConfig(config, inputs) : config,
       handle.baseDir,
     );
-    return { handle, loaded, config, notes };
+    const choice = handle.chooseCheckpoint();
+    return { handle, loaded, config, notes, choice };
   } catch (err) {
     handle.close();
     throw err;
@@ -89,7 +92,7 @@ async function openRun(options: TrainOptions): Promise<Opened> {
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { handle, loaded, config, notes } = await openRun(options);
+  const { handle, loaded, config, notes, choice } = await openRun(options);
   const report = fanOut([
     logReporter((l) => handle.writer.log(l)),
     ipcReporter(),
@@ -109,10 +112,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     report.log(`run ${handle.dir}${resuming ? ' (resumed)' : ''}`);
     notes.forEach((n) => report.log(n));
-    return await run.execute(resuming);
+    return await run.execute(choice);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    report.log(`failed: ${e.stack ?? e.message}`);
+    // The stack is for trainer.log; the terminal gets the message in the closing summary.
+    handle.writer.log(`failed: ${e.stack ?? e.message}`);
     handle.save({
       status: 'failed',
       finishedAt: now(),
@@ -164,7 +168,7 @@ class Training {
     };
   }
 
-  async execute(resuming: boolean): Promise<TrainResult> {
+  async execute(choice: CheckpointChoice | null): Promise<TrainResult> {
     const { task, rules, accuracyRule } = this.loaded;
     this.handle.save({ rules: [...rules.names], rulesFile: this.loaded.rulesFile });
     this.report.log(
@@ -174,10 +178,9 @@ class Training {
     this.report.log(describeBackend(backend));
     this.handle.save({ backend });
     this.report.started(this.handle.dir, this.handle.info.id, backend.name);
-    const choice = resuming ? this.handle.chooseCheckpoint() : null;
     const learner = this.build(choice);
     if (choice?.chosen != null) this.restore(choice);
-    else if (!(await this.warmStartPhase(resuming))) return this.result('stopped', null, null);
+    else if (!(await this.warmStartPhase(choice !== null))) return this.result('stopped', null, null);
     this.handle.save({ phase: 'rl' });
     await this.rlLoop(learner);
     if (this.control.stop) {
