@@ -234,4 +234,27 @@ describe('the trainer process (dist/cli.js, wasm)', () => {
     );
     assert.equal(info.status, 'stopped');
   });
+
+  it('writes a checkpoint when asked over IPC and reports it back with checkpointed', async () => {
+    const work = tmpDir();
+    const configFile = writeConfig(work, { ...tiny, steps: 400, checkpointEvery: 100, backend: 'wasm' });
+    const runsDir = path.join(work, 'runs');
+    const child = fork(cli, ['train', '--config', configFile, '--out', runsDir], { stdio: 'ignore' });
+    const checkpointed: { step: number; path: string }[] = [];
+    child.on('message', (raw) => {
+      const msg = TrainerToHostSchema.parse(raw);
+      if (msg.type === 'progress' && msg.phase === 'rl' && msg.step === 2) child.send({ type: 'checkpoint' });
+      if (msg.type === 'checkpointed') {
+        checkpointed.push({ step: msg.step, path: msg.path });
+        if (msg.step > 0) child.send({ type: 'stop' });
+      }
+    });
+    assert.deepEqual(await exited(child), { code: 0, signal: null });
+    // step-0 (the base), the one asked for (at the end of the step it arrived in), then the one of the stop.
+    assert.equal(checkpointed[0]!.step, 0);
+    const asked = checkpointed[1]!;
+    assert.ok(asked.step >= 2 && asked.step <= 3, String(asked.step));
+    assert.equal(path.basename(asked.path), `step-${asked.step}`);
+    assert.equal(readCheckpointMeta(asked.path).step, asked.step);
+  });
 });
