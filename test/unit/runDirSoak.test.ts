@@ -7,14 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseJsonl } from '../../src/protocol/jsonl';
-import {
-  EvalRecordSchema,
-  GroupsRecordSchema,
-  MetricsRecordSchema,
-  RunInfoSchema,
-} from '../../src/protocol/runDir';
+import { RunInfoSchema } from '../../src/protocol/runDir';
 import { Rng } from '../../src/trainer/rng';
+import { comparable } from './runRecords';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -34,25 +29,6 @@ const config = {
   seed: 3,
   backend: 'wasm',
 };
-
-function read<T>(dir: string, file: string, schema: Parameters<typeof parseJsonl<T>>[1]): T[] {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) return [];
-  const r = parseJsonl(fs.readFileSync(full, 'utf8'), schema, { file: full });
-  assert.deepEqual(r.problems, []);
-  return r.records;
-}
-
-function comparable(dir: string) {
-  return {
-    metrics: read(dir, 'metrics.jsonl', MetricsRecordSchema).map((m) => {
-      const { time: _t, wall: _w, tokensPerSecond: _s, timings: _m, ...rest } = m;
-      return rest;
-    }),
-    groups: read(dir, 'groups.jsonl', GroupsRecordSchema),
-    evals: read(dir, 'eval.jsonl', EvalRecordSchema).map(({ time: _t, ...rest }) => rest),
-  };
-}
 
 const stepsWritten = (dir: string) =>
   fs.existsSync(path.join(dir, 'metrics.jsonl'))

@@ -4,17 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parseJsonl } from '../../src/protocol/jsonl';
-import {
-  EvalRecordSchema,
-  GroupsRecordSchema,
-  MetricsRecordSchema,
-  RunInfoSchema,
-} from '../../src/protocol/runDir';
+import { MetricsRecordSchema, RunInfoSchema } from '../../src/protocol/runDir';
 import { RunConfigSchema, type RunConfigInput } from '../../src/protocol/runConfig';
 import { TrainerToHostSchema } from '../../src/protocol/trainerIpc';
 import { latestCheckpoint, readCheckpointMeta } from '../../src/runDir/checkpoints';
 import { train } from '../../src/trainer/trainer';
+import { comparable, readRecords } from './runRecords';
 import { registerGradientsForTests } from './trainerSetup';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -37,25 +32,6 @@ const tiny: RunConfigInput = {
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bnpo-run-'));
-}
-
-function readRecords<T>(dir: string, file: string, schema: Parameters<typeof parseJsonl<T>>[1]): T[] {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) return [];
-  const r = parseJsonl(fs.readFileSync(full, 'utf8'), schema, { file: full });
-  assert.deepEqual(r.problems, []);
-  return r.records;
-}
-
-/** What must repeat exactly across runs: everything but clocks and speeds. */
-function comparable(dir: string) {
-  const metrics = readRecords(dir, 'metrics.jsonl', MetricsRecordSchema).map((m) => {
-    const { time: _t, wall: _w, tokensPerSecond: _s, timings: _m, ...rest } = m;
-    return rest;
-  });
-  const groups = readRecords(dir, 'groups.jsonl', GroupsRecordSchema);
-  const evals = readRecords(dir, 'eval.jsonl', EvalRecordSchema).map(({ time: _t, ...rest }) => rest);
-  return { metrics, groups, evals };
 }
 
 function onlyRun(runsDir: string): string {
