@@ -1,15 +1,23 @@
 // `bnpo eval RUN_DIR`: loads the latest (or a chosen) checkpoint of a run and evaluates it on the held-out split.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { RUN_FILES, RunInfoSchema } from '../protocol/runDir';
+import type { RunConfig } from '../protocol/runConfig';
+import {
+  checkpointProblem,
+  readCheckpoint,
+  readCheckpointMeta,
+  selectCheckpoint,
+} from '../runDir/checkpoints';
+import { checkpointName, checkpointsDir } from '../runDir/layout';
+import { requireRunInfo } from '../runDir/runInfo';
 import { describeBackend, selectBackend } from '../trainer/backend';
 import { Policy } from '../trainer/model';
 import { Rng } from '../trainer/rng';
-import { latestCheckpoint, readCheckpoint, readCheckpointMeta } from '../trainer/runWriter';
+import { pinnedConfig } from '../trainer/runHandle';
 import { CharTokenizer } from '../trainer/tokenizer';
 import { evaluate, loadTask, modelDims } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
+import { explainUserErrors } from './userErrors';
 
 const HELP = `usage: bnpo eval RUN_DIR [--step N] [--temperature T] [--size N] [--backend NAME]`;
 
@@ -29,24 +37,56 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(HELP);
   const dir = path.resolve(positionals[0]!);
-  const runFile = path.join(dir, RUN_FILES.run);
-  if (!fs.existsSync(runFile)) throw new UsageError(`${dir}: not a run directory (no run.json)`);
-  const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(runFile, 'utf8')));
-  const ckpt =
-    values.step !== undefined
-      ? path.join(dir, RUN_FILES.checkpoints, `step-${values.step}`)
-      : latestCheckpoint(dir);
-  if (ckpt === null || !fs.existsSync(path.join(ckpt, 'meta.json'))) {
-    throw new UsageError(
-      `${dir}: no checkpoint${values.step !== undefined ? ` for step ${values.step}` : ''}`,
-    );
+  return explainUserErrors(() => evaluateRun(dir, values));
+}
+
+/** The checkpoint to evaluate: step N when asked (it must be valid), else the newest valid one. */
+function chooseCheckpoint(dir: string, step: string | undefined): string {
+  if (step === undefined) {
+    const choice = selectCheckpoint(dir);
+    if (choice.chosen === null) throw new UsageError(`${dir}: ${choice.reason}`);
+    return choice.chosen.dir;
   }
-  let config = info.config;
-  if (values.temperature !== undefined)
-    config = { ...config, eval: { ...config.eval, temperature: Number(values.temperature) } };
-  if (values.size !== undefined) config = { ...config, eval: { ...config.eval, size: Number(values.size) } };
+  if (!/^\d+$/.test(step)) throw new UsageError(`--step must be a whole number, got '${step}'`);
+  const ckpt = path.join(checkpointsDir(dir), checkpointName(Number(step)));
+  const problem = checkpointProblem(ckpt);
+  if (problem !== null) throw new UsageError(`${dir}: no usable checkpoint for step ${step}: ${problem}`);
+  return ckpt;
+}
+
+/** `--temperature` (>= 0) and `--size` (a whole number >= 1) over the run's own evaluation settings. */
+function evalSettings(
+  config: RunConfig,
+  temperature: string | undefined,
+  size: string | undefined,
+): RunConfig {
+  let out = config;
+  if (temperature !== undefined) {
+    const t = Number(temperature);
+    if (temperature.trim() === '' || !Number.isFinite(t) || t < 0)
+      throw new UsageError(`--temperature must be a number >= 0 (0 = greedy), got '${temperature}'`);
+    out = { ...out, eval: { ...out.eval, temperature: t } };
+  }
+  if (size !== undefined) {
+    if (!/^\d+$/.test(size) || Number(size) < 1)
+      throw new UsageError(`--size must be a whole number >= 1, got '${size}'`);
+    out = { ...out, eval: { ...out.eval, size: Number(size) } };
+  }
+  return out;
+}
+
+async function evaluateRun(
+  dir: string,
+  values: { step?: string; temperature?: string; size?: string; backend?: string },
+): Promise<number> {
+  const info = requireRunInfo(dir);
+  const ckpt = chooseCheckpoint(dir, values.step);
+  const config = evalSettings(info.config, values.temperature, values.size);
   const baseDir = info.configFile !== null ? path.dirname(info.configFile) : process.cwd();
-  const loaded = await loadTask(config, baseDir);
+  const loaded = await loadTask(
+    info.inputs !== undefined ? pinnedConfig(config, info.inputs) : config,
+    baseDir,
+  );
   const backend = await selectBackend((values.backend ?? config.backend) as typeof config.backend);
   process.stderr.write(describeBackend(backend) + '\n');
   const meta = readCheckpointMeta(ckpt);

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { findNodeAtLocation, parse as parseJsonc, parseTree, type ParseError } from 'jsonc-parser';
 import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../protocol/experiment';
-import { RUN_FILES } from '../protocol/runDir';
+import { checkpointProblem, latestCheckpoint } from '../runDir/checkpoints';
+import { writeJsonAtomic } from '../runDir/atomic';
+import { checkpointName, checkpointsDir } from '../runDir/layout';
 import {
   ExperimentConfigError,
   parseExperimentConfig,
@@ -17,7 +19,6 @@ import { probeGradientVariance, varianceRecord } from '../experiment/probe';
 import { writeReport } from '../experiment/report';
 import { readRunInfo } from '../experiment/runDirs';
 import { ExperimentFolderError, probeFile, readExperimentInfo, runExperiment } from '../experiment/runner';
-import { latestCheckpoint } from '../trainer/runWriter';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo experiment [--config FILE] [--quick] [--out DIR] [--parallel N]
@@ -92,8 +93,8 @@ async function probe(id: string, dir: string): Promise<number> {
   const run = readRunInfo(runDir);
   if (run?.status !== 'completed') throw new Error(`${runDir}: the run has not completed`);
   const checkpointDir =
-    p.kind === 'base' ? path.join(runDir, RUN_FILES.checkpoints, 'step-0') : latestCheckpoint(runDir);
-  if (checkpointDir === null || !fs.existsSync(path.join(checkpointDir, 'meta.json')))
+    p.kind === 'base' ? path.join(checkpointsDir(runDir), checkpointName(0)) : latestCheckpoint(runDir);
+  if (checkpointDir === null || checkpointProblem(checkpointDir) !== null)
     throw new Error(`${runDir}: no checkpoint to probe`);
   const result = await probeGradientVariance({
     config: run.config,
@@ -112,8 +113,7 @@ async function probe(id: string, dir: string): Promise<number> {
   });
   const file = probeFile(dir, p);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(record, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp-${process.pid}`, file);
+  writeJsonAtomic(file, record);
   process.stdout.write(`probe ${id}: ${result.seconds.toFixed(1)}s, ${result.parameters} parameters\n`);
   return 0;
 }

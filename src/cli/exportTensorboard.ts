@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { parseJsonl } from '../protocol/jsonl';
-import { EvalRecordSchema, MetricsRecordSchema, RUN_FILES } from '../protocol/runDir';
+import { EvalRecordSchema, MetricsRecordSchema } from '../protocol/runDir';
+import { RUN_FILES } from '../runDir/layout';
 import { evalScalars, metricsScalars, writeEventFile } from '../interop/tensorboardExport';
 import { parseCommandLine, UsageError } from './usage';
 

@@ -86,12 +86,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// `--debug` (anywhere) shows the stack of an unexpected error; without it every error is one line.
+const debug = process.argv.includes('--debug');
+main(process.argv.slice(2).filter((a) => a !== '--debug')).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`bnpo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`bnpo: ${message}${debug ? '' : ' (run with --debug for the stack)'}\n`);
     process.exitCode = 1;
   },
 );

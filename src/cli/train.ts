@@ -11,14 +11,14 @@ import {
   type RunConfig,
   type RunConfigInput,
 } from '../protocol/runConfig';
+import { isRunDir } from '../runDir/layout';
 import { Progress } from '../trainer/progress';
-import { RulesFileError } from '../trainer/rulesFile';
-import { DatasetError } from '../trainer/tasks';
-import { loadTask, train } from '../trainer/trainer';
+import { train } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
+import { explainUserErrors } from './userErrors';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
-       bnpo train --resume RUN_DIR
+       bnpo train --resume RUN_DIR [--steps N] [--accept-changed-inputs]
 
   --config FILE     run configuration (JSON with comments): every key in docs/run-config.md,
                     an example in media/examples/reverse.bnporun.json
@@ -30,7 +30,11 @@ const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --
   --backend NAME    ${BACKEND_NAMES.join(', ')}
   --seed S          seed for data, initialisation and sampling
   --out DIR         runs folder (default .bnpo/runs); each run is a new folder inside it
-  --resume RUN_DIR  continue a stopped or killed run from its latest checkpoint`;
+  --resume RUN_DIR  continue a stopped or killed run from its newest valid checkpoint, on the very files it
+                    started with (run.json pins their paths and SHA-256); with --steps N, extend it to N steps
+  --accept-changed-inputs
+                    resume even though the rules or dataset file changed (recorded in run.json)
+  --debug           show the stack of an unexpected error`;
 
 function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset).split('\n');
@@ -63,6 +67,13 @@ export function readConfigFile(file: string): RunConfigInput {
   return value as RunConfigInput;
 }
 
+/** A whole number >= 0 from option `--name`. */
+function wholeNumber(name: string, text: string): number {
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`--${name} must be a whole number (0 or more), got '${text}'`);
+  return Number(text);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const cli = parseCommandLine(
     argv,
@@ -77,41 +88,50 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'string' },
+      'accept-changed-inputs': { type: 'boolean' },
     },
     HELP,
   );
   if (cli === undefined) return 0;
   const { values } = cli;
   const progress = new Progress(process.stdout);
+  const steps = values.steps !== undefined ? wholeNumber('steps', values.steps) : undefined;
   if (values.resume !== undefined) {
+    const others = (['config', 'task', 'estimator', 'backend', 'seed', 'out'] as const).filter(
+      (k) => values[k] !== undefined,
+    );
+    if (others.length > 0)
+      throw new UsageError(`--resume continues a run as it was configured: --${others[0]} cannot change it`);
     const dir = path.resolve(values.resume);
-    if (!fs.existsSync(path.join(dir, 'run.json')))
-      throw new UsageError(`${dir}: not a run directory (no run.json)`);
-    const result = await train({
-      config: RunConfigSchema.parse({}),
-      configFile: null,
-      baseDir: process.cwd(),
-      runsDir: path.dirname(dir),
-      resumeDir: dir,
-      onProgress: (e) => progress.update(e),
-      onLog: (l) => progress.log(l),
-    });
+    if (!isRunDir(dir)) throw new UsageError(`${dir}: not a run directory (no run.json)`);
+    const result = await explainUserErrors(() =>
+      train({
+        config: RunConfigSchema.parse({}),
+        configFile: null,
+        baseDir: process.cwd(),
+        runsDir: path.dirname(dir),
+        resumeDir: dir,
+        resume: {
+          ...(steps !== undefined ? { steps } : {}),
+          acceptChangedInputs: values['accept-changed-inputs'] === true,
+        },
+        reporters: [progress],
+      }),
+    );
     return progress.summary(result);
   }
+  if (values['accept-changed-inputs'] === true)
+    throw new UsageError('--accept-changed-inputs goes with --resume');
   const input: Record<string, unknown> =
     values.config !== undefined ? { ...readConfigFile(values.config) } : {};
-  const int = (name: string, text: string) => {
-    if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number, got '${text}'`);
-    return Number(text);
-  };
   if (values.task !== undefined) input.task = values.task;
   // command-line paths are the user's, relative to the current folder (a config's are relative to the config)
   if (values.dataset !== undefined) input.dataset = { train: path.resolve(values.dataset) };
   if (values.rules !== undefined) input.rules = path.resolve(values.rules);
   if (values.estimator !== undefined) input.estimator = values.estimator;
-  if (values.steps !== undefined) input.steps = int('steps', values.steps);
+  if (steps !== undefined) input.steps = steps;
   if (values.backend !== undefined) input.backend = values.backend;
-  if (values.seed !== undefined) input.seed = int('seed', values.seed);
+  if (values.seed !== undefined) input.seed = wholeNumber('seed', values.seed);
   const parsed = RunConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new UsageError(
@@ -120,20 +140,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config: RunConfig = parsed.data;
   const baseDir = values.config !== undefined ? path.dirname(path.resolve(values.config)) : process.cwd();
-  // A bad dataset line or rule file is the user's input: report it (file:line) and start no run at all.
-  try {
-    await loadTask(config, baseDir);
-  } catch (err) {
-    if (err instanceof DatasetError || err instanceof RulesFileError) throw new UsageError(err.message);
-    throw err;
-  }
-  const result = await train({
-    config,
-    configFile: values.config !== undefined ? path.resolve(values.config) : null,
-    baseDir,
-    runsDir: path.resolve(values.out ?? path.join('.bnpo', 'runs')),
-    onProgress: (e) => progress.update(e),
-    onLog: (l) => progress.log(l),
-  });
+  // A bad dataset line, rule file or config is reported (file:line) before any run folder exists.
+  const result = await explainUserErrors(() =>
+    train({
+      config,
+      configFile: values.config !== undefined ? path.resolve(values.config) : null,
+      baseDir,
+      runsDir: path.resolve(values.out ?? path.join('.bnpo', 'runs')),
+      reporters: [progress],
+    }),
+  );
   return progress.summary(result);
 }

@@ -9,6 +9,28 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
+ * `--steps -1` as `--steps=-1`: parseArgs reads a value that starts with '-' as an option and calls it ambiguous, but
+ * a negative number after a string option is its value (and then gets the option's own range check).
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i]!)?.[1];
+    const next = argv[i + 1];
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-\d|^-\.\d/.test(next)
+    ) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
+/**
  * Every sub-command's argument parsing: its options plus `--help`/`-h`. A bad option becomes a one-line UsageError
  * (exit 2); `--help` prints the usage and returns undefined (the command then exits 0).
  */
@@ -21,7 +43,7 @@ export function parseCommandLine<const O extends Options>(
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } } as const,
       allowPositionals: positionals,
       strict: true,

@@ -11,7 +11,7 @@ import { selectBackend } from '../trainer/backend';
 import { buildSeqBatch, groupLengths, lossAggregationFor, ppoLoss, targetLogProbs } from '../trainer/losses';
 import { Policy } from '../trainer/model';
 import { Rng } from '../trainer/rng';
-import { readCheckpoint, readCheckpointMeta } from '../trainer/runWriter';
+import { readCheckpoint, readCheckpointMeta } from '../runDir/checkpoints';
 import { generate } from '../trainer/sampler';
 import { CharTokenizer } from '../trainer/tokenizer';
 import { loadTask, modelDims } from '../trainer/trainer';

@@ -4,46 +4,26 @@
 // optimizer state and random stream, and the result is a normal run directory that any run viewer reads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseJsonl } from '../protocol/jsonl';
 import type { RunConfig } from '../protocol/runConfig';
 import {
   EvalRecordSchema,
   MetricsRecordSchema,
   RUN_DIR_VERSION,
-  RUN_FILES,
-  RunInfoSchema,
   type EvalRecord,
   type MetricsRecord,
   type RunInfo,
 } from '../protocol/runDir';
+import { copyCheckpoint } from '../runDir/checkpoints';
+import { readJsonlFile, writeJsonlFile } from '../runDir/jsonl';
+import { checkpointsDir, runFile } from '../runDir/layout';
+import { readRunInfo, writeRunInfo } from '../runDir/runInfo';
+import { RunWriter } from '../runDir/writer';
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
+export { readRunInfo } from '../runDir/runInfo';
 
-/** run.json of `dir`, or null when there is none; a run.json that does not parse is an error naming the file. */
-export function readRunInfo(dir: string): RunInfo | null {
-  const file = path.join(dir, RUN_FILES.run);
-  if (!fs.existsSync(file)) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = RunInfoSchema.safeParse(value);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${i.path.join('.') || '(record)'}: ${i.message}`);
-  }
-  return parsed.data;
-}
-
-function writeRunInfo(dir: string, info: RunInfo): void {
-  fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
-  writeAtomic(path.join(dir, RUN_FILES.run), JSON.stringify(RunInfoSchema.parse(info), null, 2) + '\n');
+function writeNewRunInfo(dir: string, info: RunInfo): void {
+  fs.mkdirSync(checkpointsDir(dir), { recursive: true });
+  writeRunInfo(dir, info);
 }
 
 function stable(value: unknown): string {
@@ -94,7 +74,7 @@ function freshInfo(id: string, config: RunConfig, patch: Partial<RunInfo>): RunI
 
 /** A run directory that has not started: `bnpo train --resume` on it runs the warm start from scratch. */
 export function createPendingRun(dir: string, config: RunConfig): void {
-  writeRunInfo(dir, freshInfo(path.basename(dir), config, {}));
+  writeNewRunInfo(dir, freshInfo(path.basename(dir), config, {}));
 }
 
 /**
@@ -105,22 +85,15 @@ export function forkFromBase(baseDir: string, cellDir: string, config: RunConfig
   const base = readRunInfo(baseDir);
   if (base === null || base.status !== 'completed')
     throw new Error(`${baseDir}: the base run has not completed`);
-  const from = path.join(baseDir, RUN_FILES.checkpoints, 'step-0');
-  if (!fs.existsSync(path.join(from, 'meta.json')))
-    throw new Error(`${from}: the base has no step-0 checkpoint`);
   const baseEval = readEval(baseDir).records.filter((r) => r.phase === 'base');
-  if (baseEval.length === 0) throw new Error(`${baseDir}: no base evaluation in ${RUN_FILES.eval}`);
+  if (baseEval.length === 0) throw new Error(`${runFile(baseDir, 'eval')}: no base evaluation`);
   fs.rmSync(cellDir, { recursive: true, force: true });
-  const checkpoints = path.join(cellDir, RUN_FILES.checkpoints);
-  fs.mkdirSync(checkpoints, { recursive: true });
-  fs.cpSync(from, path.join(checkpoints, 'step-0'), { recursive: true });
-  writeAtomic(path.join(checkpoints, RUN_FILES.latest), 'step-0\n');
-  writeAtomic(path.join(cellDir, RUN_FILES.eval), baseEval.map((r) => JSON.stringify(r) + '\n').join(''));
-  fs.writeFileSync(
-    path.join(cellDir, RUN_FILES.log),
-    `${new Date().toISOString()} forked from the SFT base ${baseDir} (its step-0 checkpoint and base evaluation)\n`,
-  );
-  writeRunInfo(
+  copyCheckpoint(baseDir, cellDir, 0);
+  writeJsonlFile(runFile(cellDir, 'eval'), baseEval);
+  const log = new RunWriter(cellDir);
+  log.log(`forked from the SFT base ${baseDir} (its step-0 checkpoint and base evaluation)`);
+  log.close();
+  writeNewRunInfo(
     cellDir,
     freshInfo(path.basename(cellDir), config, {
       phase: 'rl',
@@ -128,20 +101,15 @@ export function forkFromBase(baseDir: string, cellDir: string, config: RunConfig
       rulesFile: base.rulesFile,
       backend: base.backend,
       baseAccuracy: base.baseAccuracy,
+      ...(base.inputs !== undefined ? { inputs: base.inputs } : {}),
     }),
   );
 }
 
 export function readEval(dir: string): { records: EvalRecord[]; problems: string[] } {
-  const file = path.join(dir, RUN_FILES.eval);
-  if (!fs.existsSync(file)) return { records: [], problems: [] };
-  const chunk = parseJsonl(fs.readFileSync(file, 'utf8'), EvalRecordSchema, { file });
-  return { records: chunk.records, problems: chunk.problems.map((p) => `${p.file}:${p.line}: ${p.message}`) };
+  return readJsonlFile(runFile(dir, 'eval'), EvalRecordSchema);
 }
 
 export function readMetrics(dir: string): { records: MetricsRecord[]; problems: string[] } {
-  const file = path.join(dir, RUN_FILES.metrics);
-  if (!fs.existsSync(file)) return { records: [], problems: [] };
-  const chunk = parseJsonl(fs.readFileSync(file, 'utf8'), MetricsRecordSchema, { file });
-  return { records: chunk.records, problems: chunk.problems.map((p) => `${p.file}:${p.line}: ${p.message}`) };
+  return readJsonlFile(runFile(dir, 'metrics'), MetricsRecordSchema);
 }

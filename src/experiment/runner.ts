@@ -15,7 +15,8 @@ import {
   type ExperimentInfo,
   type ExperimentReport,
 } from '../protocol/experiment';
-import { RUN_FILES } from '../protocol/runDir';
+import { writeAtomic } from '../runDir/atomic';
+import { runFile } from '../runDir/layout';
 import { planExperiment, runsDir, type Plan, type PlannedProbe } from './plan';
 import { runJobs, type Job } from './pool';
 import { writeReport } from './report';
@@ -42,12 +43,6 @@ export interface ExperimentOutcome {
 /** The folder cannot take this experiment: another live process runs it, or it holds another configuration. */
 export class ExperimentFolderError extends Error {
   override readonly name = 'ExperimentFolderError';
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 function alive(pid: number): boolean {
@@ -184,7 +179,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       if (after?.status !== 'completed') {
         const why = after?.error?.message ?? r.tail.slice(-3).join(' | ');
         throw new Error(
-          `${run}: ${after?.status ?? 'no run.json'} (exit ${r.code ?? r.signal}): ${why}; see ${path.join(runDir, RUN_FILES.log)}`,
+          `${run}: ${after?.status ?? 'no run.json'} (exit ${r.code ?? r.signal}): ${why}; see ${runFile(runDir, 'log')}`,
         );
       }
       const acc = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORTED_RUN_FILES } from '../protocol/importedRun';
-import { RUN_FILES } from '../protocol/runDir';
+import { RUN_FILES } from '../runDir/layout';
 import type { ForeignLogFollower } from './logFollowers';
 import { TensorBoardFollower, TrlFollower, VerlFollower } from './logFollowers';
 import { InteropError } from './scalars';

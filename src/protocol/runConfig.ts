@@ -114,7 +114,15 @@ export const EvalSchema = z
 export const RunConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
-    name: z.string().min(1).optional().describe('Human-readable run name; part of the run folder name.'),
+    name: z
+      .string()
+      .max(80)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'name uses letters, digits, _ . - and starts with a letter or digit (it becomes part of a folder name)',
+      )
+      .optional()
+      .describe('Run name; part of the run folder name, so it cannot hold a path.'),
     task: z
       .enum(TASK_NAMES)
       .default('sorting')
@@ -173,6 +181,11 @@ export const RunConfigSchema = z
       .default(5)
       .describe('Write sampled completions to samples.jsonl every this many steps.'),
     checkpointEvery: positiveInt().default(25).describe('Write a checkpoint every this many RL steps.'),
+    checkpointKeep: positiveInt()
+      .default(3)
+      .describe(
+        'Checkpoints kept: the newest this many, plus step-0 (the SFT base) always; older ones are deleted as new ones are written. Resume falls back to an older kept one when the newest is damaged.',
+      ),
     model: ModelSchema.default({ dModel: 64, layers: 2, heads: 4, mlpRatio: 4, tiedOutput: true }),
     sft: SftSchema.default({ maxSteps: 1000, targetAccuracy: 0.3, batchSize: 64, lr: 2e-3, evalEvery: 10 }),
     seed: z

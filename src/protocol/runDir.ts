@@ -1,28 +1,10 @@
 // The run directory is the contract between whoever trains (the built-in trainer, or any other engine) and whoever
-// watches (the host's run manager, the panels). Every file record is declared here and carries its schema version `v`.
-//
-//   run.json        RunInfo, rewritten atomically (temp file + rename) on every status change
-//   metrics.jsonl   MetricsRecord, one per RL optimizer step
-//   groups.jsonl    GroupsRecord, one per RL step: p̂ of every prompt group per rule
-//   samples.jsonl   SamplesRecord, every `sampleEvery` steps: one per prompt group
-//   eval.jsonl      EvalRecord, one per held-out evaluation
-//   checkpoints/    step-N/ (CheckpointMeta in meta.json) and `latest` (a text file holding the folder name)
-//   trainer.log     free text
+// watches (the host's run manager, the panels). Every file record is declared here and carries its schema version `v`;
+// where each file lives, and all reading and writing of them, is src/runDir/.
 import { z } from 'zod';
 import { BACKEND_NAMES, RunConfigSchema } from './runConfig';
 
 export const RUN_DIR_VERSION = 1;
-
-export const RUN_FILES = {
-  run: 'run.json',
-  metrics: 'metrics.jsonl',
-  groups: 'groups.jsonl',
-  samples: 'samples.jsonl',
-  eval: 'eval.jsonl',
-  checkpoints: 'checkpoints',
-  latest: 'latest',
-  log: 'trainer.log',
-} as const;
 
 const version = z.literal(RUN_DIR_VERSION).describe('Schema version of this record.');
 const finite = () => z.number();
@@ -40,6 +22,22 @@ export const BackendInfoSchema = z.object({
     .describe('Better backends that were tried first, and why each was not used.'),
 });
 export type BackendInfo = z.infer<typeof BackendInfoSchema>;
+
+export const PinnedFileSchema = z.object({
+  path: z.string().describe('Absolute path, resolved once when the run was created.'),
+  sha256: z.string().describe('SHA-256 of the file’s bytes when the run was created (or last accepted).'),
+});
+export type PinnedFile = z.infer<typeof PinnedFileSchema>;
+
+export const RunInputsSchema = z
+  .object({
+    rules: PinnedFileSchema,
+    dataset: z
+      .record(z.string(), PinnedFileSchema)
+      .describe('Dataset files by their config key (`train`, `heldOut`); empty for a built-in task.'),
+  })
+  .describe('What the run trains on. A resume reads exactly these files and refuses if one changed.');
+export type RunInputs = z.infer<typeof RunInputsSchema>;
 
 export const RunInfoSchema = z.object({
   v: version,
@@ -64,6 +62,38 @@ export const RunInfoSchema = z.object({
   baseAccuracy: z.number().nullable().describe('Held-out accuracy of the SFT base checkpoint.'),
   finalAccuracy: z.number().nullable(),
   error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
+  inputs: RunInputsSchema.optional(),
+  history: z
+    .array(
+      z.discriminatedUnion('event', [
+        z.object({
+          event: z.literal('inputChanged'),
+          time: z.string(),
+          file: z.string(),
+          from: z.string().describe('SHA-256 before.'),
+          to: z.string().describe('SHA-256 accepted.'),
+        }),
+        z.object({
+          event: z.literal('extended'),
+          time: z.string(),
+          from: z.number().int().nonnegative().describe('totalSteps before.'),
+          to: z.number().int().nonnegative(),
+        }),
+        z.object({
+          event: z.literal('resumed'),
+          time: z.string(),
+          step: z.number().int().nonnegative().describe('Checkpoint step the run continued from.'),
+          checkpoint: z.string().describe('Which checkpoint, and why it was chosen.'),
+          dropped: z
+            .number()
+            .int()
+            .nonnegative()
+            .describe('Records written after the checkpoint and dropped.'),
+        }),
+      ]),
+    )
+    .optional()
+    .describe('What happened to the run after it was created, oldest first.'),
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
@@ -174,5 +204,12 @@ export const CheckpointMetaSchema = z.object({
   vocab: z.array(z.string()).describe('Tokenizer alphabet (index = token id).'),
   optimizerStep: z.number().int().nonnegative(),
   weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) })),
+  files: z
+    .object({
+      weights: z.object({ bytes: z.number().int().nonnegative(), sha256: z.string() }),
+      optimizer: z.object({ bytes: z.number().int().nonnegative(), sha256: z.string() }),
+    })
+    .optional()
+    .describe('Size and SHA-256 of weights.bin and optimizer.bin, to recognise a damaged checkpoint.'),
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;

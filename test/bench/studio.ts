@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { RUN_FILES } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 import type { MetricsRecord, RunInfo } from '../../src/protocol/runDir';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
 import { launchBrowser, waitForWorkbench } from '../harness/browser';

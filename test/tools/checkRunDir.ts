@@ -11,10 +11,10 @@ import {
   EvalRecordSchema,
   GroupsRecordSchema,
   MetricsRecordSchema,
-  RUN_FILES,
   RunInfoSchema,
   SamplesRecordSchema,
 } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 
 const STREAMS: Record<string, z.ZodType<unknown>> = {
   [RUN_FILES.metrics]: MetricsRecordSchema,

@@ -16,7 +16,7 @@ import type { LaunchSpec, SupervisorLog } from '../../src/host/process/superviso
 import { buildEnv, Supervisor } from '../../src/host/process/supervisor';
 import { RunManager } from '../../src/host/runs/runManager';
 import { RunsModel } from '../../src/host/runs/runsModel';
-import { RUN_FILES } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 import { runInfo } from './studioFixtures';
 
 const linux = process.platform === 'linux';

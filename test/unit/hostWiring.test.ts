@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { COMMAND_IDS } from '../../src/host/commandIds';
 import { CONFIG_DEFAULTS, CONFIG_SECTION, configFrom } from '../../src/host/config';
 import { RunsModel } from '../../src/host/runs/runsModel';
-import { RUN_FILES } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 import { runInfo } from './studioFixtures';
 
 interface Manifest {

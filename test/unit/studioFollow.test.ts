@@ -7,11 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
-import { JsonlFollower, lastLines } from '../../src/host/runs/jsonlFollower';
+import { JsonlFollower, lastLines } from '../../src/runDir/follow';
 import { RunFollower } from '../../src/host/runs/runFollower';
 import { RunsModel } from '../../src/host/runs/runsModel';
 import type { RunsEvent } from '../../src/host/runs/runsModel';
-import { RUN_FILES } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 import { metricsRecord, runInfo, samplesRecord } from './studioFixtures';
 
 let dir: string;

@@ -4,17 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parseJsonl } from '../../src/protocol/jsonl';
-import {
-  EvalRecordSchema,
-  GroupsRecordSchema,
-  MetricsRecordSchema,
-  RunInfoSchema,
-} from '../../src/protocol/runDir';
+import { MetricsRecordSchema, RunInfoSchema } from '../../src/protocol/runDir';
 import { RunConfigSchema, type RunConfigInput } from '../../src/protocol/runConfig';
 import { TrainerToHostSchema } from '../../src/protocol/trainerIpc';
-import { latestCheckpoint, readCheckpointMeta } from '../../src/trainer/runWriter';
+import { latestCheckpoint, readCheckpointMeta } from '../../src/runDir/checkpoints';
 import { train } from '../../src/trainer/trainer';
+import { comparable, readRecords } from './runRecords';
 import { registerGradientsForTests } from './trainerSetup';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -37,25 +32,6 @@ const tiny: RunConfigInput = {
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'bnpo-run-'));
-}
-
-function readRecords<T>(dir: string, file: string, schema: Parameters<typeof parseJsonl<T>>[1]): T[] {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) return [];
-  const r = parseJsonl(fs.readFileSync(full, 'utf8'), schema, { file: full });
-  assert.deepEqual(r.problems, []);
-  return r.records;
-}
-
-/** What must repeat exactly across runs: everything but clocks and speeds. */
-function comparable(dir: string) {
-  const metrics = readRecords(dir, 'metrics.jsonl', MetricsRecordSchema).map((m) => {
-    const { time: _t, wall: _w, tokensPerSecond: _s, timings: _m, ...rest } = m;
-    return rest;
-  });
-  const groups = readRecords(dir, 'groups.jsonl', GroupsRecordSchema);
-  const evals = readRecords(dir, 'eval.jsonl', EvalRecordSchema).map(({ time: _t, ...rest }) => rest);
-  return { metrics, groups, evals };
 }
 
 function onlyRun(runsDir: string): string {
@@ -233,5 +209,28 @@ describe('the trainer process (dist/cli.js, wasm)', () => {
       JSON.parse(fs.readFileSync(path.join(onlyRun(runsDir), 'run.json'), 'utf8')),
     );
     assert.equal(info.status, 'stopped');
+  });
+
+  it('writes a checkpoint when asked over IPC and reports it back with checkpointed', async () => {
+    const work = tmpDir();
+    const configFile = writeConfig(work, { ...tiny, steps: 400, checkpointEvery: 100, backend: 'wasm' });
+    const runsDir = path.join(work, 'runs');
+    const child = fork(cli, ['train', '--config', configFile, '--out', runsDir], { stdio: 'ignore' });
+    const checkpointed: { step: number; path: string }[] = [];
+    child.on('message', (raw) => {
+      const msg = TrainerToHostSchema.parse(raw);
+      if (msg.type === 'progress' && msg.phase === 'rl' && msg.step === 2) child.send({ type: 'checkpoint' });
+      if (msg.type === 'checkpointed') {
+        checkpointed.push({ step: msg.step, path: msg.path });
+        if (msg.step > 0) child.send({ type: 'stop' });
+      }
+    });
+    assert.deepEqual(await exited(child), { code: 0, signal: null });
+    // step-0 (the base), the one asked for (at the end of the step it arrived in), then the one of the stop.
+    assert.equal(checkpointed[0]!.step, 0);
+    const asked = checkpointed[1]!;
+    assert.ok(asked.step >= 2 && asked.step <= 3, String(asked.step));
+    assert.equal(path.basename(asked.path), `step-${asked.step}`);
+    assert.equal(readCheckpointMeta(asked.path).step, asked.step);
   });
 });

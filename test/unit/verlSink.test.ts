@@ -11,10 +11,10 @@ import {
   EvalRecordSchema,
   GroupsRecordSchema,
   MetricsRecordSchema,
-  RUN_FILES,
   RunInfoSchema,
   SamplesRecordSchema,
 } from '../../src/protocol/runDir';
+import { RUN_FILES } from '../../src/runDir/layout';
 
 const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'verl-run');
 

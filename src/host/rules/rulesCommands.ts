@@ -7,7 +7,7 @@ import { checkRulesText } from '../../core/rules/check';
 import type { RulesTestReport } from '../../core/rules/report';
 import { formatReportMarkdown, testRules } from '../../core/rules/report';
 import { parseSamplesText } from '../../core/rules/samplesFile';
-import { RUN_FILES } from '../../protocol/runDir';
+import { runFile } from '../../runDir/layout';
 import { workspaceFolderFor } from '../editorConfig';
 import { datasetFieldsFor } from './datasetFields';
 import { isRulesDocument } from './rulesDocument';
@@ -60,7 +60,7 @@ async function textOf(uri: vscode.Uri): Promise<string> {
 
 async function pickSamples(rules: vscode.Uri): Promise<vscode.Uri | undefined> {
   const run = await latestRunFor(rules);
-  const runSamples = run === undefined ? undefined : vscode.Uri.file(path.join(run.dir, RUN_FILES.samples));
+  const runSamples = run === undefined ? undefined : vscode.Uri.file(runFile(run.dir, 'samples'));
   let hasRunSamples = false;
   if (runSamples !== undefined) {
     try {

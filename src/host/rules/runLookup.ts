@@ -1,10 +1,11 @@
 // Finds the latest run that scored with a given rule file and reads its newest per-rule figures. Runs may come
 // from older or newer trainers, or other engines: every read is tolerant (loose schemas, torn last lines, missing
-// files), and anything unreadable is simply "no run".
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+// files), and anything unreadable is simply "no run". The files are read through the run-directory library.
 import * as path from 'node:path';
 import { z } from 'zod';
-import { RUN_FILES } from '../../protocol/runDir';
+import { readLastRecord } from '../../runDir/jsonl';
+import { listRunDirs, runFile } from '../../runDir/layout';
+import { readRunJsonAs, runActivityTime } from '../../runDir/runInfo';
 
 /** Only what the hover needs from run.json; the full record is RunInfoSchema in src/protocol/runDir.ts. */
 const runInfoLoose = z.looseObject({
@@ -41,14 +42,6 @@ export interface RuleRunFigures {
   beta: z.infer<typeof betaLoose> | undefined;
 }
 
-async function mtimeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
 function samePath(a: string, b: string): boolean {
   const norm = (p: string): string => {
     const r = path.resolve(p);
@@ -61,87 +54,34 @@ function samePath(a: string, b: string): boolean {
  * The newest run under `runsRoot` whose run.json names `rulesFile`. A relative `rulesFile` in run.json is read
  * against each of `baseDirs` (e.g. the workspace folder) and against the run folder.
  */
-export async function latestRunForRules(
+export function latestRunForRules(
   runsRoot: string,
   rulesFile: string,
   baseDirs: readonly string[] = [],
 ): Promise<RunRef | undefined> {
-  let entries: string[];
-  try {
-    entries = await readdir(runsRoot);
-  } catch {
-    return undefined;
-  }
   let best: RunRef | undefined;
-  for (const name of entries) {
-    const dir = path.join(runsRoot, name);
-    let info: z.infer<typeof runInfoLoose>;
-    try {
-      const parsed = runInfoLoose.safeParse(
-        JSON.parse(await readFile(path.join(dir, RUN_FILES.run), 'utf8')),
-      );
-      if (!parsed.success) continue;
-      info = parsed.data;
-    } catch {
-      continue;
-    }
+  for (const dir of listRunDirs(runsRoot)) {
+    const info = readRunJsonAs(dir, runInfoLoose);
+    if (info === undefined) continue;
     const candidates = path.isAbsolute(info.rulesFile)
       ? [info.rulesFile]
       : [...baseDirs, dir].map((base) => path.resolve(base, info.rulesFile));
     if (!candidates.some((c) => samePath(c, rulesFile))) continue;
-    const mtime = Math.max(
-      await mtimeOf(path.join(dir, RUN_FILES.run)),
-      await mtimeOf(path.join(dir, RUN_FILES.metrics)),
-    );
+    const mtime = runActivityTime(dir);
     if (best === undefined || mtime > best.mtime)
-      best = { id: info.id ?? name, dir, status: info.status, mtime };
+      best = { id: info.id ?? path.basename(dir), dir, status: info.status, mtime };
   }
-  return best;
-}
-
-/** Reads at most the last `bytes` of a file: metrics files grow for the whole run and we want the newest line. */
-async function tail(file: string, bytes: number): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const start = Math.max(0, size - bytes);
-    const buffer = Buffer.alloc(size - start);
-    await handle.read(buffer, 0, buffer.length, start);
-    const text = buffer.toString('utf8');
-    // drop a partial first line when we started mid-file
-    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
-  } finally {
-    await handle.close();
-  }
+  return Promise.resolve(best);
 }
 
 /** The newest complete metrics record of a run, with the figures of one rule. */
-export async function latestRuleFigures(runDir: string, rule: string): Promise<RuleRunFigures | undefined> {
-  let text: string;
-  try {
-    text = await tail(path.join(runDir, RUN_FILES.metrics), 256 * 1024);
-  } catch {
-    return undefined;
-  }
-  const lines = text.split('\n');
-  // the last line may be torn (still being written): walk back to the newest record that parses
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const raw = lines[i]?.trim();
-    if (!raw) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      continue;
-    }
-    const m = metricsLoose.safeParse(value);
-    if (!m.success) continue;
-    const beta = betaLoose.safeParse(m.data.beta?.[rule]);
-    return {
-      step: m.data.step,
-      passRate: m.data.rewards[rule],
-      beta: beta.success ? beta.data : undefined,
-    };
-  }
-  return undefined;
+export function latestRuleFigures(runDir: string, rule: string): Promise<RuleRunFigures | undefined> {
+  const m = readLastRecord(runFile(runDir, 'metrics'), metricsLoose);
+  if (m === undefined) return Promise.resolve(undefined);
+  const beta = betaLoose.safeParse(m.beta?.[rule]);
+  return Promise.resolve({
+    step: m.step,
+    passRate: m.rewards[rule],
+    beta: beta.success ? beta.data : undefined,
+  });
 }

@@ -5,8 +5,8 @@
 // and the caller is told to drop what it had.
 import * as fs from 'node:fs';
 import type { z } from 'zod';
-import { parseJsonl } from '../../protocol/jsonl';
-import type { JsonlProblem } from '../../protocol/jsonl';
+import { parseJsonl } from '../protocol/jsonl';
+import type { JsonlProblem } from '../protocol/jsonl';
 
 export interface FollowResult<T> {
   readonly records: T[];
