@@ -1,11 +1,9 @@
 // `bnpo export-tensorboard RUN --out DIR`: write a run's metrics (and held-out evaluations) as a TensorBoard event
 // file, so `tensorboard --logdir DIR` shows it next to runs from other tools.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { z } from 'zod';
-import { parseJsonl } from '../protocol/jsonl';
 import { EvalRecordSchema, MetricsRecordSchema } from '../protocol/runDir';
-import { RUN_FILES } from '../runDir/layout';
+import { readJsonlFile } from '../runDir/jsonl';
+import { isRunDir, runFile } from '../runDir/layout';
 import { evalScalars, metricsScalars, writeEventFile } from '../interop/tensorboardExport';
 import { parseCommandLine, UsageError } from './usage';
 
@@ -20,15 +18,12 @@ options:
   -h, --help    print this help
 `;
 
-function readRecords<T>(file: string, schema: z.ZodType<T>, required: boolean): T[] {
-  if (!fs.existsSync(file)) {
-    if (required) throw new UsageError(`${file}: not found (is this a run folder?)`);
-    return [];
-  }
-  const chunk = parseJsonl(fs.readFileSync(file, 'utf8'), schema, { file });
-  const problem = chunk.problems[0];
-  if (problem !== undefined) throw new UsageError(`${problem.file}:${problem.line}: ${problem.message}`);
-  return chunk.records;
+/** Every complete record of one of the run's streams; a line that does not parse is an error naming it. */
+function readRecords<T>(file: string, schema: z.ZodType<T>): T[] {
+  const read = readJsonlFile(file, schema);
+  const problem = read.problems[0];
+  if (problem !== undefined) throw new UsageError(problem);
+  return read.records;
 }
 
 export function run(argv: string[]): Promise<number> {
@@ -39,8 +34,9 @@ export function run(argv: string[]): Promise<number> {
     throw new UsageError('export-tensorboard needs exactly one RUN');
   const out = parsed.values.out;
   if (out === undefined) throw new UsageError('export-tensorboard needs --out DIR');
-  const metrics = readRecords(path.join(runDir, RUN_FILES.metrics), MetricsRecordSchema, true);
-  const evals = readRecords(path.join(runDir, RUN_FILES.eval), EvalRecordSchema, false);
+  if (!isRunDir(runDir)) throw new UsageError(`${runDir}: not a run folder (no run.json)`);
+  const metrics = readRecords(runFile(runDir, 'metrics'), MetricsRecordSchema);
+  const evals = readRecords(runFile(runDir, 'eval'), EvalRecordSchema);
   const steps = [...metrics.map(metricsScalars), ...evals.map(evalScalars)].sort(
     (a, b) => a.step - b.step || a.wallTime - b.wallTime,
   );

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORTED_RUN_FILES } from '../protocol/importedRun';
-import { RUN_FILES } from '../runDir/layout';
+import { isRunDir } from '../runDir/layout';
 import type { ForeignLogFollower } from './logFollowers';
 import { TensorBoardFollower, TrlFollower, VerlFollower } from './logFollowers';
 import { InteropError } from './scalars';
@@ -43,8 +43,9 @@ export function detectForeignLog(target: string): ForeignLogFollower | undefined
     if (path.basename(target) === TRAINER_STATE_FILE) return new TrlFollower(target);
     return target.endsWith('.jsonl') && isVerlLine(firstLine(target)) ? new VerlFollower(target) : undefined;
   }
+  if (isRunDir(target)) return undefined;
   const names = fs.readdirSync(target);
-  if (names.includes(RUN_FILES.run) || names.includes(IMPORTED_RUN_FILES.info)) return undefined;
+  if (names.includes(IMPORTED_RUN_FILES.info)) return undefined;
   if (names.some(isEventFileName)) return new TensorBoardFollower(target);
   if (trainerState(target, names) !== undefined) {
     return new TrlFollower(target, () => trainerState(target, fs.readdirSync(target)));
