@@ -8,13 +8,22 @@ import type { EstimatorVariance, VarianceRecord } from '../protocol/experiment';
 import { EXPERIMENT_VERSION } from '../protocol/experiment';
 import type { RunConfig } from '../protocol/runConfig';
 import { selectBackend } from '../trainer/backend';
-import { buildSeqBatch, groupLengths, lossAggregationFor, ppoLoss, targetLogProbs } from '../trainer/losses';
+import {
+  buildSeqBatch,
+  groupLengths,
+  lossAggregationFor,
+  ppoLoss,
+  targetLogProbs,
+  type LossAggregationSpec,
+  type SeqBatch,
+} from '../trainer/losses';
 import { Policy } from '../trainer/model';
 import { Rng } from '../trainer/rng';
 import { readCheckpoint, readCheckpointMeta } from '../runDir/checkpoints';
 import { generate } from '../trainer/sampler';
 import { CharTokenizer } from '../trainer/tokenizer';
-import { loadTask, modelDims } from '../trainer/trainer';
+import type { Example } from '../trainer/tasks';
+import { loadTask, modelDims, type LoadedTask } from '../trainer/trainer';
 import { CovarianceTrace, scalarMultiple } from './metrics';
 
 export interface ProbeOptions {
@@ -51,124 +60,186 @@ async function flatten(
   return out;
 }
 
+type BetaFit = { a: number; b: number; alpha: number; beta: number };
+
+/** What every batch of one probe shares: the checkpoint's policy, its task and the fixed prompt set. */
+interface ProbeContext {
+  readonly options: ProbeOptions;
+  readonly loaded: LoadedTask;
+  readonly tokenizer: CharTokenizer;
+  readonly policy: Policy;
+  readonly vars: tf.Variable[];
+  /** Total number of parameters: the length of a flattened gradient. */
+  readonly dim: number;
+  readonly examples: readonly Example[];
+  /** Each example's prompt, repeated groupSize times (one group per example). */
+  readonly promptTokens: readonly number[][];
+  readonly maxNew: number;
+}
+
+/** Sums over the batches, per estimator, and the accuracy rule's Beta fit of every batch that has one. */
+interface ProbeTotals {
+  readonly cov: Map<EstimatorName, CovarianceTrace>;
+  readonly advSq: Map<EstimatorName, number>;
+  readonly fits: BetaFit[];
+}
+
+/** A gradient already taken in this batch, kept so that estimators with proportional advantages can reuse it. */
+interface TakenGradient {
+  readonly adv: number[];
+  readonly aggregation: LossAggregation;
+  readonly grad: Float64Array;
+}
+
+/** Loads the checkpoint's weights into the policy; returns its parameters in order and their total size. */
+function loadWeights(policy: Policy, checkpointDir: string): { vars: tf.Variable[]; dim: number } {
+  const vars = [...policy.params.values()];
+  const data = readCheckpoint(
+    checkpointDir,
+    vars.map((p) => p.size),
+  );
+  tf.tidy(() => vars.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
+  return { vars, dim: vars.reduce((n, p) => n + p.size, 0) };
+}
+
+/** The policy gradient of one estimator's advantages on the batch, reusing a proportional one when there is one. */
+async function gradientFor(
+  ctx: ProbeContext,
+  seq: SeqBatch,
+  adv: number[],
+  aggregation: LossAggregationSpec,
+  taken: TakenGradient[],
+): Promise<{ grad: Float64Array; scale: number }> {
+  for (const c of taken) {
+    const m = c.aggregation === aggregation.mode ? scalarMultiple(adv, c.adv) : null;
+    if (m !== null) return { grad: c.grad, scale: m };
+  }
+  const { config } = ctx.options;
+  const { grads, value } = tf.variableGrads(
+    () =>
+      ppoLoss(targetLogProbs(ctx.policy, seq, config.temperature), seq, adv, config.clip, aggregation).loss,
+    ctx.vars,
+  );
+  const grad = await flatten(grads, ctx.policy.params, ctx.dim);
+  tf.dispose([value, ...Object.values(grads)]);
+  taken.push({ adv, aggregation: aggregation.mode, grad });
+  return { grad, scale: 1 };
+}
+
+/** Draws rollout batch k on the fixed prompts and adds every estimator's gradient on it to the totals. */
+async function probeBatch(ctx: ProbeContext, k: number, totals: ProbeTotals): Promise<void> {
+  const { options, loaded, tokenizer, examples, promptTokens, maxNew } = ctx;
+  const { config, estimators } = options;
+  const G = config.groupSize;
+  const rng = new Rng(options.seed * 7_919 + 104_729 * (k + 1));
+  const rollout = await generate(ctx.policy, promptTokens, {
+    temperature: config.temperature,
+    topP: config.topP,
+    maxNew,
+    rng,
+  });
+  const groups = examples.map((e, i) =>
+    rollout.tokens.slice(i * G, (i + 1) * G).map((t) => {
+      const outcomes = loaded.rules.evaluate(tokenizer.decode(t), e.sample);
+      return Object.fromEntries(outcomes.map((o) => [o.name, o.reward]));
+    }),
+  );
+  const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
+  const lengths = groupLengths(rollout.tokens, G);
+  // One backward pass per distinct (advantage vector, loss aggregation): an estimator whose advantages are
+  // a multiple of an earlier one's under the same aggregation reuses that gradient, scaled (the gradient
+  // is linear in the advantages).
+  const taken: TakenGradient[] = [];
+  for (const estimator of estimators) {
+    const result = computeAdvantages(groups, estimator, lengths);
+    const aggregation = lossAggregationFor(estimator, maxNew);
+    const adv = result.advantages.flat();
+    // Every estimator's result carries the same per-rule Beta fit of the batch; record it once.
+    if (estimator === estimators[0]) {
+      const s = result.stats[loaded.accuracyRule];
+      if (s !== undefined && s.guard === null)
+        totals.fits.push({ a: s.a, b: s.b, alpha: s.alpha, beta: s.beta });
+    }
+    totals.advSq.set(
+      estimator,
+      totals.advSq.get(estimator)! + adv.reduce((acc, x) => acc + x * x, 0) / adv.length,
+    );
+    const { grad, scale } = await gradientFor(ctx, seq, adv, aggregation, taken);
+    totals.cov.get(estimator)!.add(grad, scale);
+  }
+}
+
+/** The probe's result from the totals over all batches. */
+function probeResult(ctx: ProbeContext, totals: ProbeTotals, started: number): ProbeResult {
+  const { options } = ctx;
+  const out: Record<string, EstimatorVariance> = {};
+  for (const estimator of options.estimators) {
+    const c = totals.cov.get(estimator)!;
+    const traceCov = c.trace();
+    const meanNormSq = c.meanNormSq();
+    out[estimator] = {
+      traceCov,
+      meanNormSq,
+      relVar: meanNormSq > 0 ? traceCov / meanNormSq : null,
+      advSecondMoment: totals.advSq.get(estimator)! / options.batches,
+    };
+  }
+  const { fits } = totals;
+  const mean = (f: (x: BetaFit) => number) => fits.reduce((s, x) => s + f(x), 0) / fits.length;
+  return {
+    batches: options.batches,
+    prompts: options.prompts,
+    groupSize: options.config.groupSize,
+    parameters: ctx.dim,
+    rule: ctx.loaded.accuracyRule,
+    fit:
+      fits.length === 0
+        ? null
+        : {
+            a: mean((x) => x.a),
+            b: mean((x) => x.b),
+            alpha: mean((x) => x.alpha),
+            beta: mean((x) => x.beta),
+            batches: fits.length,
+          },
+    estimators: out,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
 export async function probeGradientVariance(options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now();
   const { config, estimators } = options;
   const loaded = await loadTask(config, options.baseDir);
-  const { task, rules, accuracyRule } = loaded;
+  const { task } = loaded;
   await selectBackend(config.backend);
   const meta = readCheckpointMeta(options.checkpointDir);
   const tokenizer = new CharTokenizer(meta.vocab);
   const policy = new Policy(modelDims(config, task, tokenizer.size), new Rng(0));
   try {
-    const vars = [...policy.params.values()];
-    const data = readCheckpoint(
-      options.checkpointDir,
-      vars.map((p) => p.size),
-    );
-    tf.tidy(() => vars.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
-    const dim = vars.reduce((n, p) => n + p.size, 0);
-
+    const { vars, dim } = loadWeights(policy, options.checkpointDir);
     const G = config.groupSize;
     const promptRng = new Rng(options.seed * 1_000_003 + 0x9e37);
     const examples = Array.from({ length: options.prompts }, () => task.nextTrain(promptRng));
     const repeated = examples.flatMap((e) => Array.from({ length: G }, () => e));
-    const promptTokens = repeated.map((e) => tokenizer.encode(e.prompt));
-    const maxNew = config.maxNewTokens ?? task.maxNew;
-
-    const cov = new Map(estimators.map((e) => [e, new CovarianceTrace(dim)]));
-    const advSq = new Map(estimators.map((e) => [e, 0]));
-    const fits: { a: number; b: number; alpha: number; beta: number }[] = [];
-
-    for (let k = 0; k < options.batches; k++) {
-      const rng = new Rng(options.seed * 7_919 + 104_729 * (k + 1));
-      const rollout = await generate(policy, promptTokens, {
-        temperature: config.temperature,
-        topP: config.topP,
-        maxNew,
-        rng,
-      });
-      const groups = examples.map((e, i) =>
-        rollout.tokens.slice(i * G, (i + 1) * G).map((t) => {
-          const outcomes = rules.evaluate(tokenizer.decode(t), e.sample);
-          return Object.fromEntries(outcomes.map((o) => [o.name, o.reward]));
-        }),
-      );
-      const seq = buildSeqBatch(promptTokens, rollout.tokens, rollout.logProbs);
-      const lengths = groupLengths(rollout.tokens, G);
-      // One backward pass per distinct (advantage vector, loss aggregation): an estimator whose advantages are
-      // a multiple of an earlier one's under the same aggregation reuses that gradient, scaled (the gradient
-      // is linear in the advantages).
-      const computed: { adv: number[]; aggregation: LossAggregation; grad: Float64Array }[] = [];
-      for (const estimator of estimators) {
-        const result = computeAdvantages(groups, estimator, lengths);
-        const aggregation = lossAggregationFor(estimator, maxNew);
-        const adv = result.advantages.flat();
-        // Every estimator's result carries the same per-rule Beta fit of the batch; record it once.
-        if (estimator === estimators[0]) {
-          const s = result.stats[accuracyRule];
-          if (s !== undefined && s.guard === null)
-            fits.push({ a: s.a, b: s.b, alpha: s.alpha, beta: s.beta });
-        }
-        advSq.set(estimator, advSq.get(estimator)! + adv.reduce((acc, x) => acc + x * x, 0) / adv.length);
-        let grad: Float64Array | null = null;
-        let scale = 1;
-        for (const c of computed) {
-          const m = c.aggregation === aggregation.mode ? scalarMultiple(adv, c.adv) : null;
-          if (m !== null) {
-            grad = c.grad;
-            scale = m;
-            break;
-          }
-        }
-        if (grad === null) {
-          const { grads, value } = tf.variableGrads(
-            () =>
-              ppoLoss(targetLogProbs(policy, seq, config.temperature), seq, adv, config.clip, aggregation)
-                .loss,
-            vars,
-          );
-          grad = await flatten(grads, policy.params, dim);
-          tf.dispose([value, ...Object.values(grads)]);
-          computed.push({ adv, aggregation: aggregation.mode, grad });
-        }
-        cov.get(estimator)!.add(grad, scale);
-      }
-    }
-
-    const out: Record<string, EstimatorVariance> = {};
-    for (const estimator of estimators) {
-      const c = cov.get(estimator)!;
-      const traceCov = c.trace();
-      const meanNormSq = c.meanNormSq();
-      out[estimator] = {
-        traceCov,
-        meanNormSq,
-        relVar: meanNormSq > 0 ? traceCov / meanNormSq : null,
-        advSecondMoment: advSq.get(estimator)! / options.batches,
-      };
-    }
-    const mean = (f: (x: (typeof fits)[number]) => number) =>
-      fits.reduce((s, x) => s + f(x), 0) / fits.length;
-    return {
-      batches: options.batches,
-      prompts: options.prompts,
-      groupSize: G,
-      parameters: dim,
-      rule: accuracyRule,
-      fit:
-        fits.length === 0
-          ? null
-          : {
-              a: mean((x) => x.a),
-              b: mean((x) => x.b),
-              alpha: mean((x) => x.alpha),
-              beta: mean((x) => x.beta),
-              batches: fits.length,
-            },
-      estimators: out,
-      seconds: (performance.now() - started) / 1000,
+    const ctx: ProbeContext = {
+      options,
+      loaded,
+      tokenizer,
+      policy,
+      vars,
+      dim,
+      examples,
+      promptTokens: repeated.map((e) => tokenizer.encode(e.prompt)),
+      maxNew: config.maxNewTokens ?? task.maxNew,
     };
+    const totals: ProbeTotals = {
+      cov: new Map(estimators.map((e) => [e, new CovarianceTrace(dim)])),
+      advSq: new Map(estimators.map((e) => [e, 0])),
+      fits: [],
+    };
+    for (let k = 0; k < options.batches; k++) await probeBatch(ctx, k, totals);
+    return probeResult(ctx, totals, started);
   } finally {
     policy.dispose();
   }

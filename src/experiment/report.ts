@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ESTIMATORS } from '../core/estimators';
+import { ESTIMATORS, type EstimatorName } from '../core/estimators';
 import { logBeta, varianceProxy } from '../core/special';
 import {
   EXPERIMENT_FILES,
@@ -28,7 +28,7 @@ import {
   stepsToTarget,
   type CurvePoint,
 } from './metrics';
-import { runsDir, type Plan, type PlannedCell } from './plan';
+import { runsDir, type Plan, type PlannedCell, type PlannedProbe } from './plan';
 import { readEval, readMetrics, readRunInfo } from './runDirs';
 import { colorFor, lineChart, logBarChart } from './svg';
 
@@ -446,132 +446,185 @@ function renderMarkdown(
 }
 
 /** Reads the experiment folder and writes report.json, report.md and the SVG plots; returns the report. */
-export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo): Promise<ExperimentReport> {
-  const cells = plan.cells.map((c) => readCell(dir, c, plan));
-  const { records: probes } = readProbes(dir, plan);
-  const tasks = [...new Set(plan.cells.map((c) => c.task))];
-  const rows: ReportRow[] = [];
-  for (const task of tasks) {
-    for (const estimator of plan.config.estimators) {
-      const mine = cells.filter((c) => c.cell.task === task && c.cell.estimator === estimator);
-      const done = mine.filter((c) => c.completed);
-      const probeStat = (kind: 'base' | 'final', field: 'traceCov' | 'relVar') =>
-        stat(
-          meanStd(
-            plan.config.seeds.map((seed) => {
-              const values = plan.probes
-                .filter((p) => p.task === task && p.seed === seed && p.kind === kind)
-                .map((p) => probes.get(p.id)?.estimators[estimator]?.[field])
-                .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-              return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
-            }),
-          ),
-        );
-      const reachedSteps = done.map((c) => c.stepsToTarget).filter((s): s is number => s !== null);
-      rows.push({
-        task,
-        estimator,
-        seeds: done.length,
-        planned: mine.length,
-        baseAccuracy: stat(meanStd(done.map((c) => c.base))),
-        finalAccuracy: stat(meanStd(done.map((c) => c.final))),
-        gain: stat(meanStd(done.map((c) => (c.final === null || c.base === null ? null : c.final - c.base)))),
-        auc: stat(meanStd(done.map((c) => c.auc))),
-        stepsToTarget: stat(meanStd(reachedSteps)),
-        reached: reachedSteps.length,
-        target: stat(meanStd(done.map((c) => c.target))),
-        collapsed: done.filter((c) => c.collapsed).length,
-        aboveBnpo: plan.config.estimators.includes('bnpo')
-          ? done.filter((c) => {
-              const b = cells.find(
-                (x) =>
-                  x.completed &&
-                  x.cell.task === task &&
-                  x.cell.seed === c.cell.seed &&
-                  x.cell.estimator === 'bnpo',
-              );
-              return b !== undefined && c.final !== null && b.final !== null && c.final > b.final;
-            }).length
-          : null,
-        gradVarBase: probeStat('base', 'traceCov'),
-        gradVarFinal: probeStat('final', 'traceCov'),
-        relVarBase: probeStat('base', 'relVar'),
-        relVarFinal: probeStat('final', 'relVar'),
-      });
-    }
-  }
-  const curves = curvesFor(cells);
-  const plots: string[] = [];
-  for (const task of tasks) {
-    const series = curves
-      .filter((c) => c.task === task && c.steps.length > 0)
-      .map((c, i) => ({
-        name: c.estimator,
-        color: colorFor(c.estimator, i),
-        x: c.steps,
-        mean: c.mean,
-        std: c.std,
-      }));
-    const file = `accuracy-${task}.svg`;
-    fs.writeFileSync(
-      path.join(dir, file),
-      lineChart(`${task}: held-out accuracy (mean ± std over seeds)`, 'RL step', 'held-out accuracy', series),
+type CheckpointKind = PlannedProbe['kind'];
+
+/** One probe field for one estimator: the mean over a seed's probes of that kind, then mean ± std over seeds. */
+function probeStat(
+  plan: Plan,
+  probes: ReadonlyMap<string, VarianceRecord>,
+  task: string,
+  estimator: EstimatorName,
+  kind: CheckpointKind,
+  field: 'traceCov' | 'relVar',
+): Stat {
+  return stat(
+    meanStd(
+      plan.config.seeds.map((seed) => {
+        const values = plan.probes
+          .filter((p) => p.task === task && p.seed === seed && p.kind === kind)
+          .map((p) => probes.get(p.id)?.estimators[estimator]?.[field])
+          .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
+      }),
+    ),
+  );
+}
+
+/** How many of `done` end above the completed BNPO cell of the same task and seed; null when BNPO is not run. */
+function countAboveBnpo(
+  plan: Plan,
+  cells: readonly CellData[],
+  done: readonly CellData[],
+  task: string,
+): number | null {
+  if (!plan.config.estimators.includes('bnpo')) return null;
+  return done.filter((c) => {
+    const b = cells.find(
+      (x) =>
+        x.completed && x.cell.task === task && x.cell.seed === c.cell.seed && x.cell.estimator === 'bnpo',
     );
-    plots.push(file);
-    const kinds = plan.config.variance.checkpoints;
-    const groups = plan.config.estimators.map((e) => {
-      const row = rows.find((r) => r.task === task && r.estimator === e)!;
-      const bars = kinds.map((k) => {
-        const s = k === 'base' ? row.gradVarBase : row.gradVarFinal;
-        return s.mean === null ? null : { value: s.mean, std: s.std ?? 0 };
-      });
-      return { name: e, bars };
+    return b !== undefined && c.final !== null && b.final !== null && c.final > b.final;
+  }).length;
+}
+
+function reportRow(
+  plan: Plan,
+  cells: readonly CellData[],
+  probes: ReadonlyMap<string, VarianceRecord>,
+  task: string,
+  estimator: EstimatorName,
+): ReportRow {
+  const mine = cells.filter((c) => c.cell.task === task && c.cell.estimator === estimator);
+  const done = mine.filter((c) => c.completed);
+  const reachedSteps = done.map((c) => c.stepsToTarget).filter((s): s is number => s !== null);
+  return {
+    task,
+    estimator,
+    seeds: done.length,
+    planned: mine.length,
+    baseAccuracy: stat(meanStd(done.map((c) => c.base))),
+    finalAccuracy: stat(meanStd(done.map((c) => c.final))),
+    gain: stat(meanStd(done.map((c) => (c.final === null || c.base === null ? null : c.final - c.base)))),
+    auc: stat(meanStd(done.map((c) => c.auc))),
+    stepsToTarget: stat(meanStd(reachedSteps)),
+    reached: reachedSteps.length,
+    target: stat(meanStd(done.map((c) => c.target))),
+    collapsed: done.filter((c) => c.collapsed).length,
+    aboveBnpo: countAboveBnpo(plan, cells, done, task),
+    gradVarBase: probeStat(plan, probes, task, estimator, 'base', 'traceCov'),
+    gradVarFinal: probeStat(plan, probes, task, estimator, 'final', 'traceCov'),
+    relVarBase: probeStat(plan, probes, task, estimator, 'base', 'relVar'),
+    relVarFinal: probeStat(plan, probes, task, estimator, 'final', 'relVar'),
+  };
+}
+
+/**
+ * A log-scale bar chart of one variance measure: a group per estimator, a bar per probed checkpoint kind.
+ * `pick` chooses the row's statistic for a kind (tr Cov or its scale-free form).
+ */
+function varianceChart(
+  plan: Plan,
+  rows: readonly ReportRow[],
+  task: string,
+  title: string,
+  yLabel: string,
+  pick: (row: ReportRow, kind: CheckpointKind) => Stat,
+): string {
+  const kinds = plan.config.variance.checkpoints;
+  const groups = plan.config.estimators.map((e) => {
+    const row = rows.find((r) => r.task === task && r.estimator === e)!;
+    const bars = kinds.map((k) => {
+      const s = pick(row, k);
+      return s.mean === null ? null : { value: s.mean, std: s.std ?? 0 };
     });
-    const vfile = `gradvar-${task}.svg`;
-    fs.writeFileSync(
-      path.join(dir, vfile),
-      logBarChart(
+    return { name: e, bars };
+  });
+  return logBarChart(
+    title,
+    yLabel,
+    groups,
+    kinds.map((k, i) => ({
+      name: k === 'base' ? 'at SFT base' : 'at final ckpts',
+      color: i === 0 ? '#4c72b0' : '#dd8452',
+    })),
+  );
+}
+
+/** Writes the task's accuracy curves and its two variance charts into `dir`; returns their file names. */
+function writeTaskPlots(
+  dir: string,
+  plan: Plan,
+  rows: readonly ReportRow[],
+  curves: readonly Curve[],
+  task: string,
+): string[] {
+  const series = curves
+    .filter((c) => c.task === task && c.steps.length > 0)
+    .map((c, i) => ({
+      name: c.estimator,
+      color: colorFor(c.estimator, i),
+      x: c.steps,
+      mean: c.mean,
+      std: c.std,
+    }));
+  const charts: [string, string][] = [
+    [
+      `accuracy-${task}.svg`,
+      lineChart(`${task}: held-out accuracy (mean ± std over seeds)`, 'RL step', 'held-out accuracy', series),
+    ],
+    [
+      `gradvar-${task}.svg`,
+      varianceChart(
+        plan,
+        rows,
+        task,
         `${task}: policy-gradient variance, tr Cov (mean ± std over seeds)`,
         'tr Cov of the gradient (log scale)',
-        groups,
-        kinds.map((k, i) => ({
-          name: k === 'base' ? 'at SFT base' : 'at final ckpts',
-          color: i === 0 ? '#4c72b0' : '#dd8452',
-        })),
+        (row, k) => (k === 'base' ? row.gradVarBase : row.gradVarFinal),
       ),
-    );
-    plots.push(vfile);
-    const rfile = `relvar-${task}.svg`;
-    fs.writeFileSync(
-      path.join(dir, rfile),
-      logBarChart(
+    ],
+    [
+      `relvar-${task}.svg`,
+      varianceChart(
+        plan,
+        rows,
+        task,
         `${task}: scale-free gradient variance, tr Cov / ‖mean‖² (mean ± std)`,
         'tr Cov / ‖mean gradient‖² (log scale)',
-        plan.config.estimators.map((e) => {
-          const row = rows.find((r) => r.task === task && r.estimator === e)!;
-          return {
-            name: e,
-            bars: kinds.map((k) => {
-              const s = k === 'base' ? row.relVarBase : row.relVarFinal;
-              return s.mean === null ? null : { value: s.mean, std: s.std ?? 0 };
-            }),
-          };
-        }),
-        kinds.map((k, i) => ({
-          name: k === 'base' ? 'at SFT base' : 'at final ckpts',
-          color: i === 0 ? '#4c72b0' : '#dd8452',
-        })),
+        (row, k) => (k === 'base' ? row.relVarBase : row.relVarFinal),
       ),
-    );
-    plots.push(rfile);
-  }
-  const missing = [
+    ],
+  ];
+  for (const [file, svg] of charts) fs.writeFileSync(path.join(dir, file), svg);
+  return charts.map(([file]) => file);
+}
+
+/** What the plan asks for that the folder does not hold yet: unfinished bases and cells, absent probe records. */
+function missingParts(
+  dir: string,
+  plan: Plan,
+  cells: readonly CellData[],
+  probes: ReadonlyMap<string, VarianceRecord>,
+): string[] {
+  return [
     ...plan.bases
       .filter((b) => readRunInfo(path.join(runsDir(dir), b.run))?.status !== 'completed')
       .map((b) => b.run),
     ...cells.filter((c) => !c.completed).map((c) => c.cell.run),
     ...plan.probes.filter((p) => !probes.has(p.id)).map((p) => `probe ${p.id}`),
   ];
+}
+
+export async function writeReport(dir: string, plan: Plan, info: ExperimentInfo): Promise<ExperimentReport> {
+  const cells = plan.cells.map((c) => readCell(dir, c, plan));
+  const { records: probes } = readProbes(dir, plan);
+  const tasks = [...new Set(plan.cells.map((c) => c.task))];
+  const rows = tasks.flatMap((task) =>
+    plan.config.estimators.map((estimator) => reportRow(plan, cells, probes, task, estimator)),
+  );
+  const curves = curvesFor(cells);
+  const plots = tasks.flatMap((task) => writeTaskPlots(dir, plan, rows, curves, task));
+  const missing = missingParts(dir, plan, cells, probes);
   const report: ExperimentReport = ExperimentReportSchema.parse({
     v: EXPERIMENT_VERSION,
     name: plan.config.name,

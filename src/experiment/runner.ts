@@ -18,7 +18,7 @@ import {
 import { writeAtomic } from '../runDir/atomic';
 import { runFile } from '../runDir/layout';
 import { planExperiment, runsDir, type Plan, type PlannedProbe } from './plan';
-import { runJobs, type Job } from './pool';
+import { runJobs, type Job, type JobOutcome } from './pool';
 import { writeReport } from './report';
 import { configDifference, createPendingRun, forkFromBase, readRunInfo } from './runDirs';
 
@@ -105,6 +105,194 @@ interface ChildResult {
   readonly tail: string[];
 }
 
+/** Runs the `bnpo` CLI as a child in the experiment folder; resolves with its exit and its last lines of output. */
+type SpawnChild = (args: string[]) => Promise<ChildResult>;
+
+/** Everything the jobs of one invocation share. */
+interface JobContext {
+  readonly dir: string;
+  readonly spawnChild: SpawnChild;
+  /** Logs a finished job with the progress count; `seconds` is null for a job done by an earlier invocation. */
+  readonly finished: (what: string, seconds: number | null, detail: string) => void;
+}
+
+/** Spawns CLI children, tracked in `children` while they live so that a stop request can reach them. */
+function childSpawner(options: ExperimentOptions, children: Set<ChildProcess>): SpawnChild {
+  return (args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [options.cli, ...args], {
+        cwd: options.dir,
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.add(child);
+      const tail: string[] = [];
+      const keep = (chunk: string) => {
+        for (const line of chunk.split('\n')) {
+          const l = line.replace(/\r/g, '').trim();
+          if (l === '') continue;
+          tail.push(l);
+          if (tail.length > 12) tail.shift();
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', keep);
+      child.stderr.setEncoding('utf8').on('data', keep);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        children.delete(child);
+        resolve({ code, signal, tail });
+      });
+    });
+}
+
+/** Refuses a folder that holds an experiment of another configuration: its results would be reported under it. */
+function checkSameExperiment(dir: string, plan: Plan, previous: ExperimentInfo | null): void {
+  if (previous !== null && JSON.stringify(previous.config) !== JSON.stringify(plan.config)) {
+    throw new ExperimentFolderError(
+      `${dir} holds an experiment with another configuration; use another --out folder (or delete this one)`,
+    );
+  }
+}
+
+/**
+ * A run directory left by an earlier invocation must hold the planned configuration, or its results would be
+ * reported under the wrong settings.
+ */
+function checkRunDirsMatchPlan(dir: string, plan: Plan): void {
+  for (const r of [...plan.bases, ...plan.cells]) {
+    const runDir = path.join(runsDir(dir), r.run);
+    const existing = readRunInfo(runDir);
+    const diff = existing === null ? null : configDifference(existing.config, r.config);
+    if (diff !== null)
+      throw new ExperimentFolderError(
+        `${runDir} was run with another configuration (${diff}); use another --out folder`,
+      );
+  }
+}
+
+/** Runs (or resumes) a run directory with `bnpo train --resume` until it completes. */
+async function train(ctx: JobContext, run: string): Promise<void> {
+  const runDir = path.join(runsDir(ctx.dir), run);
+  const t0 = Date.now();
+  const r = await ctx.spawnChild(['train', '--resume', runDir]);
+  const after = readRunInfo(runDir);
+  if (after?.status !== 'completed') {
+    const why = after?.error?.message ?? r.tail.slice(-3).join(' | ');
+    throw new Error(
+      `${run}: ${after?.status ?? 'no run.json'} (exit ${r.code ?? r.signal}): ${why}; see ${runFile(runDir, 'log')}`,
+    );
+  }
+  const acc = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+  ctx.finished(
+    run,
+    (Date.now() - t0) / 1000,
+    `base ${acc(after.baseAccuracy)} → final ${acc(after.finalAccuracy)} after ${after.step} steps`,
+  );
+}
+
+/**
+ * A job that trains one run directory, created by `prepare` when absent, and skips it when an earlier invocation
+ * completed it.
+ */
+function trainJob(
+  ctx: JobContext,
+  run: string,
+  deps: string[],
+  label: string,
+  prepare: (runDir: string) => void,
+): Job {
+  return {
+    id: run,
+    deps,
+    run: async () => {
+      const runDir = path.join(runsDir(ctx.dir), run);
+      if (readRunInfo(runDir)?.status === 'completed') return ctx.finished(run, null, label);
+      if (readRunInfo(runDir) === null) prepare(runDir);
+      await train(ctx, run);
+    },
+  };
+}
+
+/** A job that measures one probe with `bnpo experiment --probe`, unless a valid record of it is already there. */
+function probeJob(ctx: JobContext, probe: PlannedProbe): Job {
+  const { dir } = ctx;
+  return {
+    id: `probe:${probe.id}`,
+    deps: [probe.run],
+    run: async () => {
+      const file = probeFile(dir, probe);
+      if (
+        fs.existsSync(file) &&
+        VarianceRecordSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8'))).success
+      )
+        return ctx.finished(`probe ${probe.id}`, null, 'gradient variance');
+      const t0 = Date.now();
+      const r = await ctx.spawnChild(['experiment', '--probe', probe.id, '--out', dir]);
+      if (r.code !== 0 || !fs.existsSync(file))
+        throw new Error(`probe ${probe.id} (exit ${r.code ?? r.signal}): ${r.tail.slice(-3).join(' | ')}`);
+      ctx.finished(`probe ${probe.id}`, (Date.now() - t0) / 1000, 'gradient variance');
+    },
+  };
+}
+
+/** The plan as jobs: SFT bases, the cells forked from their base, the probes after the run they read. */
+function planJobs(ctx: JobContext, plan: Plan): Job[] {
+  return [
+    ...plan.bases.map((base) =>
+      trainJob(ctx, base.run, [], 'SFT base', (runDir) => createPendingRun(runDir, base.config)),
+    ),
+    ...plan.cells.map((cell) =>
+      trainJob(ctx, cell.run, [cell.base], 'cell', (runDir) =>
+        forkFromBase(path.join(runsDir(ctx.dir), cell.base), runDir, cell.config),
+      ),
+    ),
+    ...plan.probes.map((probe) => probeJob(ctx, probe)),
+  ];
+}
+
+/** Logs every job that did not finish and returns their ids. */
+function failedJobs(
+  outcomes: ReadonlyMap<string, JobOutcome>,
+  stopped: boolean,
+  log: (line: string) => void,
+): string[] {
+  const failed: string[] = [];
+  for (const [id, o] of outcomes) {
+    if (o.status === 'failed') {
+      failed.push(id);
+      // After a stop request, runs end as `stopped` on purpose: that is an interruption, not a failure.
+      log(`${stopped ? 'interrupted' : 'failed'}: ${o.reason}`);
+    } else if (o.status === 'skipped' && !stopped) {
+      failed.push(id);
+      log(`skipped ${id}: ${o.reason}`);
+    }
+  }
+  return failed;
+}
+
+/** The folder's info with this invocation added to its history and its wall time. */
+function withInvocation(
+  info: ExperimentInfo,
+  plan: Plan,
+  startedIso: string,
+  seconds: number,
+): ExperimentInfo {
+  return {
+    ...info,
+    updatedAt: new Date().toISOString(),
+    wallSeconds: info.wallSeconds + seconds,
+    invocations: [
+      ...info.invocations,
+      {
+        started: startedIso,
+        seconds,
+        parallel: plan.parallel,
+        host: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}`,
+      },
+    ],
+  };
+}
+
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentOutcome> {
   const started = Date.now();
   const startedIso = new Date().toISOString();
@@ -125,165 +313,30 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   process.on('SIGTERM', onSignal);
   try {
     const previous = readExperimentInfo(dir);
-    if (previous !== null) {
-      const a = JSON.stringify(previous.config);
-      const b = JSON.stringify(plan.config);
-      if (a !== b) {
-        throw new ExperimentFolderError(
-          `${dir} holds an experiment with another configuration; use another --out folder (or delete this one)`,
-        );
-      }
-    }
+    checkSameExperiment(dir, plan, previous);
     const info = infoFor(plan, options, previous);
     writeAtomic(path.join(dir, EXPERIMENT_FILES.info), JSON.stringify(info, null, 2) + '\n');
-
-    const spawnChild = (args: string[]): Promise<ChildResult> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [options.cli, ...args], {
-          cwd: dir,
-          env: process.env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.add(child);
-        const tail: string[] = [];
-        const keep = (chunk: string) => {
-          for (const line of chunk.split('\n')) {
-            const l = line.replace(/\r/g, '').trim();
-            if (l === '') continue;
-            tail.push(l);
-            if (tail.length > 12) tail.shift();
-          }
-        };
-        child.stdout.setEncoding('utf8').on('data', keep);
-        child.stderr.setEncoding('utf8').on('data', keep);
-        child.on('error', reject);
-        child.on('close', (code, signal) => {
-          children.delete(child);
-          resolve({ code, signal, tail });
-        });
-      });
+    checkRunDirsMatchPlan(dir, plan);
 
     const counter = { done: 0, total: plan.bases.length + plan.cells.length + plan.probes.length };
-    const finished = (what: string, seconds: number | null, detail: string) => {
-      counter.done++;
-      const took = seconds === null ? 'already done' : `${seconds.toFixed(0)}s`;
-      log(`[${counter.done}/${counter.total}] ${what}: ${detail} (${took})`);
+    const ctx: JobContext = {
+      dir,
+      spawnChild: childSpawner(options, children),
+      finished: (what, seconds, detail) => {
+        counter.done++;
+        const took = seconds === null ? 'already done' : `${seconds.toFixed(0)}s`;
+        log(`[${counter.done}/${counter.total}] ${what}: ${detail} (${took})`);
+      },
     };
-
-    /** Runs (or resumes) a run directory with `bnpo train --resume` until it completes. */
-    const train = async (run: string): Promise<void> => {
-      const runDir = path.join(runsDir(dir), run);
-      const t0 = Date.now();
-      const r = await spawnChild(['train', '--resume', runDir]);
-      const after = readRunInfo(runDir);
-      if (after?.status !== 'completed') {
-        const why = after?.error?.message ?? r.tail.slice(-3).join(' | ');
-        throw new Error(
-          `${run}: ${after?.status ?? 'no run.json'} (exit ${r.code ?? r.signal}): ${why}; see ${runFile(runDir, 'log')}`,
-        );
-      }
-      const acc = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
-      finished(
-        run,
-        (Date.now() - t0) / 1000,
-        `base ${acc(after.baseAccuracy)} → final ${acc(after.finalAccuracy)} after ${after.step} steps`,
-      );
-    };
-
-    // A run directory left by an earlier invocation must hold the planned configuration, or its results would
-    // be reported under the wrong settings.
-    for (const r of [...plan.bases, ...plan.cells]) {
-      const runDir = path.join(runsDir(dir), r.run);
-      const existing = readRunInfo(runDir);
-      const diff = existing === null ? null : configDifference(existing.config, r.config);
-      if (diff !== null)
-        throw new ExperimentFolderError(
-          `${runDir} was run with another configuration (${diff}); use another --out folder`,
-        );
-    }
-    const alreadyDone = (run: string): boolean =>
-      readRunInfo(path.join(runsDir(dir), run))?.status === 'completed';
-
-    const jobs: Job[] = [];
-    for (const base of plan.bases) {
-      jobs.push({
-        id: base.run,
-        deps: [],
-        run: async () => {
-          if (alreadyDone(base.run)) return finished(base.run, null, 'SFT base');
-          const runDir = path.join(runsDir(dir), base.run);
-          if (readRunInfo(runDir) === null) createPendingRun(runDir, base.config);
-          await train(base.run);
-        },
-      });
-    }
-    for (const cell of plan.cells) {
-      jobs.push({
-        id: cell.run,
-        deps: [cell.base],
-        run: async () => {
-          if (alreadyDone(cell.run)) return finished(cell.run, null, 'cell');
-          const runDir = path.join(runsDir(dir), cell.run);
-          if (readRunInfo(runDir) === null)
-            forkFromBase(path.join(runsDir(dir), cell.base), runDir, cell.config);
-          await train(cell.run);
-        },
-      });
-    }
-    for (const probe of plan.probes) {
-      jobs.push({
-        id: `probe:${probe.id}`,
-        deps: [probe.run],
-        run: async () => {
-          const file = probeFile(dir, probe);
-          if (
-            fs.existsSync(file) &&
-            VarianceRecordSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8'))).success
-          )
-            return finished(`probe ${probe.id}`, null, 'gradient variance');
-          const t0 = Date.now();
-          const r = await spawnChild(['experiment', '--probe', probe.id, '--out', dir]);
-          if (r.code !== 0 || !fs.existsSync(file))
-            throw new Error(
-              `probe ${probe.id} (exit ${r.code ?? r.signal}): ${r.tail.slice(-3).join(' | ')}`,
-            );
-          finished(`probe ${probe.id}`, (Date.now() - t0) / 1000, 'gradient variance');
-        },
-      });
-    }
-
+    const jobs = planJobs(ctx, plan);
     log(
       `experiment ${plan.config.name}${options.quick ? ' (quick)' : ''}: ${plan.bases.length} SFT bases, ${plan.cells.length} cells, ` +
         `${plan.probes.length} variance probes, ${plan.parallel} at a time, in ${dir}`,
     );
     const outcomes = await runJobs(jobs, { parallel: plan.parallel, stopped: () => stopped });
-    const failed: string[] = [];
-    for (const [id, o] of outcomes) {
-      if (o.status === 'failed') {
-        failed.push(id);
-        // After a stop request, runs end as `stopped` on purpose: that is an interruption, not a failure.
-        log(`${stopped ? 'interrupted' : 'failed'}: ${o.reason}`);
-      } else if (o.status === 'skipped' && !stopped) {
-        failed.push(id);
-        log(`skipped ${id}: ${o.reason}`);
-      }
-    }
+    const failed = failedJobs(outcomes, stopped, log);
     const seconds = (Date.now() - started) / 1000;
-    const total = info.wallSeconds + seconds;
-    const done: ExperimentInfo = {
-      ...info,
-      updatedAt: new Date().toISOString(),
-      wallSeconds: total,
-      invocations: [
-        ...info.invocations,
-        {
-          started: startedIso,
-          seconds,
-          parallel: plan.parallel,
-          host: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}`,
-        },
-      ],
-    };
+    const done = withInvocation(info, plan, startedIso, seconds);
     writeAtomic(path.join(dir, EXPERIMENT_FILES.info), JSON.stringify(done, null, 2) + '\n');
     const report = await writeReport(dir, plan, done);
     return { report, failed, stopped, seconds };
