@@ -7,15 +7,7 @@ import { BNPO_WEIGHT_CAP, ESTIMATORS, isEstimatorName } from '../../src/core/est
 import { BetaFitViewStateSchema, HostToBetaFitSchema } from '../../src/protocol/betaFit';
 import type { BetaFitToHost, BetaFitViewState } from '../../src/protocol/betaFit';
 import type { BetaFit } from '../../src/protocol/runDir';
-import {
-  addChartStyles,
-  element,
-  formatNumber,
-  onThemeChange,
-  showError,
-  themeColours,
-  vscodeApi,
-} from '../shared/page';
+import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
 import {
   bins,
   currentStep,
@@ -28,16 +20,11 @@ import {
 } from './model';
 import type { BetaFitRun, PHatBin, RuleChartData } from './model';
 
-const vscode = vscodeApi<BetaFitViewState>();
-const app = document.getElementById('app')!;
-addChartStyles();
+const { vscode, app, send, saved } = openPage<BetaFitViewState, BetaFitToHost>(BetaFitViewStateSchema, {
+  charts: true,
+});
 
-function send(message: BetaFitToHost): void {
-  vscode.postMessage(message);
-}
-
-const saved = BetaFitViewStateSchema.safeParse(vscode.getState() ?? {});
-let chosenStep: number | null = saved.success ? saved.data.step : null;
+let chosenStep: number | null = saved?.step ?? null;
 let run: BetaFitRun | undefined;
 let plots: uPlot[] = [];
 let historyPlot: uPlot | undefined;

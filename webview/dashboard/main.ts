@@ -9,15 +9,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import uPlot from 'uplot';
 import { DashboardViewStateSchema, HostToDashboardSchema } from '../../src/protocol/dashboard';
 import type { DashboardRun, DashboardToHost, DashboardViewState } from '../../src/protocol/dashboard';
-import {
-  addChartStyles,
-  element,
-  formatNumber,
-  onThemeChange,
-  showError,
-  themeColours,
-  vscodeApi,
-} from '../shared/page';
+import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
 import {
   CHARTS,
@@ -33,16 +25,11 @@ import {
 } from './model';
 import type { AlignedColumns, ChartDef, ChartLine, RunData } from './model';
 
-const vscode = vscodeApi<DashboardViewState>();
-const app = document.getElementById('app')!;
-addChartStyles();
+const { vscode, app, send, saved } = openPage<DashboardViewState, DashboardToHost>(DashboardViewStateSchema, {
+  charts: true,
+});
 
-function send(message: DashboardToHost): void {
-  vscode.postMessage(message);
-}
-
-const saved = DashboardViewStateSchema.safeParse(vscode.getState() ?? {});
-let view: DashboardViewState = saved.success ? saved.data : { ...DEFAULT_VIEW_STATE };
+let view: DashboardViewState = saved ?? { ...DEFAULT_VIEW_STATE };
 let runs: RunData[] = [];
 
 // ---- charts -------------------------------------------------------------------------------------------------

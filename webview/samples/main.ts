@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { HostToSamplesSchema, SamplesViewStateSchema } from '../../src/protocol/samples';
 import type { SamplesToHost, SamplesViewState } from '../../src/protocol/samples';
 import type { RunStatus, SamplesRecord } from '../../src/protocol/runDir';
-import { element, formatNumber, showError, vscodeApi } from '../shared/page';
+import { element, formatNumber, openPage, showError } from '../shared/page';
 import {
   DEFAULT_FILTERS,
   filterSamples,
@@ -18,12 +18,9 @@ import {
 } from './model';
 import type { SamplesFilters, ShownGroup } from './model';
 
-const vscode = vscodeApi<SamplesViewState>();
-const app = document.getElementById('app')!;
-
-function send(message: SamplesToHost): void {
-  vscode.postMessage(message);
-}
+const { vscode, app, send, saved } = openPage<SamplesViewState, SamplesToHost>(SamplesViewStateSchema, {
+  charts: false,
+});
 
 interface RunView {
   id: string;
@@ -33,8 +30,7 @@ interface RunView {
   records: SamplesRecord[];
 }
 
-const saved = SamplesViewStateSchema.safeParse(vscode.getState() ?? {});
-const filters: SamplesFilters = saved.success ? saved.data : { ...DEFAULT_FILTERS };
+const filters: SamplesFilters = saved ?? { ...DEFAULT_FILTERS };
 let run: RunView | undefined;
 
 function persist(): void {

@@ -13,6 +13,32 @@ export function vscodeApi<State>(): VsCodeApi<State> {
   return acquireVsCodeApi<State>();
 }
 
+/** What every page starts with: the API handle, its root element, a typed send, and the view state it saved. */
+export interface Page<State, ToHost> {
+  readonly vscode: VsCodeApi<State>;
+  readonly app: HTMLElement;
+  readonly send: (message: ToHost) => void;
+  /** The state the page persisted before a reload, when it still passes the page's schema. */
+  readonly saved: State | undefined;
+}
+
+/** Opens a page; `charts` adds uPlot's stylesheet. The saved state is validated, never trusted. */
+export function openPage<State, ToHost>(
+  stateSchema: { safeParse(value: unknown): { success: true; data: State } | { success: false } },
+  options: { charts: boolean },
+): Page<State, ToHost> {
+  const vscode = vscodeApi<State>();
+  const app = document.getElementById('app')!;
+  if (options.charts) addChartStyles();
+  const saved = stateSchema.safeParse(vscode.getState() ?? {});
+  return {
+    vscode,
+    app,
+    send: (message) => vscode.postMessage(message),
+    saved: saved.success ? saved.data : undefined,
+  };
+}
+
 import { element } from './dom';
 
 export { element };
