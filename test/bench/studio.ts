@@ -28,7 +28,7 @@ function writeBigRun(runsFolder: string): string {
     id: 'bench-50k-steps',
     status: 'completed',
     phase: 'done',
-    config: RunConfigSchema.parse({ name: 'bench 50k steps', steps: STEPS }),
+    config: RunConfigSchema.parse({ name: 'bench-50k-steps', steps: STEPS }),
     configFile: null,
     rules: ['correct', 'well_formed'],
     rulesFile: 'builtin',
