@@ -19,6 +19,7 @@ import { Rng } from './rng';
 import { rlStep, type Learner } from './rlStep';
 import { pinInputs, pinnedConfig, RunHandle, type ResumeOptions } from './runHandle';
 import { loadTask, modelDims, type LoadedTask } from './setup';
+import { checkMemory } from './memory';
 import { unreachableRules, ZERO_VARIANCE_STEPS, ZeroVarianceWatch } from './ruleCheck';
 import { warmStart } from './sft';
 import { CharTokenizer } from './tokenizer';
@@ -74,7 +75,7 @@ interface Opened {
 async function openRun(options: TrainOptions): Promise<Opened> {
   if (options.resumeDir === undefined) {
     const loaded = await loadTask(options.config, options.baseDir);
-    modelDims(options.config, loaded.task, loaded.task.tokenizer.size);
+    checkMemory(options.config, modelDims(options.config, loaded.task, loaded.task.tokenizer.size));
     const handle = RunHandle.create(options.runsDir, options.config, options.configFile, options.baseDir);
     return { handle, loaded, config: options.config, notes: [], choice: null };
   }
