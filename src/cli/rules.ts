@@ -173,9 +173,10 @@ export async function run(argv: string[]): Promise<number> {
       return serve(file, values.dataset);
     }
     default:
-      process.stderr.write(USAGE);
+      // One line naming what was wrong; the full usage is one `--help` away.
       throw new UsageError(
-        sub === undefined ? 'missing sub-command: check, test or serve' : `unknown sub-command '${sub}'`,
+        `${sub === undefined ? 'missing sub-command' : `unknown sub-command '${sub}'`}: ` +
+          'use check, test or serve (bnpo rules --help)',
       );
   }
 }

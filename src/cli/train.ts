@@ -15,6 +15,7 @@ import { isRunDir } from '../runDir/layout';
 import { Progress } from '../trainer/progress';
 import { train } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
+import { unknownKeyProblems } from './configKeys';
 import { explainUserErrors } from './userErrors';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
@@ -57,10 +58,15 @@ export function readConfigFile(file: string): RunConfigInput {
   const parsed = RunConfigSchema.safeParse(value);
   if (!parsed.success) {
     const tree = parseTree(text);
-    const lines = parsed.error.issues.map((i) => {
-      const where = tree ? findNodeAtLocation(tree, i.path as (string | number)[]) : undefined;
+    const lines = parsed.error.issues.flatMap((i) => {
       const field = i.path.length > 0 ? i.path.join('.') : '(root)';
-      return `${file}:${where ? lineCol(text, where.offset) : '1:1'}: ${field}: ${i.message}`;
+      if (i.code === 'unrecognized_keys') {
+        return unknownKeyProblems(tree, i.path, i.keys).map(
+          (p) => `${file}:${lineCol(text, p.offset ?? 0)}: ${field}: ${p.message}`,
+        );
+      }
+      const where = tree ? findNodeAtLocation(tree, i.path as (string | number)[]) : undefined;
+      return [`${file}:${where ? lineCol(text, where.offset) : '1:1'}: ${field}: ${i.message}`];
     });
     throw new UsageError(lines.join('\n'));
   }

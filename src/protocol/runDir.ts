@@ -63,6 +63,12 @@ export const RunInfoSchema = z.object({
   finalAccuracy: z.number().nullable(),
   error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
   inputs: RunInputsSchema.optional(),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Problems found that let the run go on but likely spoil it (a reward rule nothing passes), one line each.',
+    ),
   history: z
     .array(
       z.discriminatedUnion('event', [

@@ -20,7 +20,7 @@ import type {
 } from '../protocol/runDir';
 import { JsonlFollower, lastLines } from './follow';
 import { runFile } from './layout';
-import { processAlive } from './lock';
+import { isStale, processAlive, readLock } from './lock';
 import { readRunInfoResult, runInfoStamp } from './runInfo';
 
 const STREAMS = ['metrics', 'groups', 'samples', 'evals'] as const;
@@ -47,6 +47,8 @@ export class RunFollower {
   readonly evals: EvalRecord[] = [];
   readonly problems: JsonlProblem[] = [];
   private processGone = false;
+  /** A live process on this machine holds run.lock: the run is being written, whatever run.json says yet. */
+  private locked = false;
   private infoStamp = '';
   private streams: ReturnType<RunFollower['createStreams']>;
 
@@ -62,8 +64,12 @@ export class RunFollower {
     return runFile(this.dir, 'log');
   }
 
-  /** The status to show: run.json's, except `failed` for a `running` run whose process is gone. */
+  /**
+   * The status to show: `running` while a live trainer holds the lock (a resume from a terminal, before it rewrote
+   * run.json); else run.json's, except `failed` for a `running` run whose trainer is gone.
+   */
   get status(): RunStatus {
+    if (this.locked) return 'running';
     const status = this.info?.status ?? 'failed';
     return status === 'running' && this.processGone ? 'failed' : status;
   }
@@ -152,15 +158,34 @@ export class RunFollower {
         this.infoProblem = read.problem;
       }
     }
+    this.checkTrainer();
+    return before !== `${this.info?.updatedAt ?? ''}|${this.status}|${this.infoProblem ?? ''}`;
+  }
+
+  /**
+   * Whether the run's trainer lives. The lock, where there is one, says (holder pid, host and start time, so a
+   * reused pid is not taken for the trainer); without one, run.json's pid. A lock of another machine proves
+   * nothing here either way, so run.json is believed.
+   */
+  private checkTrainer(): void {
+    const lock = readLock(this.dir);
+    const localLock = lock !== null && lock.host === os.hostname() ? lock : null;
+    this.locked = localLock !== null && !isStale(localLock);
+    if (this.locked) {
+      this.processGone = false;
+      return;
+    }
+    if (this.info?.status !== 'running' || this.processGone) return;
+    if (localLock !== null) {
+      this.processGone = true;
+      return;
+    }
     if (
-      this.info?.status === 'running' &&
       this.info.pid !== null &&
       // A run written on another machine (a verl driver on a Ray cluster, a shared folder) has a pid we cannot see.
-      (this.info.host === undefined || this.info.host === os.hostname()) &&
-      !this.processGone
+      (this.info.host === undefined || this.info.host === os.hostname())
     ) {
       this.processGone = !this.isAlive(this.info.pid);
     }
-    return before !== `${this.info?.updatedAt ?? ''}|${this.status}|${this.infoProblem ?? ''}`;
   }
 }

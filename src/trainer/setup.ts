@@ -45,7 +45,8 @@ export function modelDims(config: RunConfig, task: TaskSource, vocab: number): M
   const context = config.model.context ?? needed;
   if (context < needed) {
     throw new ConfigError(
-      `model.context ${context} is shorter than prompt (${task.maxPrompt}) + completion (${maxNew})`,
+      `model.context ${context} is shorter than prompt (${task.maxPrompt}) + completion (${maxNew}): ` +
+        `raise model.context to ${needed}, or shorten the prompts or maxNewTokens`,
     );
   }
   return { ...config.model, vocab, context };

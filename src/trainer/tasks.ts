@@ -217,14 +217,39 @@ export function builtinTask(task: TaskName, digits?: number): TaskSource {
   };
 }
 
-/** Parses a dataset file; every bad line is reported as `file:line: problem`, up to 20. */
-export function readDataset(file: string): Example[] {
-  let text: string;
+/**
+ * The file as UTF-8 text; bytes that are not UTF-8 are an error naming the first bad line (read leniently they would
+ * become U+FFFD, which the model would then learn to write).
+ */
+function readUtf8(file: string): string {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new DatasetError(`${file}: cannot read the dataset: ${(err as Error).message}`);
   }
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      const slice = bytes.subarray(start, end < 0 ? bytes.length : end);
+      try {
+        strict.decode(slice);
+      } catch {
+        throw new DatasetError(`${file}:${line}: not UTF-8 text (save the file as UTF-8)`);
+      }
+      if (end < 0) throw new DatasetError(`${file}: not UTF-8 text (save the file as UTF-8)`);
+      start = end + 1;
+    }
+  }
+}
+
+/** Parses a dataset file; every bad line is reported as `file:line: problem`, up to 20. */
+export function readDataset(file: string): Example[] {
+  const text = readUtf8(file);
   const examples: Example[] = [];
   const problems: string[] = [];
   const lines = text.split('\n');

@@ -19,6 +19,8 @@ import { Rng } from './rng';
 import { rlStep, type Learner } from './rlStep';
 import { pinInputs, pinnedConfig, RunHandle, type ResumeOptions } from './runHandle';
 import { loadTask, modelDims, type LoadedTask } from './setup';
+import { checkMemory } from './memory';
+import { unreachableRules, ZERO_VARIANCE_STEPS, ZeroVarianceWatch } from './ruleCheck';
 import { warmStart } from './sft';
 import { CharTokenizer } from './tokenizer';
 
@@ -54,6 +56,8 @@ export interface TrainResult {
 }
 
 const now = () => new Date().toISOString();
+/** Enough demonstrations to find a rule none passes, few enough to score in well under a second. */
+const DEMONSTRATIONS_CHECKED = 256;
 
 interface Opened {
   readonly handle: RunHandle;
@@ -71,7 +75,7 @@ interface Opened {
 async function openRun(options: TrainOptions): Promise<Opened> {
   if (options.resumeDir === undefined) {
     const loaded = await loadTask(options.config, options.baseDir);
-    modelDims(options.config, loaded.task, loaded.task.tokenizer.size);
+    checkMemory(options.config, modelDims(options.config, loaded.task, loaded.task.tokenizer.size));
     const handle = RunHandle.create(options.runsDir, options.config, options.configFile, options.baseDir);
     return { handle, loaded, config: options.config, notes: [], choice: null };
   }
@@ -174,6 +178,7 @@ class Training {
     this.report.log(
       `task ${task.name}; rules ${rules.names.join(', ')} from ${this.loaded.rulesFile}; accuracy = rule '${accuracyRule}'`,
     );
+    this.warnUnreachableRules();
     const backend = await selectBackend(this.config.backend);
     this.report.log(describeBackend(backend));
     this.handle.save({ backend });
@@ -269,10 +274,25 @@ class Training {
     return true;
   }
 
+  /** Says loudly (trainer.log, the CLI, run.json's `warnings`) what the run is likely to learn nothing from. */
+  private warn(line: string): void {
+    this.report.log(`warning: ${line}`);
+    const known = this.handle.info.warnings ?? [];
+    if (!known.includes(line)) this.handle.save({ warnings: [...known, line] });
+  }
+
+  private warnUnreachableRules(): void {
+    const { task, rules } = this.loaded;
+    const demonstrations = task.heldOut.slice(0, DEMONSTRATIONS_CHECKED);
+    for (const line of unreachableRules(rules, demonstrations, new Set(task.tokenizer.vocab)))
+      this.warn(line);
+  }
+
   private async rlLoop(learner: Learner): Promise<void> {
     const { config } = this;
     const { rules, accuracyRule } = this.loaded;
     let lastEval: number | null = this.handle.info.baseAccuracy;
+    const flat = new ZeroVarianceWatch();
     while (this.step < config.steps && !this.control.stop) {
       const o = await rlStep(learner, this.rng, this.step + 1, this.skippedSteps, this.report.log);
       this.step = o.step;
@@ -281,6 +301,11 @@ class Training {
       const writer = this.handle.writer;
       const m = metricsRecord(o, config, rules, accuracyRule, { time: now(), wall: this.wall() });
       writer.metrics(m);
+      if (o.step <= ZERO_VARIANCE_STEPS) {
+        const shares = rules.names.map((n) => o.adv.stats[n]?.zeroVarianceShare ?? 1);
+        const warning = flat.observe(Math.min(...shares));
+        if (warning !== undefined) this.warn(warning);
+      }
       writer.groups(groupsRecord(o, rules));
       if (o.step % config.sampleEvery === 0)
         samplesRecords(o, config.groupSize, accuracyRule).forEach((r) => writer.samples(r));

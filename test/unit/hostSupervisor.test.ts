@@ -17,6 +17,7 @@ import { buildEnv, Supervisor } from '../../src/host/process/supervisor';
 import { RunManager } from '../../src/host/runs/runManager';
 import { RunsModel } from '../../src/host/runs/runsModel';
 import { RUN_FILES } from '../../src/runDir/layout';
+import { processStartTime as lockStartTime } from '../../src/runDir/lock';
 import { runInfo } from './studioFixtures';
 
 const linux = process.platform === 'linux';
@@ -268,6 +269,46 @@ describe('Stop (RunManager)', () => {
     model.dispose();
     supervisor.dispose();
   });
+
+  it(
+    'stops a trainer started from a terminal when its run.lock proves it (host and start time)',
+    { skip: !linux },
+    async () => {
+      const pid = stranger();
+      const runDir = writeRunFolder('terminal-run', pid);
+      const writeLock = (over: object): void =>
+        fs.writeFileSync(
+          path.join(runDir, RUN_FILES.lock),
+          JSON.stringify({
+            pid,
+            host: os.hostname(),
+            processStart: lockStartTime(pid),
+            since: new Date().toISOString(),
+            ...over,
+          }),
+        );
+      const log = new MemoryLog();
+      const supervisor = new Supervisor(log, path.join(dir, 'out'), new LaunchLedger(new MemoryStore()));
+      const { model, runs } = manager(supervisor, log);
+      const run = model.get('terminal-run');
+      assert.ok(run);
+
+      writeLock({ host: `${os.hostname()}-elsewhere` });
+      assert.equal((await runs.stop(run)).outcome, 'not ours', 'a lock of another machine proves nothing');
+      writeLock({ processStart: (lockStartTime(pid) ?? 0) + 1 });
+      assert.equal((await runs.stop(run)).outcome, 'not running', 'a stale lock names a process that ended');
+      assert.equal(processAlive(pid), true, 'the pid named by a stale or foreign lock was signalled');
+
+      writeLock({});
+      assert.equal((await runs.stop(run)).outcome, 'stopped');
+      await until(
+        'the process to end',
+        () => !processAlive(pid) || strangers.some((c) => c.exitCode !== null || c.signalCode !== null),
+      );
+      model.dispose();
+      supervisor.dispose();
+    },
+  );
 
   it('Checkpoint Now and Stop reach a trainer started here over its channel', async () => {
     const cli = path.join(dir, 'fake-trainer.js');

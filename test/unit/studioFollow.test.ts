@@ -12,6 +12,7 @@ import { RunFollower } from '../../src/host/runs/runFollower';
 import { RunsModel } from '../../src/host/runs/runsModel';
 import type { RunsEvent } from '../../src/host/runs/runsModel';
 import { RUN_FILES } from '../../src/runDir/layout';
+import { processStartTime } from '../../src/runDir/lock';
 import { metricsRecord, runInfo, samplesRecord } from './studioFixtures';
 
 let dir: string;
@@ -173,6 +174,35 @@ describe('RunFollower', () => {
     const here = new RunFollower(local, () => false);
     here.poll();
     assert.equal(here.status, 'failed');
+  });
+
+  it('shows a run whose lock a live trainer holds as running, and a stale lock as a dead trainer', () => {
+    const runDir = path.join(dir, 'run-locked');
+    // A resume from a terminal took the lock but has not rewritten run.json yet: it still says stopped.
+    writeRun(runDir, { status: 'stopped', pid: 999_999, host: os.hostname() });
+    const lock = {
+      pid: process.pid,
+      host: os.hostname(),
+      processStart: processStartTime(process.pid),
+      since: new Date().toISOString(),
+    };
+    fs.writeFileSync(path.join(runDir, RUN_FILES.lock), JSON.stringify(lock));
+    const run = new RunFollower(runDir, () => false);
+    run.poll();
+    assert.equal(run.status, 'running', 'the lock holder lives');
+    assert.equal(run.failure, undefined);
+
+    // The holder died and its pid went to a process started at another time: the lock proves nobody.
+    if (lock.processStart !== null) {
+      writeRun(runDir, { status: 'running', pid: process.pid, host: os.hostname() });
+      fs.writeFileSync(
+        path.join(runDir, RUN_FILES.lock),
+        JSON.stringify({ ...lock, processStart: lock.processStart + 1 }),
+      );
+      const stale = new RunFollower(runDir, () => true);
+      stale.poll();
+      assert.equal(stale.status, 'failed', 'a stale lock wins over a live pid in run.json');
+    }
   });
 
   it('takes every stream afresh when one was rewritten', () => {

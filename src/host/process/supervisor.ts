@@ -14,6 +14,7 @@ import { fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostToTrainer } from '../../protocol/trainerIpc';
+import { readLock } from '../../runDir/lock';
 import type { LaunchLedger, LedgerEntry } from './launchLedger';
 import type { ProcessProbe } from './processIdentity';
 import { identify, isZombie, prove, SYSTEM_PROBE } from './processIdentity';
@@ -309,11 +310,15 @@ export class Supervisor {
   }
 
   /**
-   * The one place that says which process is a run's trainer: what a launch from this workspace recorded. When run
-   * folders carry a lock with the holder's pid, host and start time, it is read here as well.
+   * The one place that says which process is a run's trainer: what a launch from this workspace recorded, else
+   * the holder named by the run's lock (a trainer started from a terminal writes its pid, host and start time
+   * there). A launch record that no longer proves anything gives way to the lock: a later resume may hold it.
    */
   private recordedTrainer(runDir: string): LedgerEntry | undefined {
-    return this.ledger.lookup(runDir);
+    const launched = this.ledger.lookup(runDir);
+    if (launched !== undefined && prove(launched, launched.pid, this.probe).kind === 'proven')
+      return launched;
+    return lockHolder(runDir) ?? launched;
   }
 
   private record(supervised: Supervised): void {
@@ -332,6 +337,23 @@ export class Supervisor {
       stopTimeoutMs: supervised.spec.stopTimeoutMs,
     });
   }
+}
+
+/**
+ * The trainer that holds `runDir`'s lock, as a launch record: only where the lock carries a Linux start time (the
+ * only kind `processStartTime` compares with it). It is signalled alone: a terminal's trainer need not lead its
+ * process group, and the group may hold the user's shell job.
+ */
+function lockHolder(runDir: string): LedgerEntry | undefined {
+  const lock = readLock(runDir);
+  if (lock === null || lock.processStart === null) return undefined;
+  return {
+    runDir: path.resolve(runDir),
+    pid: lock.pid,
+    host: lock.host,
+    startTime: `linux:${lock.processStart}`,
+    group: false,
+  };
 }
 
 /** New complete lines of a growing text file. */

@@ -40,6 +40,7 @@ export function runTreeItem(run: RunFollower): vscode.TreeItem {
       ) + '\n\n',
     );
   }
+  for (const warning of info?.warnings ?? []) tip.appendMarkdown(`$(warning) ${escapeMarkdown(warning)}\n\n`);
   const failure = run.failure;
   if (failure) {
     tip.appendMarkdown(`$(error) ${escapeMarkdown(failure)}\n\n`);
