@@ -2,7 +2,6 @@
 // exist are read from the run config's JSON Schema (the same one editors validate with), so they cannot drift.
 import type { Node } from 'jsonc-parser';
 import { findNodeAtLocation } from 'jsonc-parser';
-import { runConfigJsonSchema } from '../protocol/runConfig';
 
 /**
  * Edit distance counting insertions, deletions, substitutions and swaps of two neighbours one each (optimal string
@@ -42,9 +41,9 @@ type SchemaNode = {
   oneOf?: SchemaNode[];
 };
 
-/** The keys the run config allows in the object at `path`. */
-export function configKeysAt(path: readonly PropertyKey[]): string[] {
-  let node: SchemaNode | undefined = runConfigJsonSchema();
+/** The keys a config's JSON Schema allows in the object at `path`. */
+export function configKeysAt(jsonSchema: object, path: readonly PropertyKey[]): string[] {
+  let node: SchemaNode | undefined = jsonSchema;
   const objectOf = (n: SchemaNode | undefined): SchemaNode | undefined =>
     n?.properties !== undefined ? n : [...(n?.anyOf ?? []), ...(n?.oneOf ?? [])].find((c) => c.properties);
   for (const segment of path) {
@@ -56,11 +55,12 @@ export function configKeysAt(path: readonly PropertyKey[]): string[] {
 
 /** `unknown key 'stpes' (did you mean 'steps'?)` and the offset of the key in the file, for each unknown key. */
 export function unknownKeyProblems(
+  jsonSchema: object,
   tree: Node | undefined,
   path: readonly PropertyKey[],
   keys: readonly string[],
 ): { readonly offset: number | undefined; readonly message: string }[] {
-  const known = configKeysAt(path);
+  const known = configKeysAt(jsonSchema, path);
   return keys.map((key) => {
     const value = tree ? findNodeAtLocation(tree, [...path, key] as (string | number)[]) : undefined;
     const suggestion = closest(key, known);

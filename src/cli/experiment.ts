@@ -2,8 +2,6 @@
 // gradient-variance probes and its report. Also the probe child process (`--probe ID`), started by the runner.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findNodeAtLocation, parse as parseJsonc, parseTree, type ParseError } from 'jsonc-parser';
-import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import { EXPERIMENT_FILES, ExperimentConfigSchema, type ExperimentConfig } from '../protocol/experiment';
 import { checkpointProblem, latestCheckpoint } from '../runDir/checkpoints';
 import { writeJsonAtomic } from '../runDir/atomic';
@@ -19,6 +17,7 @@ import { probeGradientVariance, varianceRecord } from '../experiment/probe';
 import { writeReport } from '../experiment/report';
 import { readRunInfo } from '../experiment/runDirs';
 import { ExperimentFolderError, probeFile, readExperimentInfo, runExperiment } from '../experiment/runner';
+import { positionOf, readConfigSource } from './configFile';
 import { parseCommandLine, UsageError } from './usage';
 
 const HELP = `usage: bnpo experiment [--config FILE] [--quick] [--out DIR] [--parallel N]
@@ -35,51 +34,20 @@ plots and the theory check) into the experiment folder. Rerunning the same comma
   --parallel N    runs at once (default: the number of CPU cores)
   --report        only rewrite the report from what the folder holds`;
 
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `${before.length}:${before[before.length - 1]!.length + 1}`;
-}
-
 /** Reads and validates an experiment file; problems name the file, line, column and field. */
 export function readExperimentConfigFile(file: string): ExperimentConfig {
-  let text: string;
+  const { data, source } = readConfigSource(file, 'experiment configuration', ExperimentConfigSchema);
   try {
-    text = fs.readFileSync(file, 'utf8');
+    planExperiment(data);
   } catch (err) {
-    throw new UsageError(`${file}: cannot read the experiment configuration: ${(err as Error).message}`);
-  }
-  const deep = findDeepNesting(text);
-  if (deep !== undefined) throw new UsageError(formatNestingProblem(file, deep));
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0) throw new UsageError(`${file}:${lineCol(text, errors[0]!.offset)}: not valid JSON`);
-  const parsed = ExperimentConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const tree = parseTree(text);
-    const lines = parsed.error.issues.map((i) => {
-      const where = tree ? findNodeAtLocation(tree, i.path as (string | number)[]) : undefined;
-      const field = i.path.length > 0 ? i.path.join('.') : '(root)';
-      return `${file}:${where ? lineCol(text, where.offset) : '1:1'}: ${field}: ${i.message}`;
+    if (!(err instanceof ExperimentConfigError)) throw err;
+    const lines = err.message.split('\n').map((line) => {
+      const field = line.slice(0, line.indexOf(':'));
+      return `${positionOf(source, field.split('.'))}: ${line}`;
     });
     throw new UsageError(lines.join('\n'));
   }
-  try {
-    planExperiment(parsed.data);
-  } catch (err) {
-    if (!(err instanceof ExperimentConfigError)) throw err;
-    const tree = parseTree(text);
-    throw new UsageError(
-      err.message
-        .split('\n')
-        .map((line) => {
-          const field = line.slice(0, line.indexOf(':'));
-          const where = tree ? findNodeAtLocation(tree, field.split('.')) : undefined;
-          return `${file}:${where ? lineCol(text, where.offset) : '1:1'}: ${line}`;
-        })
-        .join('\n'),
-    );
-  }
-  return parsed.data;
+  return data;
 }
 
 /** The probe child: measures one checkpoint and writes variance/<id>.json. */

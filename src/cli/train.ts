@@ -1,9 +1,6 @@
 // `bnpo train`: starts a run (or resumes one) and prints progress; also the child process the host forks.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseTree, findNodeAtLocation, parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { ESTIMATOR_NAMES } from '../core/estimators';
-import { findDeepNesting, formatNestingProblem } from '../core/jsonNesting';
 import {
   BACKEND_NAMES,
   RunConfigSchema,
@@ -15,7 +12,7 @@ import { isRunDir } from '../runDir/layout';
 import { Progress } from '../trainer/progress';
 import { train } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
-import { unknownKeyProblems } from './configKeys';
+import { readConfigSource } from './configFile';
 import { explainUserErrors } from './userErrors';
 
 const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
@@ -37,40 +34,9 @@ const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --
                     resume even though the rules or dataset file changed (recorded in run.json)
   --debug           show the stack of an unexpected error`;
 
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `${before.length}:${before[before.length - 1]!.length + 1}`;
-}
-
 /** Reads and validates a config file; problems name the file, line, column and field. */
 export function readConfigFile(file: string): RunConfigInput {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read the config: ${(err as Error).message}`);
-  }
-  const deep = findDeepNesting(text);
-  if (deep !== undefined) throw new UsageError(formatNestingProblem(file, deep));
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0) throw new UsageError(`${file}:${lineCol(text, errors[0]!.offset)}: not valid JSON`);
-  const parsed = RunConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const tree = parseTree(text);
-    const lines = parsed.error.issues.flatMap((i) => {
-      const field = i.path.length > 0 ? i.path.join('.') : '(root)';
-      if (i.code === 'unrecognized_keys') {
-        return unknownKeyProblems(tree, i.path, i.keys).map(
-          (p) => `${file}:${lineCol(text, p.offset ?? 0)}: ${field}: ${p.message}`,
-        );
-      }
-      const where = tree ? findNodeAtLocation(tree, i.path as (string | number)[]) : undefined;
-      return [`${file}:${where ? lineCol(text, where.offset) : '1:1'}: ${field}: ${i.message}`];
-    });
-    throw new UsageError(lines.join('\n'));
-  }
-  return value as RunConfigInput;
+  return readConfigSource(file, 'config', RunConfigSchema).value as RunConfigInput;
 }
 
 /** A whole number >= 0 from option `--name`. */

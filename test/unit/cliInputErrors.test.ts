@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { closest, configKeysAt, editDistance } from '../../src/cli/configKeys';
+import { runConfigJsonSchema } from '../../src/protocol/runConfig';
 import { run as rulesCommand } from '../../src/cli/rules';
 import { readConfigFile } from '../../src/cli/train';
 import { UsageError } from '../../src/cli/usage';
@@ -37,8 +38,8 @@ describe('a typo in a config key', () => {
     assert.equal(closest('stpes', ['steps', 'seed']), 'steps');
     assert.equal(closest('dmodel', ['dModel', 'layers']), 'dModel');
     assert.equal(closest('banana', ['steps', 'seed']), undefined);
-    assert.ok(configKeysAt(['model']).includes('dModel'));
-    assert.ok(configKeysAt([]).includes('promptsPerStep'));
+    assert.ok(configKeysAt(runConfigJsonSchema(), ['model']).includes('dModel'));
+    assert.ok(configKeysAt(runConfigJsonSchema(), []).includes('promptsPerStep'));
   });
 
   it("is reported at the key's line and column, with did you mean", () => {
