@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TRL_RUN_ID, trlRunFiles } from '../tools/trlFixture';
 
 function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -98,6 +99,30 @@ describe('studio', function () {
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'BNPO Dashboard').length,
       1,
     );
+  });
+
+  it('opens a run TRL wrote (test/fixtures/trl-run) in the dashboard, Beta-fit and samples panels', async () => {
+    for (const [name, text] of Object.entries(trlRunFiles())) {
+      const file = path.join(workspaceDir(), name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    }
+    let id: unknown;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      id = await vscode.commands.executeCommand('bnpo.openDashboard', TRL_RUN_ID);
+      if (id === TRL_RUN_ID) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(id, TRL_RUN_ID);
+    assert.equal(
+      (await until('the dashboard tab', () => panelTab('bnpo.dashboard'))).label,
+      'BNPO Dashboard',
+    );
+    assert.equal(await vscode.commands.executeCommand('bnpo.openBetaFit', TRL_RUN_ID), TRL_RUN_ID);
+    assert.equal((await until('the Beta-fit tab', () => panelTab('bnpo.betaFit'))).label, 'BNPO Beta Fit');
+    assert.equal(await vscode.commands.executeCommand('bnpo.showSamples', TRL_RUN_ID), TRL_RUN_ID);
+    assert.equal((await until('the samples tab', () => panelTab('bnpo.samples'))).label, 'BNPO Samples');
   });
 
   it('overlays runs chosen in the Runs view on one dashboard (Compare Runs)', async () => {
