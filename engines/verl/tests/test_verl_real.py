@@ -204,10 +204,13 @@ class TrackingSink(PluginTestCase):
             self.assertEqual([g["id"] for g in json.loads(f.readline())["groups"]], ["10", "11", "12"])
 
 
+COMMAND_TEST_DIR = os.path.join(tempfile.gettempdir(), "bnpo-verl-command-test")
+
+
 def generated_overrides(verl_version: str | None) -> list[str]:
     """`bnpo verl command --json`'s overrides for a minimal config (``verlVersion`` left to its default when None),
     written in the same folder every time so that commands for different versions compare key by key."""
-    tmp = os.path.join(tempfile.gettempdir(), "bnpo-verl-command-test")
+    tmp = COMMAND_TEST_DIR
     os.makedirs(tmp, exist_ok=True)
     config = os.path.join(tmp, "c.verl.json")
     fields: dict[str, Any] = {"model": "m", "trainFiles": "t.parquet", "valFiles": "v.parquet", "rules": "r.json"}
@@ -223,6 +226,10 @@ def generated_overrides(verl_version: str | None) -> list[str]:
 
 class GeneratedCommandInHydra(unittest.TestCase):
     """The overrides of `bnpo verl command` composed by Hydra against the installed verl's own ppo_trainer config."""
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(COMMAND_TEST_DIR, ignore_errors=True)
 
     def compose(self, overrides: list[str]) -> Any:
         config_dir = os.path.join(os.path.dirname(verl.__file__), "trainer", "config")
