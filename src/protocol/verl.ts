@@ -1,12 +1,23 @@
 // The verl launch configuration (`*.verl.json`): what "BNPO: Launch on verl…" and `bnpo verl command` turn into a
-// verl 0.7 command line with the bnpo_verl plug-in loaded (engines/verl). Written by people, so every field says
+// verl 0.7–0.9 command line with the bnpo_verl plug-in loaded (engines/verl). Written by people, so every field says
 // what it is; paths are relative to the config file and must be valid where verl's driver runs.
 import { z } from 'zod';
 
 export const VERL_CONFIG_VERSION = 1;
 
-/** The verl release the generated command lines and the plug-in's glue are written against. */
+/** The oldest verl release the generated command lines and the plug-in's glue are written against. */
 export const TARGET_VERL_VERSION = '0.7.0';
+
+/** The verl minor releases the command builder knows; the keys of verl's `ppo_trainer` config differ between them. */
+export const VERL_VERSIONS = ['0.7', '0.8', '0.9'] as const;
+export type VerlVersion = (typeof VERL_VERSIONS)[number];
+/** The release the Python tier pins (test/harness/pythonEnv.sh) and the default of `verlVersion`. */
+export const DEFAULT_VERL_VERSION: VerlVersion = '0.9';
+
+/** verl ≥ 0.8 scores rewards in its reward-loop workers: the per-rule rewards never reach the estimator. */
+export function verlHasRewardLoop(version: VerlVersion): boolean {
+  return version !== '0.7';
+}
 
 /** The plug-in's advantage-estimator name in verl's registry (not TRL's unrelated loss_type="bnpo"). */
 export const VERL_ESTIMATOR_NAME = 'bnpo_beta';
@@ -122,6 +133,12 @@ export const VerlRunConfigSchema = z
       .optional()
       .describe(
         'Run directory. Default: <bnpo.runsFolder>/<name>-<time>. For a cluster: shared storage the editor also sees.',
+      ),
+    verlVersion: z
+      .enum(VERL_VERSIONS)
+      .default(DEFAULT_VERL_VERSION)
+      .describe(
+        'verl release (major.minor) where the run executes: the command uses that release’s config keys. From 0.8 on verl scores rewards in its reward loop, so bnpo_beta trains on the combined reward, not per rule.',
       ),
     python: z.string().min(1).default('python3').describe('Python that has verl and bnpo_verl installed.'),
     cli: z

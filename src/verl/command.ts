@@ -1,8 +1,8 @@
-// A verl run config → the verl 0.7 command line with the bnpo_verl plug-in loaded: Hydra overrides for
+// A verl run config → the verl 0.7/0.8/0.9 command line with the bnpo_verl plug-in loaded: Hydra overrides for
 // verl.trainer.main_ppo, the environment the plug-in reads, and for a cluster the `ray job submit` around it.
 // Pure (no fs, no process): the editor command, `bnpo verl command` and the tests share it.
 import type { VerlRunConfig } from '../protocol/verl';
-import { VERL_ESTIMATOR_NAME } from '../protocol/verl';
+import { VERL_ESTIMATOR_NAME, verlHasRewardLoop } from '../protocol/verl';
 import { ESTIMATORS } from '../core/estimators';
 
 /**
@@ -107,7 +107,20 @@ export function pluginEnv(config: VerlRunConfig, ctx: VerlCommandContext): Recor
   return env;
 }
 
-/** verl.trainer.main_ppo's Hydra overrides for this run (keys of verl 0.7.0's ppo_trainer config). */
+/**
+ * Where verl computes the reward. verl 0.7 can score in its driver, in one batch, so the estimator and the sink see
+ * the per-rule rewards; 0.8 removed both switches (the reward loop always scores, in its workers), so the keys are
+ * not set there and bnpo_beta falls back to the combined reward (engines/verl/bnpo_verl/advantage.py).
+ */
+function rewardPlacement(config: VerlRunConfig): [string, boolean][] {
+  if (verlHasRewardLoop(config.verlVersion)) return [];
+  return [
+    ['reward_model.use_reward_loop', false],
+    ['reward_model.launch_reward_fn_async', false],
+  ];
+}
+
+/** verl.trainer.main_ppo's Hydra overrides for this run (keys of the configured release's ppo_trainer config). */
 export function verlOverrides(config: VerlRunConfig, ctx: VerlCommandContext): string[] {
   const train = resolveAgainst(ctx.baseDir, config.trainFiles);
   const val = config.valFiles === undefined ? undefined : resolveAgainst(ctx.baseDir, config.valFiles);
@@ -143,10 +156,8 @@ export function verlOverrides(config: VerlRunConfig, ctx: VerlCommandContext): s
     ['actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu', config.microBatchPerGpu],
     ['actor_rollout_ref.rollout.val_kwargs.temperature', config.evalTemperature],
     ['actor_rollout_ref.rollout.val_kwargs.do_sample', config.evalTemperature > 0],
-    // The reward is scored in verl's driver, in one batch, so the estimator and the sink see its per-rule rewards.
     ['reward_model.reward_manager', 'batch'],
-    ['reward_model.use_reward_loop', false],
-    ['reward_model.launch_reward_fn_async', false],
+    ...rewardPlacement(config),
     ['custom_reward_function.path', VERL_REWARD_PATH],
     ['custom_reward_function.name', VERL_REWARD_NAME],
     ['trainer.logger', ['console', VERL_TRACKING_BACKEND]],

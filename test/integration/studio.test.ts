@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TRL_RUN_ID, trlRunFiles } from '../tools/trlFixture';
 
 function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -75,29 +76,42 @@ describe('studio', function () {
     await vscode.window.tabGroups.close(tabs);
   });
 
-  it('follows a run folder another engine writes and opens it in the dashboard, Beta-fit and samples panels', async () => {
-    writeEngineRun();
-    // The folder watch or the poll finds it; the command resolves the run by id once it is known.
+  /** Opens the run in the dashboard, Beta-fit and samples panels by id, once the folder watch or the poll knows it. */
+  async function openInTheThreePanels(runId: string): Promise<void> {
     let id: unknown;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      id = await vscode.commands.executeCommand('bnpo.openDashboard', RUN_ID);
-      if (id === RUN_ID) break;
+      id = await vscode.commands.executeCommand('bnpo.openDashboard', runId);
+      if (id === runId) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    assert.equal(id, RUN_ID);
+    assert.equal(id, runId);
     const tab = await until('the dashboard tab', () => panelTab('bnpo.dashboard'));
     assert.equal(tab.label, 'BNPO Dashboard');
-    assert.equal(await vscode.commands.executeCommand('bnpo.openBetaFit', RUN_ID), RUN_ID);
+    assert.equal(await vscode.commands.executeCommand('bnpo.openBetaFit', runId), runId);
     assert.equal((await until('the Beta-fit tab', () => panelTab('bnpo.betaFit'))).label, 'BNPO Beta Fit');
-    assert.equal(await vscode.commands.executeCommand('bnpo.showSamples', RUN_ID), RUN_ID);
+    assert.equal(await vscode.commands.executeCommand('bnpo.showSamples', runId), runId);
     assert.equal((await until('the samples tab', () => panelTab('bnpo.samples'))).label, 'BNPO Samples');
+  }
+
+  it('follows a run folder another engine writes and opens it in the dashboard, Beta-fit and samples panels', async () => {
+    writeEngineRun();
+    await openInTheThreePanels(RUN_ID);
     // Opening the dashboard again reuses its panel.
     await vscode.commands.executeCommand('bnpo.openDashboard', RUN_ID);
     assert.equal(
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'BNPO Dashboard').length,
       1,
     );
+  });
+
+  it('opens a run TRL wrote (test/fixtures/trl-run) in the dashboard, Beta-fit and samples panels', async () => {
+    for (const [name, text] of Object.entries(trlRunFiles())) {
+      const file = path.join(workspaceDir(), name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    }
+    await openInTheThreePanels(TRL_RUN_ID);
   });
 
   it('overlays runs chosen in the Runs view on one dashboard (Compare Runs)', async () => {

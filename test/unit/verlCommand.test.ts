@@ -186,6 +186,39 @@ describe('a local run', () => {
   });
 });
 
+describe('the verl release (verlVersion)', () => {
+  const base = { model: 'm', trainFiles: 't.parquet', rules: 'r.json' } satisfies VerlRunConfigInput;
+  const keysFor = (input: VerlRunConfigInput): Set<string> =>
+    new Set(overridesOf(buildVerlCommand(VerlRunConfigSchema.parse(input), ctx)).keys());
+  const removedInVerl08 = ['reward_model.use_reward_loop', 'reward_model.launch_reward_fn_async'];
+
+  it('defaults to 0.9, the release the Python tier pins', () => {
+    assert.equal(VerlRunConfigSchema.parse(base).verlVersion, '0.9');
+  });
+
+  it('places the reward in verl’s driver only on 0.7, whose config still has the two switches', () => {
+    const old = keysFor({ ...base, verlVersion: '0.7' });
+    for (const key of removedInVerl08) assert.ok(old.has(key), key);
+    for (const version of ['0.8', '0.9'] as const) {
+      const keys = keysFor({ ...base, verlVersion: version });
+      for (const key of removedInVerl08) assert.ok(!keys.has(key), `${version}: ${key}`);
+      assert.deepEqual(
+        [...old].filter((k) => !keys.has(k)),
+        removedInVerl08,
+        version,
+      );
+    }
+  });
+
+  it('refuses a release it does not know, naming the field', () => {
+    const text = JSON.stringify({ ...base, verlVersion: '0.6' });
+    assert.throws(
+      () => parseVerlConfig(text, 'v.verl.json'),
+      /^VerlConfigError: v\.verl\.json:1:\d+: verlVersion/,
+    );
+  });
+});
+
 describe('quoting', () => {
   it('quotes Hydra values that are not plain, and writes numbers, booleans and lists as Hydra does', () => {
     assert.equal(hydraValue('Qwen/Qwen2.5-Math-7B'), 'Qwen/Qwen2.5-Math-7B');

@@ -114,6 +114,11 @@ class BnpoInGrpoTrainer(unittest.TestCase):
     @classmethod
     def tearDownClass(cls) -> None:
         scoring.close_servers()
+        # BNPO_TRL_FIXTURE_OUT=test/fixtures/trl-run keeps this run's folder: the studio's TRL fixture comes from here.
+        keep = os.environ.get("BNPO_TRL_FIXTURE_OUT")
+        if keep:
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(cls.run_dir, keep)
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def setUp(self) -> None:

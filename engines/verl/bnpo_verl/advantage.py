@@ -8,6 +8,7 @@ verl 0.7.0's ``compute_advantage`` calls a registered estimator with ``token_lev
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,40 @@ def prompt_ids_for(groups: Sequence[Any], group_rows: Sequence[int], batch: exch
     return [str(key) for key in groups]
 
 
+def verl_scores_in_reward_loop() -> bool:
+    """verl >= 0.8 always scores rewards in its reward-loop workers, so the per-rule rewards never reach this process.
+
+    Read from the verl that imported the plug-in (the estimator runs inside it); without verl, as in unit tests,
+    the 0.7 behaviour applies."""
+    version = getattr(sys.modules.get("verl"), "__version__", "0.7")
+    major, minor = (int(part) for part in str(version).split(".")[:2])
+    return (major, minor) >= (0, 8)
+
+
+_combined_reward_warned = False
+
+
+def combined_reward(scores: torch.Tensor) -> torch.Tensor:
+    """The fallback on verl >= 0.8: the combined reward as the one component, with a one-line warning (once)."""
+    global _combined_reward_warned
+    if not _combined_reward_warned:
+        _combined_reward_warned = True
+        print(
+            "bnpo_beta: verl >= 0.8 scores rewards in its reward loop, so the per-rule rewards do not reach the "
+            "estimator; training on the combined reward as one component (no per-rule decomposition)",
+            file=sys.stderr,
+            flush=True,
+        )
+    low, high = float(scores.min()), float(scores.max())
+    if low < 0 or high > 1:
+        raise RuntimeError(
+            f"bnpo_beta: the combined reward spans [{low:g}, {high:g}], outside [0, 1]; on verl >= 0.8 the Beta fit "
+            "sees only the combined reward: make the rule weights sum to at most 1, or run on verl 0.7 for the "
+            "per-rule decomposition"
+        )
+    return scores.to(torch.float64).cpu().unsqueeze(0)
+
+
 def compute_bnpo_beta_outcome_advantage(
     token_level_rewards: torch.Tensor,
     response_mask: torch.Tensor,
@@ -48,7 +83,9 @@ def compute_bnpo_beta_outcome_advantage(
 
     Returns (advantages, returns), both [bs, response_length]: every token of a completion gets its scalar A.
     With the studio's reward function in the same process, each reward rule is its own component
-    (decomposition); otherwise the summed reward is the single component and must lie in [0, 1].
+    (decomposition); otherwise the summed reward is the single component and must lie in [0, 1]. On verl 0.7
+    with the studio's rules a missing decomposition is a misconfiguration and is refused; on verl >= 0.8, where it
+    cannot be had, the combined reward is used with a warning.
     """
     del config, kwargs  # BNPO has no settings beyond the spec; verl passes these to every estimator
     if index is None:
@@ -59,6 +96,9 @@ def compute_bnpo_beta_outcome_advantage(
     if batch is not None:
         rewards = batch.rule_matrix()
         rules: list[str] = list(batch.rules)
+    elif os.environ.get("BNPO_RULES_FILE") and verl_scores_in_reward_loop():
+        rewards = combined_reward(scores)
+        rules = ["reward"]
     elif os.environ.get("BNPO_RULES_FILE"):
         raise RuntimeError(
             "bnpo_beta: the per-rule rewards of this batch were not scored in this process. Compute the reward in "

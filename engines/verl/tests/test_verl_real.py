@@ -6,7 +6,9 @@ editor's command line against verl's own config. Nothing of verl is stubbed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ from verl.utils.tracking import Tracking  # noqa: E402
 
 import bnpo_verl.plugin as plugin  # noqa: E402
 from bnpo_verl import ESTIMATOR_NAME, SUPPORTED_VERL, exchange, reward  # noqa: E402
+import bnpo_verl.advantage as advantage_module  # noqa: E402
 from bnpo_verl.advantage import compute_bnpo_beta_outcome_advantage  # noqa: E402
 from bnpo_verl.sink import RunDirSink  # noqa: E402
 
@@ -38,8 +41,8 @@ COMPLETIONS = [
     ["\\boxed{2}", "\\boxed{3}", "2", "x"],
     ["\\boxed{3}", "\\boxed{3}", "\\boxed{3}", "three"],
 ]
-#: What verl 0.9 removed from the keys the generated command sets (the reward is computed by its reward loop).
-REMOVED_IN_VERL_09 = {"reward_model.use_reward_loop", "reward_model.launch_reward_fn_async"}
+#: The verl 0.7 keys that place the reward in verl's driver; verl 0.8 removed them (its reward loop always scores).
+REMOVED_IN_VERL_08 = {"reward_model.use_reward_loop", "reward_model.launch_reward_fn_async"}
 
 
 def verl_minor() -> tuple[int, int]:
@@ -149,6 +152,27 @@ class Advantage(PluginTestCase):
                 self.assertAlmostEqual(got[g][j], expected["advantages"][g][j], delta=1e-6, msg=f"A[{g}][{j}]")
         self.assertTrue(any(abs(a) > 0.1 for row in got for a in row), "the batch must carry a learning signal")
 
+    def test_without_the_per_rule_rewards_verl_0_8_on_trains_on_the_combined_reward_with_a_warning(self) -> None:
+        # The studio's rules are configured but nothing was scored in this process: what verl >= 0.8's reward loop does.
+        totals = [float(r) for g in GOLDEN_GROUPS for r in g]
+        uids = [f"u{i // 4}" for i in range(16)]
+        if verl_minor() < (0, 8):
+            with self.assertRaisesRegex(RuntimeError, "use_reward_loop=False"):
+                compute_advantage(data_proto(totals, uids), adv_estimator=ESTIMATOR_NAME, config=None)
+            return
+        advantage_module._combined_reward_warned = False
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            out = compute_advantage(data_proto(totals, uids), adv_estimator=ESTIMATOR_NAME, config=None)
+            compute_advantage(data_proto(totals, uids), adv_estimator=ESTIMATOR_NAME, config=None)
+        lines = stderr.getvalue().splitlines()
+        self.assertEqual(len(lines), 1, "one warning line, once")
+        self.assertIn("combined reward as one component", lines[0])
+        self.assertAlmostEqual(float(out.batch["advantages"][0, 0]), 0.672980, delta=1e-6)
+        self.assertAlmostEqual(float(out.batch["advantages"][11, 2]), -0.754575, delta=1e-6)
+        with self.assertRaisesRegex(RuntimeError, r"combined reward spans \[0, 2\], outside \[0, 1\]"):
+            compute_advantage(data_proto([2 * t for t in totals], uids), adv_estimator=ESTIMATOR_NAME, config=None)
+
     def write(self, payload: Any) -> str:
         path = os.path.join(self.tmp, "in.json")
         with open(path, "w", encoding="utf-8") as f:
@@ -180,21 +204,32 @@ class TrackingSink(PluginTestCase):
             self.assertEqual([g["id"] for g in json.loads(f.readline())["groups"]], ["10", "11", "12"])
 
 
-class GeneratedCommandInHydra(unittest.TestCase):
-    """The overrides of `bnpo verl command` composed by Hydra against verl's own ppo_trainer config."""
+COMMAND_TEST_DIR = os.path.join(tempfile.gettempdir(), "bnpo-verl-command-test")
 
-    overrides: list[str]
+
+def generated_overrides(verl_version: str | None) -> list[str]:
+    """`bnpo verl command --json`'s overrides for a minimal config (``verlVersion`` left to its default when None),
+    written in the same folder every time so that commands for different versions compare key by key."""
+    tmp = COMMAND_TEST_DIR
+    os.makedirs(tmp, exist_ok=True)
+    config = os.path.join(tmp, "c.verl.json")
+    fields: dict[str, Any] = {"model": "m", "trainFiles": "t.parquet", "valFiles": "v.parquet", "rules": "r.json"}
+    if verl_version is not None:
+        fields["verlVersion"] = verl_version
+    with open(config, "w", encoding="utf-8") as f:
+        json.dump(fields, f)
+    done = run_cli(["verl", "command", "--config", config, "--run-id", "x", "--run-dir", tmp, "--json"])
+    if done.returncode != 0:
+        raise AssertionError(done.stderr)
+    return list(json.loads(done.stdout)["overrides"])
+
+
+class GeneratedCommandInHydra(unittest.TestCase):
+    """The overrides of `bnpo verl command` composed by Hydra against the installed verl's own ppo_trainer config."""
 
     @classmethod
-    def setUpClass(cls) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            config = os.path.join(tmp, "c.verl.json")
-            with open(config, "w", encoding="utf-8") as f:
-                json.dump({"model": "m", "trainFiles": "t.parquet", "valFiles": "v.parquet", "rules": "r.json"}, f)
-            done = run_cli(["verl", "command", "--config", config, "--run-id", "x", "--run-dir", tmp, "--json"])
-            if done.returncode != 0:
-                raise AssertionError(done.stderr)
-            cls.overrides = list(json.loads(done.stdout)["overrides"])
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(COMMAND_TEST_DIR, ignore_errors=True)
 
     def compose(self, overrides: list[str]) -> Any:
         config_dir = os.path.join(os.path.dirname(verl.__file__), "trainer", "config")
@@ -202,33 +237,39 @@ class GeneratedCommandInHydra(unittest.TestCase):
             # compose refuses an override of a key that does not exist (struct mode); '+' keys are new on purpose.
             return compose(config_name="ppo_trainer", overrides=overrides)
 
-    def refused(self) -> set[str]:
+    def refused(self, overrides: list[str]) -> set[str]:
         out: set[str] = set()
-        for override in self.overrides:
+        for override in overrides:
             try:
                 self.compose([override])
             except Exception:  # noqa: BLE001 - Hydra raises several types for an unknown key
                 out.add(override.split("=", 1)[0])
         return out
 
-    def test_verl_refuses_only_the_keys_it_removed(self) -> None:
-        expected = REMOVED_IN_VERL_09 if verl_minor() >= (0, 9) else set()
-        self.assertEqual(self.refused(), expected)
-
-    @unittest.expectedFailure
-    def test_every_key_of_the_generated_command_exists_in_verls_config(self) -> None:
-        # Known to fail on verl 0.9: the command builder (src/protocol/verlCommand.ts) still sets the two
-        # verl 0.7 reward keys in REMOVED_IN_VERL_09. Passing here (an unexpected success) means it was fixed.
-        cfg = self.compose(self.overrides)
-        self.assertEqual(cfg.algorithm.adv_estimator, ESTIMATOR_NAME)
-        self.assertEqual(list(cfg.trainer.logger), ["console", "bnpo"])
-
-    def test_the_rest_of_the_command_composes(self) -> None:
-        kept = [o for o in self.overrides if o.split("=", 1)[0] not in REMOVED_IN_VERL_09]
-        cfg = self.compose(kept)
+    def assert_composes(self, overrides: list[str]) -> None:
+        cfg = self.compose(overrides)
         self.assertEqual(cfg.algorithm.adv_estimator, ESTIMATOR_NAME)
         self.assertEqual(list(cfg.trainer.logger), ["console", "bnpo"])
         self.assertEqual(cfg.custom_reward_function.path, "pkg://bnpo_verl.reward")
+        self.assertEqual(cfg.reward_model.reward_manager, "batch")
+
+    def test_the_command_for_the_installed_verl_composes_in_full(self) -> None:
+        major, minor = verl_minor()
+        overrides = generated_overrides(f"{major}.{minor}")
+        self.assertEqual(self.refused(overrides), set())
+        self.assert_composes(overrides)
+
+    def test_the_default_verl_version_is_the_pinned_one(self) -> None:
+        major, minor = verl_minor()
+        self.assertEqual(generated_overrides(None), generated_overrides(f"{major}.{minor}"))
+
+    def test_the_verl_0_7_command_differs_by_exactly_the_keys_verl_0_8_removed(self) -> None:
+        old = generated_overrides("0.7")
+        new = generated_overrides("0.9")
+        self.assertEqual({o.split("=", 1)[0] for o in set(old) - set(new)}, REMOVED_IN_VERL_08)
+        self.assertEqual(set(new) - set(old), set())
+        expected = REMOVED_IN_VERL_08 if verl_minor() >= (0, 8) else set()
+        self.assertEqual(self.refused(old), expected)
 
 
 if __name__ == "__main__":
