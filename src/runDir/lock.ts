@@ -17,18 +17,27 @@ export const RunLockSchema = z.object({
 });
 export type RunLock = z.infer<typeof RunLockSchema>;
 
-/** Start time of a process as the kernel records it, or null (no /proc, or no such process). */
-export function processStartTime(pid: number): number | null {
-  let stat: string;
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses); field 3, the
+ * state, is index 0. Undefined where there is no /proc or no such process. */
+export function procStatFields(pid: number): string[] | undefined {
+  let text: string;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return null;
+    return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const start = Number(fields[19]);
-  return Number.isInteger(start) ? start : null;
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  return text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+}
+
+/** Start time of a process as the kernel records it (field 22, clock ticks after boot), or null. */
+export function processStartTime(pid: number): number | null {
+  const start = procStatFields(pid)?.[19];
+  return start !== undefined && /^\d+$/.test(start) ? Number(start) : null;
 }
 
 /** Whether a process exists (EPERM: it exists but belongs to someone else). */

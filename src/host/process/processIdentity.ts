@@ -2,41 +2,16 @@
 // from another machine (or written by hand) can hold any number. A process is identified by (host, pid, start
 // time), recorded when the supervisor starts it and compared before every signal, so Stop never reaches a stranger.
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { processAlive, processStartTime as kernelStartTime, procStatFields } from '../../runDir/lock';
+
+export { processAlive };
 
 export interface ProcessIdentity {
   readonly pid: number;
   readonly host: string;
   /** Opaque, comparable only for equality: Linux /proc starttime ticks, or `ps` lstart elsewhere. */
   readonly startTime: string;
-}
-
-/** Whether a process exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
-function procStatFields(pid: number): string[] | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  // Field 3 (state) is the first after the name; index 0 here.
-  return text
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
 }
 
 /**
@@ -46,9 +21,8 @@ function procStatFields(pid: number): string[] | undefined {
 export function processStartTime(pid: number): string | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   if (process.platform === 'linux') {
-    // Field 22 overall is index 19 after the name (fields 1 and 2 are pid and name).
-    const start = procStatFields(pid)?.[19];
-    return start !== undefined && /^\d+$/.test(start) ? `linux:${start}` : undefined;
+    const ticks = kernelStartTime(pid);
+    return ticks === null ? undefined : `linux:${ticks}`;
   }
   if (process.platform === 'win32') return undefined;
   try {
