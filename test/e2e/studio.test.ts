@@ -139,8 +139,31 @@ describe('studio: a real run from the palette (packaged extension)', function ()
     await frame.locator('section.rule').first().waitFor({ timeout: 30_000 });
     // Fix the step (stop following) so the page and the file are compared at the same step.
     await frame.locator('[data-testid="follow"]').click();
-    const step = Number(await frame.locator('[data-testid="step"]').getAttribute('data-step'));
     const { dir, info } = theRun(workbench.workspace);
+    const shownRules = await Promise.all(
+      (await frame.locator('section.rule').all()).map((section) => section.getAttribute('data-rule')),
+    );
+    assert.deepEqual(shownRules, info.rules);
+    const fields = ['fit-alpha', 'fit-beta', 'fit-a', 'fit-b', 'fit-guard', 'fit-groups'] as const;
+    const shownStep = async () =>
+      Number(await frame.locator('[data-testid="step"]').getAttribute('data-step'));
+    // One consistent read: the step and every rule's figures from the same render (a live append may re-render
+    // the page between two attribute reads).
+    let step = await shownStep();
+    let shown: Record<string, Record<string, string | null>> = {};
+    for (let attempt = 0; attempt < 10; attempt++) {
+      shown = {};
+      for (const rule of info.rules) {
+        const section = frame.locator(`section.rule[data-rule="${rule}"]`);
+        const values: Record<string, string | null> = {};
+        for (const id of fields)
+          values[id] = await section.locator(`[data-testid="${id}"]`).getAttribute('data-value');
+        shown[rule] = values;
+      }
+      const after = await shownStep();
+      if (after === step) break;
+      step = after;
+    }
     const record = metricsOnDisk(dir).find((m) => m.step === step);
     assert.ok(record, `metrics.jsonl has step ${step}`);
     const groupsFile = path.join(dir, RUN_FILES.groups);
@@ -148,20 +171,15 @@ describe('studio: a real run from the palette (packaged extension)', function ()
       file: groupsFile,
     }).records.find((g) => g.step === step);
     assert.ok(groups, `groups.jsonl has step ${step}`);
-    const shownRules = await Promise.all(
-      (await frame.locator('section.rule').all()).map((section) => section.getAttribute('data-rule')),
-    );
-    assert.deepEqual(shownRules, info.rules);
     for (const rule of info.rules) {
-      const section = frame.locator(`section.rule[data-rule="${rule}"]`);
-      const value = async (id: string) => section.locator(`[data-testid="${id}"]`).getAttribute('data-value');
+      const value = shown[rule]!;
       const fit: MetricsRecord['beta'][string] = record.beta[rule]!;
-      assert.equal(await value('fit-alpha'), String(fit.alpha), `${rule} α at step ${step}`);
-      assert.equal(await value('fit-beta'), String(fit.beta), `${rule} β at step ${step}`);
-      assert.equal(await value('fit-a'), String(fit.a), `${rule} a at step ${step}`);
-      assert.equal(await value('fit-b'), String(fit.b), `${rule} b at step ${step}`);
-      assert.equal(await value('fit-guard'), String(fit.guard), `${rule} guard at step ${step}`);
-      assert.equal(await value('fit-groups'), String(groups.groups.length), `${rule} groups at step ${step}`);
+      assert.equal(value['fit-alpha'], String(fit.alpha), `${rule} α at step ${step}`);
+      assert.equal(value['fit-beta'], String(fit.beta), `${rule} β at step ${step}`);
+      assert.equal(value['fit-a'], String(fit.a), `${rule} a at step ${step}`);
+      assert.equal(value['fit-b'], String(fit.b), `${rule} b at step ${step}`);
+      assert.equal(value['fit-guard'], String(fit.guard), `${rule} guard at step ${step}`);
+      assert.equal(value['fit-groups'], String(groups.groups.length), `${rule} groups at step ${step}`);
     }
     await screenshot(page, 'studio-betafit-dark');
   });
