@@ -44,10 +44,18 @@ export function logReporter(write: (line: string) => void): Reporter {
   };
 }
 
-/** Reports to the host over the fork channel, when there is one. */
+/**
+ * Reports to the host over the fork channel, when there is one. The host may go away at any moment (a window
+ * reload, a crashed extension host) and the run goes on without it: a write to a channel whose far end is gone
+ * fails with EPIPE, which without a callback is an unhandled 'error' event that would end the trainer.
+ */
 export function ipcReporter(): Reporter {
+  let hostGone = false;
   const send = (msg: TrainerToHost) => {
-    if (process.send !== undefined && process.connected) process.send(msg);
+    if (hostGone || process.send === undefined || !process.connected) return;
+    process.send(msg, undefined, undefined, (err: Error | null) => {
+      if (err !== null) hostGone = true;
+    });
   };
   return {
     started: (runDir, runId, backend) => send({ type: 'started', runDir, runId, backend }),
