@@ -124,9 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         trainer.train()
     except BaseException as err:
-        if run_dir.sink is not None:
+        # The studio's Stop signals the whole process group, `bnpo rules serve` included: a step that lost the
+        # server (or was interrupted) after a stop request ends the run as stopped at its last full step.
+        if run_dir.sink is None:
+            raise
+        if not stop.requested:
             run_dir.sink.finish(error=f"{type(err).__name__}: {err}")
-        raise
+            raise
+        run_dir.sink.write_log(f"stop requested; the step in progress ended with {type(err).__name__}: {err}")
+        run_dir.sink.finish(status="stopped")
     finally:
         scoring.close_servers()
         shutil.rmtree(output_dir, ignore_errors=True)

@@ -57,7 +57,9 @@ class LaunchEntry(unittest.TestCase):
                 "--rules", self.rules, "--run-dir", run_dir, "--cli", CLI, "--group-size", "4",
                 "--prompts-per-step", "2", "--max-completion-length", "4", "--lr", "1e-3", "--cpu", *extra]
         env = {**os.environ, "PYTHONPATH": PYTHONPATH}
-        return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Its own process group, as the studio's supervisor starts it, so a stop can signal the group as Stop does.
+        return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
 
     def test_two_steps_write_a_run_folder_the_studio_reads(self) -> None:
         run_dir = os.path.join(self.tmp, "runs", "trl-two")
@@ -75,7 +77,7 @@ class LaunchEntry(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(run_dir)), sorted(["run.json", "metrics.jsonl", "groups.jsonl",
                                                             "samples.jsonl", "trainer.log"]))
 
-    def test_sigterm_ends_the_run_as_stopped(self) -> None:
+    def test_sigterm_to_its_group_ends_the_run_as_stopped(self) -> None:
         run_dir = os.path.join(self.tmp, "runs", "trl-stop")
         child = self.launch(run_dir, "--steps", "500")
         metrics = os.path.join(run_dir, "metrics.jsonl")
@@ -84,7 +86,7 @@ class LaunchEntry(unittest.TestCase):
             self.assertIsNone(child.poll(), "the run ended before it could be stopped")
             self.assertLess(time.time(), deadline, "no step written")
             time.sleep(0.2)
-        child.send_signal(signal.SIGTERM)
+        os.killpg(child.pid, signal.SIGTERM)  # the rules server gets it too, as with the studio's Stop
         out, _ = child.communicate(timeout=120)
         self.assertEqual(child.returncode, 0, out)
         run = check_run_dir(self, run_dir)["run"]
