@@ -7,6 +7,7 @@ import { LaunchLedger } from './host/process/launchLedger';
 import { Supervisor } from './host/process/supervisor';
 import { registerRules } from './host/rules/register';
 import { registerRuns } from './host/runs/register';
+import { TrlLauncher } from './host/trl/launchOnTrl';
 import { VerlLauncher } from './host/verl/launchOnVerl';
 import { registerWelcome } from './host/welcome/welcomePanel';
 
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const rules = registerRules();
   const runs = registerRuns(context, log, supervisor);
   const verl = new VerlLauncher(context.extensionUri, supervisor);
+  const trl = new TrlLauncher(context.extensionUri, supervisor);
   context.subscriptions.push(
     log,
     { dispose: () => supervisor.dispose() },
@@ -23,7 +25,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...rules.disposables,
     ...runs.disposables,
     verl,
-    ...registerCommands(commandTable({ runs: runs.load, ruleReports: rules.reports, verl }), log),
+    trl,
+    ...registerCommands(commandTable({ runs: runs.load, ruleReports: rules.reports, verl, trl }), log),
   );
 }
 

@@ -6,6 +6,7 @@ export const COMMAND_IDS = {
   testRules: 'bnpo.testRules',
   launchRun: 'bnpo.launchRun',
   launchOnVerl: 'bnpo.launchOnVerl',
+  launchOnTrl: 'bnpo.launchOnTrl',
   stopRun: 'bnpo.stopRun',
   checkpointNow: 'bnpo.checkpointNow',
   resumeRun: 'bnpo.resumeRun',

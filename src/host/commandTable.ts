@@ -9,12 +9,14 @@ import { openExperimentReport } from './experimentReport/openReport';
 import type { RulesReportProvider, TestRulesArgs } from './rules/rulesCommands';
 import { newRulesFileCommand, testRulesCommand } from './rules/rulesCommands';
 import type { RunsFeature } from './runs/runsFeature';
+import type { TrlLauncher } from './trl/launchOnTrl';
 import type { LaunchOnVerlOptions, VerlLauncher } from './verl/launchOnVerl';
 
 export interface CommandTargets {
   readonly runs: () => Promise<RunsFeature>;
   readonly ruleReports: RulesReportProvider;
   readonly verl: VerlLauncher;
+  readonly trl: TrlLauncher;
 }
 
 const uriOrUndefined = (arg: unknown): vscode.Uri | undefined =>
@@ -38,6 +40,7 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
       run: (arg, options) =>
         targets.verl.launch(uriOrUndefined(arg), options as LaunchOnVerlOptions | undefined),
     },
+    { id: C.launchOnTrl, trust: 'runTrl', run: (arg) => targets.trl.launch(uriOrUndefined(arg)) },
     { id: C.launchRun, trust: 'launch', run: onRuns((runs, arg) => runs.launch(arg)) },
     { id: C.resumeRun, trust: 'resume', run: onRuns((runs, arg) => runs.resume(arg)) },
     // Trust is asked only for runs this window did not start.

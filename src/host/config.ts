@@ -9,6 +9,7 @@ export const CONFIG_DEFAULTS = {
   runsFolder: '.bnpo/runs',
   'rules.dataset': '',
   'rules.codeLens': true,
+  'trl.python': 'python3',
 } as const;
 
 export const CONFIG_SECTION = 'bnpo';
@@ -22,6 +23,8 @@ export interface Config {
   /** `bnpo.rules.dataset` as written (trimmed), for messages. */
   readonly rulesDatasetSetting: string;
   readonly rulesCodeLens: boolean;
+  /** The Python *Launch on TRL…* runs: a name looked up on PATH, or a path (relative ones against the folder). */
+  readonly trlPython: string;
 }
 
 /** What a settings section answers (vscode.WorkspaceConfiguration in the editor). */
@@ -33,6 +36,12 @@ export interface SettingsReader {
 export function resolveSettingPath(setting: string, folder: string | undefined): string | undefined {
   if (path.isAbsolute(setting)) return setting;
   return folder === undefined ? undefined : path.join(folder, setting);
+}
+
+/** A program setting: blank means the default, a bare name stays one (PATH finds it), a path is resolved. */
+function programSetting(setting: string, folder: string | undefined): string {
+  const value = setting.trim() === '' ? CONFIG_DEFAULTS['trl.python'] : setting.trim();
+  return /[\\/]/.test(value) ? (resolveSettingPath(value, folder) ?? value) : value;
 }
 
 /** The runs folder setting resolved against the workspace folder (blank means the default). */
@@ -49,5 +58,6 @@ export function configFrom(settings: SettingsReader, folder: string | undefined)
     rulesDataset: dataset === '' ? undefined : resolveSettingPath(dataset, folder),
     rulesDatasetSetting: dataset,
     rulesCodeLens: settings.get<boolean>('rules.codeLens', CONFIG_DEFAULTS['rules.codeLens']),
+    trlPython: programSetting(settings.get<string>('trl.python', CONFIG_DEFAULTS['trl.python']), folder),
   };
 }

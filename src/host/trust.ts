@@ -3,7 +3,7 @@
 // window did not start) asks here too.
 
 /** Actions that run or signal code named by the workspace. */
-export type TrustedAction = 'launch' | 'resume' | 'stop' | 'runVerl';
+export type TrustedAction = 'launch' | 'resume' | 'stop' | 'runVerl' | 'runTrl';
 
 const REFUSALS: Record<TrustedAction, { what: string; why: string }> = {
   launch: {
@@ -21,6 +21,10 @@ const REFUSALS: Record<TrustedAction, { what: string; why: string }> = {
   runVerl: {
     what: 'launch a verl run',
     why: 'verl executes code on this machine ("Show command" works everywhere)',
+  },
+  runTrl: {
+    what: 'launch a TRL run',
+    why: 'TRL runs the Python that `bnpo.trl.python` names and the workspace’s model, dataset and rules',
   },
 };
 

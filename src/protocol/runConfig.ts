@@ -7,6 +7,8 @@ export const RUN_CONFIG_VERSION = 1;
 
 export const TASK_NAMES = ['addition', 'multiplication', 'modular', 'sorting', 'countdown'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
+/** The built-in task of a config that names neither a task nor a dataset. */
+export const DEFAULT_TASK: TaskName = 'sorting';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -125,8 +127,10 @@ export const RunConfigSchema = z
       .describe('Run name; part of the run folder name, so it cannot hold a path.'),
     task: z
       .enum(TASK_NAMES)
-      .default('sorting')
-      .describe('Built-in verifiable task (ignored when `dataset` is given).'),
+      .optional()
+      .describe(
+        `Built-in verifiable task. Default: ${DEFAULT_TASK}; ignored (and not recorded) when \`dataset\` is given.`,
+      ),
     digits: positiveInt()
       .max(6)
       .optional()
@@ -208,6 +212,8 @@ export const RunConfigSchema = z
       });
     }
   })
+  // A run trains on a built-in task or on a dataset, never both: what is recorded names the one it used.
+  .overwrite(({ task, ...c }) => (c.dataset === undefined ? { ...c, task: task ?? DEFAULT_TASK } : c))
   .describe('A BNPO Studio training run.');
 
 /** The config as written (defaults optional). */
@@ -218,6 +224,16 @@ export type RunConfig = z.output<typeof RunConfigSchema>;
 /** JSON Schema for editors (contributed through `jsonValidation`). */
 export function runConfigJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(RunConfigSchema, { io: 'input', unrepresentable: 'any' });
+}
+
+/** The built-in task a config trains on, or undefined for a dataset run. */
+export function builtinTaskOf(config: RunConfig): TaskName | undefined {
+  return config.dataset !== undefined ? undefined : (config.task ?? DEFAULT_TASK);
+}
+
+/** What a run trains on, for folder names and labels: `dataset` or the built-in task's name. */
+export function runSubject(config: RunConfig): string {
+  return builtinTaskOf(config) ?? 'dataset';
 }
 
 /** One line per problem, `field.path: message`. */

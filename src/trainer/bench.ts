@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { computeAdvantages } from '../core/estimators';
-import { RunConfigSchema, type RunConfig } from '../protocol/runConfig';
+import { RunConfigSchema, runSubject, type RunConfig } from '../protocol/runConfig';
 import { selectBackend } from './backend';
 import { buildSeqBatch, lossAggregationFor, ppoLoss, targetLogProbs } from './losses';
 import { Policy } from './model';
@@ -313,7 +313,7 @@ export async function runTrainerBench(
   const config = RunConfigSchema.parse({ ...options.config });
   const print = options.print;
   print(
-    `  workload: default run (${config.task}), N=${config.promptsPerStep} prompts × G=${config.groupSize}, model d=${config.model.dModel} × ${config.model.layers} layers, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`,
+    `  workload: default run (${runSubject(config)}), N=${config.promptsPerStep} prompts × G=${config.groupSize}, model d=${config.model.dModel} × ${config.model.layers} layers, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
   const figures: BackendFigures[] = [];
   for (const name of options.backends) {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunConfig } from '../protocol/runConfig';
+import { runSubject, type RunConfig } from '../protocol/runConfig';
 import { RUN_DIR_VERSION, type RunInfo, type RunInputs } from '../protocol/runDir';
 import { cleanLeftovers, selectCheckpoint, type CheckpointChoice } from '../runDir/checkpoints';
 import { RunDirError } from '../runDir/errors';
@@ -27,7 +27,7 @@ export interface ResumeOptions {
 
 function newRunId(config: RunConfig, runsDir: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const base = `${stamp}-${config.name ?? (config.dataset !== undefined ? 'dataset' : config.task)}-${config.estimator}-s${config.seed}`;
+  const base = `${stamp}-${config.name ?? runSubject(config)}-${config.estimator}-s${config.seed}`;
   let id = base;
   for (let n = 2; fs.existsSync(path.join(runsDir, id)); n++) id = `${base}-${n}`;
   return id;

@@ -2,7 +2,7 @@
 // model's dimensions checked against the task's lengths.
 import * as path from 'node:path';
 import type { CompiledRules } from '../core/rules/engine';
-import type { RunConfig } from '../protocol/runConfig';
+import { builtinTaskOf, type RunConfig } from '../protocol/runConfig';
 import type { ModelDims } from './model';
 import { loadRulesFile } from './rulesFile';
 import { builtinTask, datasetTask, type TaskSource } from './tasks';
@@ -21,10 +21,11 @@ export class ConfigError extends Error {
 
 /** The task, its rules and the rule that counts as "correct" (first `answer` rule, else the first reward rule). */
 export async function loadTask(config: RunConfig, baseDir: string): Promise<LoadedTask> {
+  const builtin = builtinTaskOf(config);
   const task =
-    config.dataset !== undefined
-      ? datasetTask(config.dataset, baseDir, config.maxNewTokens)
-      : builtinTask(config.task, config.digits);
+    builtin === undefined
+      ? datasetTask(config.dataset!, baseDir, config.maxNewTokens)
+      : builtinTask(builtin, config.digits);
   const rulesFile = config.rules !== undefined ? path.resolve(baseDir, config.rules) : task.defaultRules;
   if (rulesFile === null) throw new ConfigError('a dataset needs a reward-rule file (`rules`)');
   const fields =

@@ -4,27 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-
-function workspaceDir(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration workspace has no folder');
-  return folder.uri.fsPath;
-}
+import { until, workspaceDir } from './workspace';
 
 function write(name: string, value: unknown): vscode.Uri {
   const file = path.join(workspaceDir(), name);
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
   return vscode.Uri.file(file);
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('BNPO: Launch on verl…', () => {

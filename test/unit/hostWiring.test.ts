@@ -63,6 +63,7 @@ describe('settings', () => {
       rulesDataset: undefined,
       rulesDatasetSetting: '',
       rulesCodeLens: true,
+      trlPython: 'python3',
     });
     const set = configFrom(read({ runsFolder: '/abs/runs', 'rules.dataset': ' data/d.jsonl ' }), '/w');
     assert.equal(set.runsFolder, '/abs/runs');

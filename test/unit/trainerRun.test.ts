@@ -99,6 +99,29 @@ describe('training runs (cpu, in process)', () => {
     assert.equal(info.step, config.steps);
     assert.notEqual(info.baseAccuracy, null);
     assert.notEqual(info.finalAccuracy, null);
+    assert.match(path.basename(onlyRun(dirs[0]!)), /-sorting-bnpo-s11$/);
+  });
+
+  it('records no task for a dataset run, even when the config names one', async () => {
+    const examples = path.join(root, 'media', 'examples');
+    const { task: _builtin, digits: _digits, ...rest } = tiny;
+    const config = RunConfigSchema.parse({
+      ...rest,
+      task: 'addition',
+      dataset: { train: 'reverse.jsonl' },
+      rules: 'reverse.rewards.json',
+      steps: 1,
+      backend: 'cpu',
+    });
+    const runsDir = tmpDir();
+    const r = await train({ config, configFile: null, baseDir: examples, runsDir });
+    assert.equal(r.status, 'completed', r.error ?? '');
+    const raw = JSON.parse(fs.readFileSync(path.join(r.runDir, 'run.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    assert.equal('task' in raw.config, false, `run.json config: ${JSON.stringify(raw.config)}`);
+    assert.deepEqual(raw.config['dataset'], { train: 'reverse.jsonl', heldOutFraction: 0.1 });
+    assert.match(path.basename(r.runDir), /-dataset-bnpo-s11$/);
   });
 });
 

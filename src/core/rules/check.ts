@@ -99,6 +99,9 @@ function narrow(node: Node, text: string): { offset: number; length: number } {
   return node;
 }
 
+/** The code of the one diagnostic a too deeply nested file gets (nothing else is checked in it). */
+export const TOO_DEEP = 'too-deep';
+
 export function checkRulesText(text: string, options: CheckOptions = {}): CheckResult {
   const lines = new LineIndex(text);
   const diagnostics: RuleDiagnostic[] = [];
@@ -125,7 +128,7 @@ export function checkRulesText(text: string, options: CheckOptions = {}): CheckR
   const source = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text;
   const deep = findDeepNesting(source);
   if (deep !== undefined) {
-    add({ offset: deep.offset, length: 1 }, deep.message, 'syntax');
+    add({ offset: deep.offset, length: 1 }, deep.message, 'syntax', 'error', undefined, TOO_DEEP);
     return { diagnostics };
   }
   const syntax: ParseError[] = [];

@@ -242,31 +242,63 @@ export function checkSemantics(file: unknown, options: SemanticOptions = {}): Se
   return issues;
 }
 
-/** Reports each reference that closes a cycle of combinators (self-references are reported above). */
+/**
+ * The cycle from `names[from]` to the end of `names` and back, as `a → b → c → a`; a long one keeps its ends (the
+ * message lands in an editor and a log, and a file can hold a cycle through every one of thousands of rules).
+ */
+function cycleText(names: readonly string[], from: number): string {
+  const length = names.length - from;
+  const pick = (a: number, b: number): string[] => names.slice(from + a, from + b);
+  const shown =
+    length <= 12 ? pick(0, length) : [...pick(0, 5), `… ${length - 10} more …`, ...pick(length - 5, length)];
+  return [...shown, names[from]!].join(' → ');
+}
+
+/**
+ * Reports each reference that closes a cycle of combinators (self-references are reported above). Depth-first with
+ * an explicit stack: a chain of combinators is as long as the file is, so recursion would overflow on a long one.
+ */
 function findCycles(rules: unknown[], byName: Map<string, number>, issues: SemanticIssue[]): void {
   const state = new Map<number, 'visiting' | 'done'>();
-  const visit = (i: number, trail: string[]): void => {
-    state.set(i, 'visiting');
+  type Frame = { i: number; name: string; refs: { name: string; path: JsonPath }[]; next: number };
+  const frame = (i: number): Frame => {
     const rule = rules[i];
-    if (isObject(rule)) {
-      for (const ref of references(rule)) {
-        const j = byName.get(ref.name);
-        if (j === undefined || j === i) continue;
-        const s = state.get(j);
-        if (s === 'visiting') {
-          const cycle = [...trail.slice(trail.indexOf(ref.name)), String(rule.name), ref.name];
-          issues.push({
-            code: 'cycle',
-            message: `combinator cycle: ${cycle.join(' → ')}`,
-            severity: 'error',
-            path: ['rules', i, ...ref.path],
-          });
-        } else if (s === undefined) {
-          visit(j, [...trail, String(rule.name)]);
-        }
+    state.set(i, 'visiting');
+    return isObject(rule)
+      ? { i, name: String(rule.name), refs: references(rule), next: 0 }
+      : { i, name: '', refs: [], next: 0 };
+  };
+  for (const root of byName.values()) {
+    if (state.has(root)) continue;
+    const stack = [frame(root)];
+    const names = [stack[0]!.name];
+    const position = new Map<string, number>([[names[0]!, 0]]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const ref = top.refs[top.next++];
+      if (ref === undefined) {
+        state.set(top.i, 'done');
+        position.delete(top.name);
+        stack.pop();
+        names.pop();
+        continue;
+      }
+      const j = byName.get(ref.name);
+      if (j === undefined || j === top.i) continue;
+      const s = state.get(j);
+      if (s === 'visiting') {
+        const from = position.get(ref.name) ?? 0;
+        issues.push({
+          code: 'cycle',
+          message: `combinator cycle: ${cycleText(names, from)}`,
+          severity: 'error',
+          path: ['rules', top.i, ...ref.path],
+        });
+      } else if (s === undefined) {
+        position.set(ref.name, stack.length);
+        stack.push(frame(j));
+        names.push(ref.name);
       }
     }
-    state.set(i, 'done');
-  };
-  for (const i of byName.values()) if (!state.has(i)) visit(i, []);
+  }
 }

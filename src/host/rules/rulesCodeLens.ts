@@ -1,13 +1,14 @@
 // "Test rules on samples" above the `rules` list of a reward-rule file.
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
 import { readConfig } from '../editorConfig';
+import { parseRulesText } from './rulesDocument';
 
 export class RulesCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!readConfig(doc.uri).rulesCodeLens) return [];
-    const root = parseTree(doc.getText());
+    const root = parseRulesText(doc.getText());
     const rules = root === undefined ? undefined : findNodeAtLocation(root, ['rules']);
     const key = rules?.parent?.children?.[0];
     if (key === undefined) return [];

@@ -2,10 +2,11 @@
 // names, kinds and enum values. Here: dataset field names, extractors with their docs, the names of the other
 // rules inside combinators, and whole-rule snippets inside the `rules` array.
 import type { Location } from 'jsonc-parser';
-import { getLocation, parseTree, findNodeAtLocation } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { datasetFieldsFor } from './datasetFields';
 import { ruleSnippets } from './snippets';
+import { parseRulesText, propertyValue, rulesLocation } from './rulesDocument';
 
 interface ExtractorDoc {
   type: string;
@@ -69,7 +70,8 @@ export class RulesCompletionProvider implements vscode.CompletionItemProvider {
     position: vscode.Position,
   ): Promise<vscode.CompletionItem[]> {
     const text = doc.getText();
-    const location = getLocation(text, doc.offsetAt(position));
+    const location = rulesLocation(text, doc.offsetAt(position));
+    if (location === undefined) return [];
     const path = location.path;
     if (path[0] !== 'rules' || location.isAtPropertyKey) return [];
     const ruleIndex = path[1];
@@ -106,16 +108,14 @@ export class RulesCompletionProvider implements vscode.CompletionItemProvider {
       (path.length === 4 && path[2] === 'rules' && typeof path[3] === 'number') ||
       (path.length === 3 && path[2] === 'rule');
     if (inCombinator) {
-      const root = parseTree(text);
+      const root = parseRulesText(text);
       const rules = root === undefined ? undefined : findNodeAtLocation(root, ['rules']);
       const self: unknown =
         root === undefined ? undefined : findNodeAtLocation(root, ['rules', ruleIndex, 'name'])?.value;
       const items: vscode.CompletionItem[] = [];
       for (const [k, rule] of (rules?.children ?? []).entries()) {
-        const name: unknown = rule.children?.find((p) => p.children?.[0]?.value === 'name')?.children?.[1]
-          ?.value;
-        const kind: unknown = rule.children?.find((p) => p.children?.[0]?.value === 'kind')?.children?.[1]
-          ?.value;
+        const name: unknown = propertyValue(rule, 'name')?.value;
+        const kind: unknown = propertyValue(rule, 'kind')?.value;
         if (typeof name !== 'string' || name === self || k === ruleIndex) continue;
         items.push(
           valueItem(

@@ -1,8 +1,9 @@
 // Semantic diagnostics for reward-rule files, on open and on every change. Syntax and schema errors are already
-// reported by VS Code's JSON support (through contributes.jsonValidation), so only ours are added here.
+// reported by VS Code's JSON support (through contributes.jsonValidation), so only ours are added here, and the one
+// for text nested too deep for any JSON reader to walk.
 import * as vscode from 'vscode';
 import type { RuleDiagnostic } from '../../core/rules/check';
-import { checkRulesText } from '../../core/rules/check';
+import { TOO_DEEP, checkRulesText } from '../../core/rules/check';
 import type { DatasetFields } from './datasetFields';
 import { datasetFieldsFor } from './datasetFields';
 import { onConfigChange } from '../editorConfig';
@@ -28,7 +29,7 @@ export function toVscodeDiagnostic(d: RuleDiagnostic): vscode.Diagnostic {
 /** Semantic diagnostics of a text; unknown fields are warnings unless a dataset is configured. */
 export function semanticDiagnostics(text: string, dataset: DatasetFields): RuleDiagnostic[] {
   return checkRulesText(text, { datasetFields: dataset.fields })
-    .diagnostics.filter((d) => d.source === 'semantic')
+    .diagnostics.filter((d) => d.source === 'semantic' || d.code === TOO_DEEP)
     .map((d) => {
       if (d.code !== 'unknown-field' || dataset.file !== undefined) return d;
       return {

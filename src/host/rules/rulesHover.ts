@@ -1,7 +1,7 @@
 // Hover on a rule's name, or on a combinator's reference to it: what the rule does in one sentence and, when a
 // run scored with this file, the rule's latest pass rate and Beta fit there.
 import type { Node } from 'jsonc-parser';
-import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { escapeMarkdown, markdownCode } from '../../core/markdown';
 import { describeRule } from '../../core/rules/describe';
@@ -9,6 +9,7 @@ import { ruleSchema } from '../../core/rules/schema';
 import { readConfig, workspaceFolderFor } from '../editorConfig';
 import type { RuleRunFigures, RunRef } from './runLookup';
 import { latestRuleFigures, latestRunForRules } from './runLookup';
+import { parseRulesText, propertyValue, rulesLocation } from './rulesDocument';
 
 /** The latest run under the runs folder that used this rule file (file-scheme documents in a folder only). */
 export async function latestRunFor(uri: vscode.Uri): Promise<RunRef | undefined> {
@@ -45,7 +46,7 @@ function hoveredRule(
   text: string,
   offset: number,
 ): { nameNode: Node; ruleNode: Node | undefined } | undefined {
-  const path = getLocation(text, offset).path;
+  const path = rulesLocation(text, offset)?.path ?? [];
   const [top, index, key] = path;
   if (top !== 'rules' || typeof index !== 'number') return undefined;
   const isName = key === 'name' && path.length === 3;
@@ -53,13 +54,12 @@ function hoveredRule(
     (key === 'rules' && path.length === 4 && typeof path[3] === 'number') ||
     (key === 'rule' && path.length === 3);
   if (!isName && !isReference) return undefined;
-  const root = parseTree(text);
+  const root = parseRulesText(text);
   const nameNode = root === undefined ? undefined : findNodeAtLocation(root, path);
   if (root === undefined || nameNode === undefined || typeof nameNode.value !== 'string') return undefined;
   if (isName) return { nameNode, ruleNode: findNodeAtLocation(root, ['rules', index]) };
   const target = findNodeAtLocation(root, ['rules'])?.children?.find(
-    (r) =>
-      r.children?.find((p) => p.children?.[0]?.value === 'name')?.children?.[1]?.value === nameNode.value,
+    (r) => propertyValue(r, 'name')?.value === nameNode.value,
   );
   return { nameNode, ruleNode: target };
 }

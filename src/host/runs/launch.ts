@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ESTIMATOR_NAMES, ESTIMATORS } from '../../core/estimators';
-import { BACKEND_NAMES, RunConfigSchema, TASK_NAMES } from '../../protocol/runConfig';
+import { BACKEND_NAMES, DEFAULT_TASK, RunConfigSchema, TASK_NAMES } from '../../protocol/runConfig';
 import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
 import type { LaunchPicks, LaunchRequest, RunSize } from './launchPlan';
@@ -46,7 +46,7 @@ export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | un
   for (const task of TASK_NAMES) {
     items.push({
       label: `$(beaker) ${task}`,
-      description: task === defaults.task ? 'built-in task (default)' : 'built-in task',
+      description: task === DEFAULT_TASK ? 'built-in task (default)' : 'built-in task',
       pick: { task },
     });
   }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { escapeMarkdown } from '../../core/markdown';
 import type { RunStatus } from '../../protocol/runDir';
+import { runSubject } from '../../protocol/runConfig';
 import { Disposable } from '../disposable';
 import { COMMAND_IDS } from '../commandIds';
 import type { RunFollower } from './runFollower';
@@ -32,7 +33,7 @@ export function runTreeItem(run: RunFollower): vscode.TreeItem {
   tip.appendMarkdown(`**${escapeMarkdown(run.label)}** — ${escapeMarkdown(run.status)}\n\n`);
   const info = run.info;
   if (info) {
-    const task = info.config.dataset ? 'dataset' : info.config.task;
+    const task = runSubject(info.config);
     const backend = info.backend?.name ?? info.config.backend;
     tip.appendMarkdown(
       escapeMarkdown(
