@@ -1,5 +1,6 @@
 // Builds every bundle of the product:
-//   dist/extension.js      the extension host (node, cjs, `vscode` external)
+//   dist/extension.js      the extension host's entry: activation's stubs only (node, cjs, `vscode` external)
+//   dist/features.js       every feature of the extension host, required by those stubs after activation
 //   dist/cli.js            the `bnpo` CLI; `bnpo train` is also the trainer child process (node)
 //   dist/webview/<panel>.js  one browser bundle per webview panel (webview/<panel>/main.ts)
 // Flags: --production (minify, no source maps), --watch.
@@ -66,7 +67,7 @@ const nodeMainFields = ['module', 'main'];
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    entryPoints: { extension: 'src/extension.ts', features: 'src/host/lazyFeatures.ts' },
     outdir: dist,
     platform: 'node',
     format: 'cjs',

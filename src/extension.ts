@@ -1,32 +1,22 @@
-// Wiring only: the supervisor and the features are created here, every command is registered from the one command
-// table, and every disposable lands in the extension's scope.
-import * as vscode from 'vscode';
-import { commandTable } from './host/commandTable';
-import { registerCommands } from './host/commands';
-import { LaunchLedger } from './host/process/launchLedger';
-import { Supervisor } from './host/process/supervisor';
-import { registerRules } from './host/rules/register';
-import { registerRuns } from './host/runs/register';
-import { TrlLauncher } from './host/trl/launchOnTrl';
-import { VerlLauncher } from './host/verl/launchOnVerl';
-import { registerWelcome } from './host/welcome/welcomePanel';
+// Activation registers stubs only (./host/lazy.ts): a command per id and a serializer per panel view type, then
+// loads the features (dist/features.js, ./host/lazyFeatures.ts) on the next tick, so schemas, rules and runs code
+// stay off the activation path.
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import { COMMAND_IDS } from './host/commandIds';
+import type { FeaturesModule } from './host/lazy';
+import { LazyFeatures } from './host/lazy';
+import { panelViewTypes } from './host/lazyViewTypes';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('BNPO Trainer', { log: true });
-  const supervisor = new Supervisor(log, context.logUri.fsPath, new LaunchLedger(context.workspaceState));
-  const rules = registerRules();
-  const runs = registerRuns(context, log, supervisor);
-  const verl = new VerlLauncher(context.extensionUri, supervisor);
-  const trl = new TrlLauncher(context.extensionUri, supervisor);
+  // A separate bundle, required at run time (the bundler leaves a computed path alone).
+  const bundle = path.join(__dirname, 'features.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const features = new LazyFeatures(context, () => require(bundle) as FeaturesModule);
   context.subscriptions.push(
-    log,
-    { dispose: () => supervisor.dispose() },
-    ...registerWelcome(context),
-    ...rules.disposables,
-    ...runs.disposables,
-    verl,
-    trl,
-    ...registerCommands(commandTable({ runs: runs.load, ruleReports: rules.reports, verl, trl }), log),
+    features,
+    ...features.stubs(Object.values(COMMAND_IDS), panelViewTypes(context.extension.packageJSON)),
+    features.loadSoon(),
   );
 }
 

@@ -2,6 +2,7 @@
 // workspace when its entry says so, and its errors are logged and shown here (never thrown at the caller).
 import * as vscode from 'vscode';
 import type { CommandId } from './commandIds';
+import type { Registrar } from './lazy';
 import type { TrustedAction } from './trust';
 import { untrustedRefusal } from './trust';
 
@@ -22,9 +23,10 @@ export function allowedByTrust(action: TrustedAction): boolean {
 export function registerCommands(
   table: readonly CommandSpec[],
   log: vscode.LogOutputChannel,
+  registrar: Pick<Registrar, 'registerCommand'>,
 ): vscode.Disposable[] {
   return table.map((spec) =>
-    vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
+    registrar.registerCommand(spec.id, async (...args: unknown[]) => {
       if (spec.trust !== undefined && !allowedByTrust(spec.trust)) return undefined;
       try {
         return await spec.run(...args);

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { computeAdvantages } from '../core/estimators';
 import { RunConfigSchema, runSubject, type RunConfig } from '../protocol/runConfig';
 import { selectBackend } from './backend';
@@ -27,12 +28,54 @@ export interface BackendFigures {
   readonly trainStepFlops: number;
   readonly rows: number;
   readonly width: number;
+  /** Kernel time by op of one profiled update (empty unless asked for). */
+  readonly ops: readonly OpTime[];
+}
+
+export interface OpTime {
+  readonly op: string;
+  readonly ms: number;
+  readonly calls: number;
+}
+
+/**
+ * Kernel time by op of `f` through tf.profile, slowest first. Custom-gradient scopes (matMulPlain's, tfjs's own
+ * composites) are listed by tf.profile besides the kernels they run; only registered kernels are summed here.
+ */
+export async function opProfile(f: () => Promise<unknown>): Promise<OpTime[]> {
+  const info = await tf.profile(async () => {
+    await f();
+    return [];
+  });
+  const backend = tf.getBackend();
+  const byOp = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    if (tf.getKernel(k.name, backend) === undefined) continue;
+    const entry = byOp.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.calls++;
+    byOp.set(k.name, entry);
+  }
+  return [...byOp].map(([op, e]) => ({ op, ...e })).sort((a, b) => b.ms - a.ms);
+}
+
+/** "BatchMatMul 61% (120 ms, 96 calls), Transpose 12% …": the first `top` ops and the rest. */
+export function formatOps(ops: readonly OpTime[], top = 8): string {
+  const total = ops.reduce((a, o) => a + o.ms, 0);
+  const share = (ms: number) => `${((100 * ms) / Math.max(total, 1e-9)).toFixed(0)}%`;
+  const head = ops
+    .slice(0, top)
+    .map((o) => `${o.op} ${share(o.ms)} (${o.ms.toFixed(0)} ms, ${o.calls} calls)`);
+  const rest = ops.slice(top).reduce((a, o) => a + o.ms, 0);
+  return `${head.join(', ')}${ops.length > top ? `, ${ops.length - top} other ops ${share(rest)}` : ''}; kernels ${total.toFixed(0)} ms in all`;
 }
 
 export interface PythonFigures {
   readonly python: string | null;
   readonly numpyPeakGflops: number | null;
   readonly numpyThreads: string | null;
+  /** The same matmul on one OpenBLAS thread: the peak of the one core wasm runs on. */
+  readonly numpyPeakOneThreadGflops: number | null;
   readonly torchMs: number | null;
   readonly torchDevice: string | null;
   readonly torchThreads: number | null;
@@ -56,6 +99,7 @@ export async function benchRlSteps(
   config: RunConfig,
   warmup: number,
   steps: number,
+  profile = false,
 ): Promise<Omit<BackendFigures, 'backend' | 'detail'>> {
   const loaded = await loadTask(config, process.cwd());
   const { task, rules } = loaded;
@@ -74,6 +118,7 @@ export async function benchRlSteps(
   const tokens: number[] = [];
   let rows = 0;
   let width = 0;
+  let ops: OpTime[] = [];
   try {
     for (let s = 0; s < warmup + steps; s++) {
       const t0 = performance.now();
@@ -97,18 +142,22 @@ export async function benchRlSteps(
       const seq = buildSeqBatch(prompts, rollout.tokens, rollout.logProbs);
       rows = seq.rows;
       width = seq.width;
-      await gradientStep(policy, optimizer, 1e-4, 1, () => {
-        const aggregation = lossAggregationFor(config.estimator, config.maxNewTokens ?? task.maxNew);
-        const out = ppoLoss(
-          targetLogProbs(policy, seq, config.temperature),
-          seq,
-          adv,
-          config.clip,
-          aggregation,
-        );
-        return { loss: out.loss, extra: out.clipped };
-      });
+      const update = () =>
+        gradientStep(policy, optimizer, 1e-4, 1, () => {
+          const aggregation = lossAggregationFor(config.estimator, config.maxNewTokens ?? task.maxNew);
+          const out = ppoLoss(
+            targetLogProbs(policy, seq, config.temperature),
+            seq,
+            adv,
+            config.clip,
+            aggregation,
+          );
+          return { loss: out.loss, extra: out.clipped };
+        });
+      await update();
       const t4 = performance.now();
+      // One more update of the last batch, under the profiler (its timers slow the step, so it is not timed).
+      if (profile && s === warmup + steps - 1) ops = await opProfile(update);
       if (s < warmup) continue;
       parts.sampling.push(t1 - t0);
       parts.scoring.push(t2 - t1);
@@ -134,6 +183,7 @@ export async function benchRlSteps(
       trainStepFlops: flops,
       rows,
       width,
+      ops,
     };
   } finally {
     optimizer.dispose();
@@ -141,13 +191,22 @@ export async function benchRlSteps(
   }
 }
 
-function run(cmd: string, args: string[], timeoutMs = 600000): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+/** Runs a command to the end; `env` adds variables (e.g. a thread count) to this process's environment. */
+export function runCommand(
+  cmd: string,
+  args: string[],
+  { timeoutMs = 600000, env }: { timeoutMs?: number; env?: Record<string, string> } = {},
+): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    ...(env !== undefined ? { env: { ...process.env, ...env } } : {}),
+  });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
 function hasModule(python: string, mod: string): boolean {
-  return run(python, ['-c', `import ${mod}`]).ok;
+  return runCommand(python, ['-c', `import ${mod}`]).ok;
 }
 
 /**
@@ -167,6 +226,7 @@ export function findPython(notes: string[], given?: string): string | null {
   );
 }
 
+/** numpy's 2048³ fp32 matmul, best of 5; OPENBLAS_NUM_THREADS (when set) limits its threads. */
 const NUMPY_PEAK = `
 import json, os, time, numpy as np
 n = 2048
@@ -232,7 +292,17 @@ print(json.dumps({"ms": times[len(times) // 2] * 1000, "threads": torch.get_num_
                   "device": torch.cuda.get_device_name() if dev == "cuda" else "cpu"}))
 `;
 
-function lastJson(text: string): Record<string, unknown> | null {
+/** numpy's matmul peak on one OpenBLAS thread and on all cores, GFLOP/s (null where it failed). */
+export function matmulPeaks(python: string): { one: number | null; all: number | null } {
+  const gflops = (env?: Record<string, string>): number | null => {
+    const r = lastJson(runCommand(python, ['-c', NUMPY_PEAK], env !== undefined ? { env } : {}).out);
+    return typeof r?.gflops === 'number' ? r.gflops : null;
+  };
+  return { one: gflops({ OPENBLAS_NUM_THREADS: '1' }), all: gflops() };
+}
+
+/** The last line of a script's output that parses as a JSON object. */
+export function lastJson(text: string): Record<string, unknown> | null {
   const line = text
     .split('\n')
     .reverse()
@@ -260,6 +330,7 @@ export function pythonFigures(
       python,
       numpyPeakGflops: null,
       numpyThreads: null,
+      numpyPeakOneThreadGflops: null,
       torchMs: null,
       torchDevice: null,
       torchThreads: null,
@@ -268,16 +339,20 @@ export function pythonFigures(
       notes,
     };
   }
-  const peak = lastJson(run(python, ['-c', NUMPY_PEAK]).out);
+  const peak = lastJson(runCommand(python, ['-c', NUMPY_PEAK]).out);
+  const peak1 = matmulPeaks(python).one;
   const torchRun = hasModule(python, 'torch')
-    ? run(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: torchDevice })])
+    ? runCommand(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: torchDevice })])
     : null;
   const torch = torchRun === null ? null : lastJson(torchRun.out);
   const single =
     torchRun !== null && torchDevice === 'cpu'
       ? lastJson(
-          run(python, ['-c', TORCH_STEP, JSON.stringify({ ...dims, rows, width, device: 'cpu', threads: 1 })])
-            .out,
+          runCommand(python, [
+            '-c',
+            TORCH_STEP,
+            JSON.stringify({ ...dims, rows, width, device: 'cpu', threads: 1 }),
+          ]).out,
         )
       : null;
   if (torchRun === null) notes.push(`${python} has no torch`);
@@ -289,6 +364,7 @@ export function pythonFigures(
     python,
     numpyPeakGflops: typeof peak?.gflops === 'number' ? peak.gflops : null,
     numpyThreads: typeof peak?.threads === 'string' ? peak.threads : null,
+    numpyPeakOneThreadGflops: peak1,
     torchMs: typeof torch?.ms === 'number' ? torch.ms : null,
     torchDevice: typeof torch?.device === 'string' ? torch.device : null,
     torchThreads: typeof torch?.threads === 'number' ? torch.threads : null,
@@ -325,7 +401,7 @@ export async function runTrainerBench(
       continue;
     }
     const heavy = name === 'cpu';
-    const f = await benchRlSteps(config, 1, heavy ? 1 : 5);
+    const f = await benchRlSteps(config, 1, heavy ? 1 : 5, name === 'wasm');
     figures.push({ backend: name, detail, ...f });
   }
   const loaded = await loadTask(config, process.cwd());
@@ -334,7 +410,7 @@ export async function runTrainerBench(
   const py = pythonFigures(dims, ref?.rows ?? 256, ref?.width ?? 24, options.torchDevice, options.python);
   const peak = py.numpyPeakGflops;
   print(
-    `  matmul peak (numpy/OpenBLAS 2048³ fp32, threads ${py.numpyThreads ?? '?'}): ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s`,
+    `  matmul peak (numpy/OpenBLAS 2048³ fp32, threads ${py.numpyThreads ?? '?'}): ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s; one thread: ${py.numpyPeakOneThreadGflops?.toFixed(1) ?? 'n/a'} GFLOP/s`,
   );
   if (py.torchOneThreadMs !== null) {
     print(`  PyTorch on cpu (1 thread): train step ${py.torchOneThreadMs.toFixed(1)} ms`);
@@ -362,6 +438,9 @@ export async function runTrainerBench(
     print(
       `  (train step: ${ref.rows} sequences × ${ref.width} tokens, ${(ref.trainStepFlops / 1e9).toFixed(2)} GFLOP; medians of ${figures.map((f) => `${f.steps} ${f.backend}`).join(', ')} steps after one warm-up)`,
     );
+  }
+  for (const f of figures.filter((x) => x.ops.length > 0)) {
+    print(`  where one ${f.backend} update's time goes, by op: ${formatOps(f.ops)}`);
   }
   return { backends: figures, python: py };
 }

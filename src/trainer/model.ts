@@ -24,7 +24,7 @@ export interface KvCache {
 const NEG = -1e9;
 
 /** y = x·W with a backward made of plain matMuls (dx = dy·Wᵀ, dW = xᵀ·dy, transposes materialised first). */
-export const matMulPlain = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+const matMulBoth = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([x, w]);
   return {
@@ -35,6 +35,27 @@ export const matMulPlain = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * y = x·W for a frozen W (a variable that is not trainable, e.g. a LoRA base weight): W is closed over rather than
+ * an input, so the backward computes dx only. A custom gradient computes every input's gradient eagerly, and dW
+ * of a frozen weight is a third of the step's products thrown away.
+ */
+function matMulFrozen(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn] = args as [tf.Tensor2D];
+    return {
+      value: tf.matMul(xIn, w),
+      gradFunc: (dy: tf.Tensor2D) => tf.matMul(dy, tf.transpose(w)),
+    };
+  }) as (x: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
+}
+
+/** y = x·W whose backward is plain matMuls (XNNPACK's fast path on wasm); no dW for a frozen variable. */
+export function matMulPlain(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return w instanceof tf.Variable && !w.trainable ? matMulFrozen(x, w) : matMulBoth(x, w);
+}
 
 export class Policy {
   readonly dims: ModelDims;

@@ -10,7 +10,7 @@ import {
   sftLoss,
   targetLogProbs,
 } from '../../src/trainer/losses';
-import { Policy, type ModelDims } from '../../src/trainer/model';
+import { matMulPlain, Policy, type ModelDims } from '../../src/trainer/model';
 import { AdamW } from '../../src/trainer/optimizer';
 import { Rng } from '../../src/trainer/rng';
 import { generate, generateRecompute } from '../../src/trainer/sampler';
@@ -254,5 +254,25 @@ describe('training step', () => {
     assert.deepEqual(await policy.params.get('wte')!.data(), before);
     optimizer.dispose();
     policy.dispose();
+  });
+});
+
+describe('matMulPlain', () => {
+  it('gives a frozen weight the same input gradient and computes no weight gradient for it', async () => {
+    const x = tf.tensor2d([1, 2, -1, 0.5, 3, -2], [2, 3]);
+    const values = tf.tensor2d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [3, 2]);
+    const trainable = tf.variable(values, true);
+    const frozen = tf.variable(values, false);
+    const loss = (w: tf.Variable) => (input: tf.Tensor) =>
+      tf.sum(tf.square(matMulPlain(input as tf.Tensor2D, w as tf.Tensor2D)));
+    const dxTrainable = tf.grad(loss(trainable))(x);
+    const dxFrozen = tf.grad(loss(frozen))(x);
+    assert.deepEqual(await dxFrozen.data(), await dxTrainable.data());
+    // Products run by one forward and backward: x·W, then dy·Wᵀ and, for a trainable W only, xᵀ·dy.
+    const products = async (w: tf.Variable) =>
+      (await tf.profile(() => tf.grad(loss(w))(x))).kernels.filter((k) => k.name === 'BatchMatMul').length;
+    assert.equal(await products(trainable), 3);
+    assert.equal(await products(frozen), 2);
+    tf.dispose([x, values, trainable, frozen, dxTrainable, dxFrozen]);
   });
 });

@@ -1,9 +1,9 @@
-// What activate() sets up for the runs feature, and nothing heavier: a loader and the panels' serializers. The
-// feature itself (schemas, run following, panels) loads right after activation returns, through a dynamic import
-// that the bundler turns into lazy initialisation, so activation stays fast; a command or a panel restored after a
-// reload waits for it.
-import * as vscode from 'vscode';
+// What the features' activation (../lazyFeatures.ts) sets up for the runs feature: a loader and the panels'
+// serializers. The feature itself (run following, panels) starts on the next tick, through a dynamic import that the
+// bundler turns into lazy initialisation; a command or a panel restored after a reload waits for it.
+import type * as vscode from 'vscode';
 import { BETA_FIT_VIEW_TYPE, DASHBOARD_VIEW_TYPE, SAMPLES_VIEW_TYPE } from '../../protocol/viewTypes';
+import type { Registrar } from '../lazy';
 import type { Supervisor } from '../process/supervisor';
 import type { RunsFeature } from './runsFeature';
 
@@ -17,6 +17,7 @@ export function registerRuns(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   supervisor: Supervisor,
+  registrar: Pick<Registrar, 'registerWebviewPanelSerializer'>,
 ): RunsRegistration {
   let feature: RunsFeature | undefined;
   let disposed = false;
@@ -46,7 +47,7 @@ export function registerRuns(
   ];
   for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE]) {
     disposables.push(
-      vscode.window.registerWebviewPanelSerializer(viewType, {
+      registrar.registerWebviewPanelSerializer(viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           (await load()).revive(viewType, panel, state);
         },

@@ -5,6 +5,7 @@ import { WELCOME_VIEW_TYPE, WelcomeToHostSchema, WelcomeViewStateSchema } from '
 import type { HostToWelcome, WelcomeToHost } from '../../protocol/welcome';
 import { definePanel } from '../panels/definePanel';
 import type { PanelEnv } from '../panels/definePanel';
+import type { Registrar } from '../lazy';
 import type { WelcomeActionSpec, WelcomeManifest } from './actions';
 import { manifestActions } from './actions';
 
@@ -62,15 +63,15 @@ const WelcomePanel = definePanel({
 });
 
 /** The command and the serializer; everything lands in the returned disposables. */
-export function registerWelcome(context: vscode.ExtensionContext): vscode.Disposable[] {
+export function registerWelcome(context: vscode.ExtensionContext, registrar: Registrar): vscode.Disposable[] {
   const env: WelcomeEnv = {
     extension: context.extension,
     extensionUri: context.extension.extensionUri,
     log: { warn: (message) => console.error(message) },
   };
   return [
-    vscode.commands.registerCommand(OPEN_WELCOME_COMMAND, () => WelcomePanel.show(env, undefined)),
-    vscode.window.registerWebviewPanelSerializer(
+    registrar.registerCommand(OPEN_WELCOME_COMMAND, () => WelcomePanel.show(env, undefined)),
+    registrar.registerWebviewPanelSerializer(
       WELCOME_VIEW_TYPE,
       WelcomePanel.serializer(() => env),
     ),
