@@ -11,6 +11,7 @@ import {
 import { checkpointName, checkpointsDir } from '../runDir/layout';
 import { requireRunInfo } from '../runDir/runInfo';
 import { describeBackend, selectBackend } from '../trainer/backend';
+import { BuiltinPolicy } from '../trainer/builtinPolicy';
 import { Policy } from '../trainer/model';
 import { Rng } from '../trainer/rng';
 import { pinnedConfig } from '../trainer/runHandle';
@@ -104,7 +105,7 @@ async function evaluateRun(
     params.map((p) => p.size),
   );
   tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
-  const r = await evaluate(policy, loaded, config, data.meta.step, tokenizer);
+  const r = await evaluate(new BuiltinPolicy(policy), loaded, config, data.meta.step, tokenizer);
   policy.dispose();
   process.stdout.write(
     JSON.stringify(
