@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The checkpoint to evaluate: step N when asked (it must be valid), else the newest valid one. */
-function chooseCheckpoint(dir: string, step: string | undefined): string {
+export function chooseCheckpoint(dir: string, step: string | undefined): string {
   if (step === undefined) {
     const choice = selectCheckpoint(dir);
     if (choice.chosen === null) throw new UsageError(`${dir}: ${choice.reason}`);

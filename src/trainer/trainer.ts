@@ -3,11 +3,11 @@
 // record holds), reporter.ts (trainer.log, the terminal and the host hear every event the same way).
 // Control: SIGTERM, SIGINT or an IPC `stop` checkpoints and ends with status `stopped`; any error ends `failed`.
 import * as os from 'node:os';
-import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../protocol/runConfig';
 import { RUN_DIR_VERSION, type EvalRecord, type RunInfo } from '../protocol/runDir';
-import { readCheckpoint, type CheckpointChoice } from '../runDir/checkpoints';
+import type { CheckpointChoice } from '../runDir/checkpoints';
 import { describeBackend, selectBackend } from './backend';
+import { loadCheckpointWeights } from './checkpointWeights';
 import { Control } from './control';
 import { evaluate } from './evaluate';
 import { yieldToEventLoop } from './gradient';
@@ -228,18 +228,7 @@ class Training {
   private restore(choice: CheckpointChoice): void {
     const { policy, optimizer } = this.learner!;
     const chosen = choice.chosen!;
-    const params = [...policy.params.values()];
-    const names = [...policy.params.keys()];
-    const held = chosen.meta.weights.map((w) => w.name);
-    if (held.join('\n') !== names.join('\n'))
-      throw new Error(
-        `${chosen.dir}: holds ${held.length} tensors (${held[0] ?? 'none'}, …), the run trains ${names.length} (${names[0] ?? 'none'}, …)`,
-      );
-    const data = readCheckpoint(
-      chosen.dir,
-      params.map((p) => p.size),
-    );
-    tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
+    const data = loadCheckpointWeights(policy.params, chosen.dir);
     optimizer.load({ step: data.meta.optimizerStep, m: data.moments.m, v: data.moments.v });
     this.rng = new Rng(data.meta.rng);
     this.step = data.meta.step;

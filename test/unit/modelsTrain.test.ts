@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { run as exportRun } from '../../src/cli/export';
+import { openRunModel } from '../../src/cli/runModel';
 import { loadModel } from '../../src/models/load';
+import { readSafetensors } from '../../src/models/safetensors';
 import { Lora } from '../../src/models/lora';
 import { HfPolicy } from '../../src/models/policy';
 import { LOSS_AGGREGATIONS } from '../../src/core/estimators';
@@ -112,6 +115,54 @@ describe('bnpo train on a Hugging Face model folder', () => {
     }
     const metrics = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     assert.equal(metrics.length, 3);
+  });
+
+  it('exports any checkpoint as a PEFT adapter and as a merged folder that computes the same logits', async () => {
+    const runs = tempDir('hf-export');
+    const result = await trainIn(runs, hfConfig(modelDir, { steps: 2 }));
+    assert.equal(result.status, 'completed', result.error ?? '');
+    const runDir = onlyRun(runs);
+    const out = tempDir('hf-exported');
+    const adapter = path.join(out, 'adapter');
+    const merged = path.join(out, 'merged');
+    assert.equal(await exportRun([runDir, '--step', '1', '--format', 'peft', '--out', adapter]), 0);
+    assert.equal(await exportRun([runDir, '--format', 'merged', '--out', merged, '--backend', 'wasm']), 0);
+    const config = JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(config['r'], 4);
+    assert.equal(config['lora_alpha'], 8);
+    const tensors = readSafetensors(path.join(adapter, 'adapter_model.safetensors'));
+    const a = tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!;
+    // PEFT's layouts: A is [r, in], B is [out, r].
+    assert.deepEqual(a.shape, [4, 16]);
+    const step1 = checkpointWeights(runDir, 1).get(
+      'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight',
+    )!;
+    assert.equal(
+      a.values[1],
+      step1[4],
+      'A[0][1] of PEFT is our A[1][0] (rank 4): the step-1 checkpoint was exported',
+    );
+    // The merged folder, loaded as a plain model, computes what the run's model computes with its adapters.
+    const ids = [3, 4, 12, 5, 9];
+    const input = { ids: [ids], positions: [ids.map((_, i) => i)], keyMask: [ids.map(() => 1)] };
+    const fromRun = (await openRunModel(runDir, undefined)).load();
+    const { model: plain } = await loadModel(merged);
+    const ours = tf.tidy(() => fromRun.model.run(input).dataSync());
+    const theirs = tf.tidy(() => plain.run(input).dataSync());
+    const scale = Math.max(...ours.map(Math.abs));
+    ours.forEach((v, i) =>
+      assert.ok(Math.abs(v - theirs[i]!) <= 1e-4 * scale, `logit ${i}: ${v} vs ${theirs[i]}`),
+    );
+    fromRun.lora?.dispose();
+    fromRun.model.dispose();
+    plain.dispose();
+    await assert.rejects(
+      exportRun([runDir, '--format', 'peft', '--out', adapter]),
+      /exists and is not empty/,
+    );
   });
 
   it('resumes from a checkpoint of adapters and extends the run', async () => {
