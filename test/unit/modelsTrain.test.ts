@@ -2,6 +2,7 @@
 // the memory pre-flight's refusal before a run folder exists, the PPO loss falling over updates, and gradient
 // accumulation giving the unaccumulated gradient.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -78,14 +79,14 @@ function checkpointWeights(runDir: string, step: number): Map<string, Float32Arr
   return new Map(meta.weights.map((w, i) => [w.name, data.weights[i]!]));
 }
 
-describe('bnpo train on a Hugging Face model folder', () => {
-  let modelDir: string;
-  before(async () => {
-    registerGradientsForTests();
-    await selectBackend('wasm');
-    modelDir = writeTinyCharModel(BUILTIN_ALPHABET);
-  });
+let modelDir: string;
+before(async () => {
+  registerGradientsForTests();
+  await selectBackend('wasm');
+  modelDir = writeTinyCharModel(BUILTIN_ALPHABET);
+});
 
+describe('bnpo train on a Hugging Face model folder', () => {
   it('trains LoRA adapters for 3 steps: every factor moves, run.json names the model', async () => {
     const runs = tempDir('hf-runs');
     const result = await trainIn(runs, hfConfig(modelDir));
@@ -208,6 +209,22 @@ describe('bnpo train on a Hugging Face model folder', () => {
     assert.deepEqual(fs.readdirSync(runs), []);
   });
 
+  it('bnpo train --model names a folder it cannot use in one line, with no stack and no run folder', () => {
+    const runs = tempDir('hf-cli');
+    const missing = path.join(runs, 'no-such-model');
+    const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+    const out = spawnSync(
+      process.execPath,
+      [cli, 'train', '--model', missing, '--out', runs, '--backend', 'wasm'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(out.status, 2, out.stderr);
+    assert.equal(out.stderr.trim(), `bnpo train: ${missing}: not a folder`);
+    assert.deepEqual(fs.readdirSync(runs), []);
+  });
+
   it('names an unsupported architecture in one line before a run folder exists', async () => {
     const dir = writeTinyCharModel(BUILTIN_ALPHABET);
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<
@@ -222,13 +239,6 @@ describe('bnpo train on a Hugging Face model folder', () => {
 });
 
 describe('policy updates on a Hugging Face model', () => {
-  let modelDir: string;
-  before(async () => {
-    registerGradientsForTests();
-    await selectBackend('wasm');
-    modelDir = writeTinyCharModel(BUILTIN_ALPHABET);
-  });
-
   // A fixed batch: 2 prompts × 3 completions, sampled once from the base model, with group advantages.
   async function fixedBatch(policy: HfPolicy) {
     const prompts = [
