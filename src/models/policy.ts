@@ -143,6 +143,7 @@ export async function hfPolicySource(
   return {
     info: modelIdentity(folder, lora),
     build(rng: Rng): BuiltPolicy {
+      // The checkpoint (if any) holds the trained tensors only: the folder shapes everything.
       const model = new CausalLM(folder.config, readWeights(dir), { trainable: lora === undefined });
       const adapters = lora === undefined ? undefined : new Lora(model, lora, rng);
       return { policy: new HfPolicy(model, adapters, folder.eosIds), tokenizer };

@@ -1,5 +1,6 @@
 // The built-in transformer (model.ts) behind the trainer's policy interface, with the character tokenizer.
 import type { RunConfig } from '../protocol/runConfig';
+import type { CheckpointMeta } from '../protocol/runDir';
 import { targetLogProbs, type SeqBatch } from './losses';
 import { parameterCount } from './memory';
 import { type ModelDims, Policy } from './model';
@@ -42,9 +43,14 @@ export function builtinPolicySource(config: RunConfig, loaded: LoadedTask): Poli
       configSha256: null,
       lora: null,
     },
-    build(rng: Rng, checkpointVocab: readonly string[] | undefined): BuiltPolicy {
-      const tokenizer = new CharTokenizer(checkpointVocab ?? loaded.task.tokenizer.vocab);
-      const policy = new Policy(modelDims(config, loaded.task, tokenizer.size), rng);
+    build(rng: Rng, checkpoint: CheckpointMeta | undefined): BuiltPolicy {
+      const tokenizer = new CharTokenizer(checkpoint?.vocab ?? loaded.task.tokenizer.vocab);
+      // A checkpoint's own position table fixes the context, whatever the task's current defaults say.
+      const context = checkpoint?.weights.find((w) => w.name === 'wpe')?.shape[0];
+      const policy = new Policy(
+        { ...modelDims(config, loaded.task, tokenizer.size), ...(context !== undefined ? { context } : {}) },
+        rng,
+      );
       return { policy: new BuiltinPolicy(policy), tokenizer };
     },
   };

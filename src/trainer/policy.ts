@@ -3,7 +3,7 @@
 // transformer (builtinPolicy.ts) and a Hugging Face causal LM (src/models/policy.ts) implement it, so the RL step,
 // the evaluation, the warm start and checkpoints are one code path for both.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ModelInfo } from '../protocol/runDir';
+import type { CheckpointMeta, ModelInfo } from '../protocol/runDir';
 import type { SeqBatch } from './losses';
 import type { Rng } from './rng';
 import type { Rollout, SampleOptions } from './sampler';
@@ -35,8 +35,11 @@ export interface BuiltPolicy {
   readonly tokenizer: PolicyTokenizer;
 }
 
-/** How a run gets its policy: made once the backend is selected, from a checkpoint's vocabulary when resuming. */
+/**
+ * How a run gets its policy: made once the backend is selected; shaped as `checkpoint` says (its vocabulary, its
+ * context) when one will be loaded into it.
+ */
 export interface PolicySource {
   readonly info: ModelInfo;
-  build(rng: Rng, checkpointVocab: readonly string[] | undefined): BuiltPolicy;
+  build(rng: Rng, checkpoint: CheckpointMeta | undefined): BuiltPolicy;
 }

@@ -6,7 +6,7 @@ import { ChatTemplateError } from '../models/chatTemplate';
 import { ModelFolderError } from '../models/folder';
 import { hfPolicySource, ModelRunError } from '../models/policy';
 import { SafetensorsError } from '../models/safetensors';
-import type { RunConfig } from '../protocol/runConfig';
+import type { BackendName, RunConfig } from '../protocol/runConfig';
 import { selectBackend } from './backend';
 import { builtinPolicySource } from './builtinPolicy';
 import { checkMemory } from './memory';
@@ -27,10 +27,12 @@ export function isModelProblem(err: unknown): err is Error {
   );
 }
 
+/** `backend` (default: the config's) is the one the run or command uses; a model folder is checked against it. */
 export async function policySource(
   config: RunConfig,
   loaded: LoadedTask,
   baseDir: string,
+  backendName: BackendName = config.backend,
 ): Promise<PolicySource> {
   const { task } = loaded;
   if (config.model.path === undefined) {
@@ -43,7 +45,7 @@ export async function policySource(
     config.sft.maxSteps > 0 ? config.sft.batchSize : 0,
   );
   try {
-    const backend = await selectBackend(config.backend);
+    const backend = await selectBackend(backendName);
     return await hfPolicySource(config, baseDir, (tokenizer) => {
       const prompts = task.heldOut.slice(0, PROMPTS_MEASURED).map((e) => tokenizer.encodePrompt(e.prompt));
       const tokens = Math.max(1, ...prompts.map((p) => p.length)) + maxNew;

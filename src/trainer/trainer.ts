@@ -207,7 +207,7 @@ class Training {
 
   /** The model and optimizer; the vocabulary is the checkpoint's when continuing from one. */
   private build(choice: CheckpointChoice | null): Learner {
-    const { policy, tokenizer } = this.source.build(this.rng, choice?.chosen?.meta.vocab);
+    const { policy, tokenizer } = this.source.build(this.rng, choice?.chosen?.meta);
     const optimizer = new AdamW(policy.params, {
       beta1: 0.9,
       beta2: 0.999,

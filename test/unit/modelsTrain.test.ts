@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { run as evalRun } from '../../src/cli/eval';
 import { run as exportRun } from '../../src/cli/export';
 import { openRunModel } from '../../src/cli/runModel';
 import { loadModel } from '../../src/models/load';
