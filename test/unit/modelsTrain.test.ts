@@ -165,6 +165,8 @@ describe('bnpo train on a Hugging Face model folder', () => {
       exportRun([runDir, '--format', 'peft', '--out', adapter]),
       /exists and is not empty/,
     );
+    // bnpo eval reads the same checkpoint through the run's policy.
+    assert.equal(await evalRun([runDir, '--size', '2', '--backend', 'wasm']), 0);
   });
 
   it('resumes from a checkpoint of adapters and extends the run', async () => {
