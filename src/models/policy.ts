@@ -112,19 +112,34 @@ export interface HfPlan {
  * A run's Hugging Face policy: the folder's metadata is read and the memory pre-flight passes (or throws
  * ModelRunError, in one line) before a weight is read; `build` then loads the weights.
  */
+/** What a run trains of a model folder. */
+export interface HfModelSpec {
+  readonly dir: string;
+  /** undefined: every weight (full fine-tuning). */
+  readonly lora: LoraSettings | undefined;
+  readonly chatTemplate: boolean;
+}
+
+/** The spec `config.model` gives for its `path`. */
+export function hfModelSpec(config: RunConfig, baseDir: string): HfModelSpec {
+  return {
+    dir: path.resolve(baseDir, config.model.path!),
+    lora: loraSettings(config),
+    chatTemplate: config.model.chatTemplate !== false,
+  };
+}
+
 export async function hfPolicySource(
-  config: RunConfig,
-  baseDir: string,
+  spec: HfModelSpec,
   plan: (tokenizer: PolicyTokenizer) => HfPlan,
 ): Promise<PolicySource> {
-  const dir = path.resolve(baseDir, config.model.path!);
+  const { dir, lora } = spec;
   const folder = await openModelFolder(dir);
   if (folder.tokenizer === undefined) throw new ModelRunError(`${dir}: no tokenizer.json (a run needs one)`);
   if (folder.eosIds.length === 0)
     throw new ModelRunError(`${dir}: no eos_token_id (generation_config.json or config.json)`);
-  const template = config.model.chatTemplate === false ? undefined : folder.chatTemplate;
+  const template = spec.chatTemplate ? folder.chatTemplate : undefined;
   const tokenizer = new HfPromptTokenizer(folder.tokenizer, template, folder.eosIds);
-  const lora = loraSettings(config);
   const p = plan(tokenizer);
   const refusal = preflight(
     folder.config,

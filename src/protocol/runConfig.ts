@@ -77,6 +77,12 @@ export const ModelSchema = z
       .max(1024)
       .optional()
       .describe('Longest prompt + completion in tokens. Default: what the task or dataset needs.'),
+    architecture: z
+      .enum(['gpt', 'llama'])
+      .optional()
+      .describe(
+        'The built-in model’s blocks: `gpt` (learned positions, LayerNorm, ReLU MLP; the default) or `llama` (RoPE, RMSNorm, SwiGLU: made as a Hugging Face folder with a character-level tokenizer.json and trained through the same code as `path`, so its checkpoints export to transformers).',
+      ),
     path: z
       .string()
       .min(1)
@@ -100,6 +106,10 @@ export const ModelSchema = z
   .refine((m) => m.path !== undefined || (m.lora === undefined && m.fullFineTune === undefined), {
     message: 'lora and fullFineTune apply to a Hugging Face model: give model.path',
     path: ['path'],
+  })
+  .refine((m) => m.path === undefined || m.architecture === undefined, {
+    message: 'architecture shapes the built-in model; a model folder has its own (config.json)',
+    path: ['architecture'],
   })
   .refine((m) => !(m.fullFineTune === true && m.lora !== undefined), {
     message: 'fullFineTune trains every weight: remove model.lora, or set fullFineTune to false',

@@ -4,7 +4,8 @@
 import { ModelConfigError } from '../models/config';
 import { ChatTemplateError } from '../models/chatTemplate';
 import { ModelFolderError } from '../models/folder';
-import { hfPolicySource, ModelRunError } from '../models/policy';
+import { builtinLlamaFolder } from '../models/builtinFolder';
+import { hfModelSpec, type HfModelSpec, hfPolicySource, ModelRunError } from '../models/policy';
 import { SafetensorsError } from '../models/safetensors';
 import type { BackendName, RunConfig } from '../protocol/runConfig';
 import { selectBackend } from './backend';
@@ -35,10 +36,22 @@ export async function policySource(
   backendName: BackendName = config.backend,
 ): Promise<PolicySource> {
   const { task } = loaded;
-  if (config.model.path === undefined) {
+  if (config.model.path === undefined && config.model.architecture !== 'llama') {
     checkMemory(config, modelDims(config, task, task.tokenizer.size));
     return builtinPolicySource(config, loaded);
   }
+  const spec: HfModelSpec =
+    config.model.path !== undefined
+      ? hfModelSpec(config, baseDir)
+      : {
+          dir: builtinLlamaFolder(
+            modelDims(config, task, task.tokenizer.size),
+            task.tokenizer.vocab,
+            config.seed,
+          ),
+          lora: undefined,
+          chatTemplate: false,
+        };
   const maxNew = config.maxNewTokens ?? task.maxNew;
   const rows = Math.max(
     config.microBatch ?? config.groupSize * config.promptsPerStep,
@@ -46,7 +59,7 @@ export async function policySource(
   );
   try {
     const backend = await selectBackend(backendName);
-    return await hfPolicySource(config, baseDir, (tokenizer) => {
+    return await hfPolicySource(spec, (tokenizer) => {
       const prompts = task.heldOut.slice(0, PROMPTS_MEASURED).map((e) => tokenizer.encodePrompt(e.prompt));
       const tokens = Math.max(1, ...prompts.map((p) => p.length)) + maxNew;
       return { rows, tokens, backend: backend.name };

@@ -13,7 +13,9 @@ import { openRunModel } from '../../src/cli/runModel';
 import { loadModel } from '../../src/models/load';
 import { readSafetensors } from '../../src/models/safetensors';
 import { Lora } from '../../src/models/lora';
-import { HfPolicy } from '../../src/models/policy';
+import { builtinLlamaFolder, builtinModelsDir } from '../../src/models/builtinFolder';
+import { openModelFolder } from '../../src/models/folder';
+import { HfPolicy, HfPromptTokenizer } from '../../src/models/policy';
 import { LOSS_AGGREGATIONS } from '../../src/core/estimators';
 import { RunConfigSchema, type RunConfigInput } from '../../src/protocol/runConfig';
 import { RunInfoSchema } from '../../src/protocol/runDir';
@@ -23,7 +25,7 @@ import { accumulatedGradients, gradientStep } from '../../src/trainer/gradient';
 import { AdamW } from '../../src/trainer/optimizer';
 import { ppoParts } from '../../src/trainer/rlStep';
 import { Rng } from '../../src/trainer/rng';
-import { BUILTIN_ALPHABET } from '../../src/trainer/tokenizer';
+import { BUILTIN_ALPHABET, CharTokenizer } from '../../src/trainer/tokenizer';
 import { ConfigError, train } from '../../src/trainer/trainer';
 import { tempDir, writeTinyCharModel } from './modelsFixtures';
 import { registerGradientsForTests } from './trainerSetup';
@@ -238,6 +240,52 @@ describe('bnpo train on a Hugging Face model folder', () => {
     const runs = tempDir('hf-arch');
     await assert.rejects(trainIn(runs, hfConfig(dir)), /config\.json: model_type 'gpt2' is not supported/);
     assert.deepEqual(fs.readdirSync(runs), []);
+  });
+});
+
+describe('the built-in model as a Llama folder (model.architecture: llama)', () => {
+  const dims = { vocab: 0, context: 24, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, tiedOutput: true };
+
+  it('is made once per content in the cache, and its tokenizer.json encodes as the character tokenizer', async () => {
+    process.env['XDG_CACHE_HOME'] = tempDir('hf-cache');
+    const chars = CharTokenizer.fromAlphabet(BUILTIN_ALPHABET);
+    const dir = builtinLlamaFolder(dims, chars.vocab, 5);
+    assert.ok(dir.startsWith(builtinModelsDir()));
+    assert.equal(builtinLlamaFolder(dims, chars.vocab, 5), dir);
+    assert.notEqual(builtinLlamaFolder(dims, chars.vocab, 6), dir);
+    const folder = await openModelFolder(dir);
+    assert.equal(folder.config.architecture, 'llama');
+    assert.equal(folder.config.vocab, chars.size);
+    assert.deepEqual(folder.eosIds, [1]);
+    const text = '3,1,2=1,2,3 sort: ab';
+    assert.deepEqual(folder.tokenizer!.encode(text), chars.encode(text));
+    const tokenizer = new HfPromptTokenizer(folder.tokenizer!, undefined, folder.eosIds);
+    assert.deepEqual(tokenizer.encodeTarget('12'), chars.encodeTarget('12'));
+    assert.equal(tokenizer.decode([...chars.encode('12'), 1, 5]), '12');
+    assert.equal(tokenizer.decode([1]), '', 'a completion that ends at once is empty');
+  });
+
+  it('trains every weight through the model-folder path and records it in run.json', async () => {
+    process.env['XDG_CACHE_HOME'] = tempDir('hf-cache');
+    const runs = tempDir('llama-runs');
+    const result = await trainIn(runs, {
+      task: 'sorting',
+      digits: 3,
+      steps: 2,
+      promptsPerStep: 2,
+      groupSize: 3,
+      model: { dModel: 16, layers: 1, heads: 2, mlpRatio: 2, architecture: 'llama' },
+      sft: { maxSteps: 3, batchSize: 4, evalEvery: 3, targetAccuracy: 0.9 },
+      eval: { every: 100, size: 4 },
+      backend: 'wasm',
+    });
+    assert.equal(result.status, 'completed', result.error ?? '');
+    const runDir = onlyRun(runs);
+    const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    assert.equal(info.modelInfo?.architecture, 'llama');
+    assert.equal(info.modelInfo?.lora, null);
+    assert.ok(info.modelInfo?.path?.startsWith(builtinModelsDir()));
+    assert.ok(checkpointWeights(runDir, 2).has('model.embed_tokens.weight'));
   });
 });
 
