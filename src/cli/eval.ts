@@ -1,21 +1,15 @@
 // `bnpo eval RUN_DIR`: loads the latest (or a chosen) checkpoint of a run and evaluates it on the held-out split.
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../protocol/runConfig';
-import {
-  checkpointProblem,
-  readCheckpoint,
-  readCheckpointMeta,
-  selectCheckpoint,
-} from '../runDir/checkpoints';
+import { checkpointProblem, readCheckpointMeta, selectCheckpoint } from '../runDir/checkpoints';
 import { checkpointName, checkpointsDir } from '../runDir/layout';
 import { requireRunInfo } from '../runDir/runInfo';
 import { describeBackend, selectBackend } from '../trainer/backend';
-import { Policy } from '../trainer/model';
+import { loadCheckpointWeights } from '../trainer/checkpointWeights';
+import { policySource } from '../trainer/policySource';
 import { Rng } from '../trainer/rng';
 import { pinnedConfig } from '../trainer/runHandle';
-import { CharTokenizer } from '../trainer/tokenizer';
-import { evaluate, loadTask, modelDims } from '../trainer/trainer';
+import { evaluate, loadTask } from '../trainer/trainer';
 import { parseCommandLine, UsageError } from './usage';
 import { explainUserErrors } from './userErrors';
 
@@ -41,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The checkpoint to evaluate: step N when asked (it must be valid), else the newest valid one. */
-function chooseCheckpoint(dir: string, step: string | undefined): string {
+export function chooseCheckpoint(dir: string, step: string | undefined): string {
   if (step === undefined) {
     const choice = selectCheckpoint(dir);
     if (choice.chosen === null) throw new UsageError(`${dir}: ${choice.reason}`);
@@ -87,23 +81,12 @@ async function evaluateRun(
     info.inputs !== undefined ? pinnedConfig(config, info.inputs) : config,
     baseDir,
   );
-  const backend = await selectBackend((values.backend ?? config.backend) as typeof config.backend);
+  const requested = (values.backend ?? config.backend) as typeof config.backend;
+  const backend = await selectBackend(requested);
   process.stderr.write(describeBackend(backend) + '\n');
-  const meta = readCheckpointMeta(ckpt);
-  const tokenizer = new CharTokenizer(meta.vocab);
-  // The checkpoint's own position table fixes the context, whatever the task's current defaults say.
-  const context = meta.weights.find((w) => w.name === 'wpe')?.shape[0];
-  const dims = {
-    ...modelDims(config, loaded.task, tokenizer.size),
-    ...(context !== undefined ? { context } : {}),
-  };
-  const policy = new Policy(dims, new Rng(0));
-  const params = [...policy.params.values()];
-  const data = readCheckpoint(
-    ckpt,
-    params.map((p) => p.size),
-  );
-  tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
+  const source = await policySource(config, loaded, baseDir, requested);
+  const { policy, tokenizer } = source.build(new Rng(0), readCheckpointMeta(ckpt));
+  const data = loadCheckpointWeights(policy.params, ckpt);
   const r = await evaluate(policy, loaded, config, data.meta.step, tokenizer);
   policy.dispose();
   process.stdout.write(

@@ -1,22 +1,25 @@
-// `bnpo generate --model DIR --prompt TEXT`: prints a model folder's completion (greedy at temperature 0), so a
-// user sees the model before and after training and anyone can check our forward pass against another
+// `bnpo generate --model DIR|RUN [--step N] --prompt TEXT`: prints the completion of a model folder, or of a run's
+// checkpoint on its base folder (greedy at temperature 0), so a user sees the model before and after training and anyone can check our forward pass against another
 // implementation (--json adds the ids and, with --logits, every prompt position's logits).
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelConfigError } from '../models/config';
-import { type ModelFolder, ModelFolderError, openModelFolder, readWeights } from '../models/folder';
+import { type ModelFolder, openModelFolder, readWeights } from '../models/folder';
 import { CausalLM } from '../models/llama';
 import { backendMemory, preflight } from '../models/preflight';
 import { generate } from '../models/sampling';
-import { SafetensorsError } from '../models/safetensors';
 import { BACKEND_NAMES, type BackendName } from '../protocol/runConfig';
+import { isRunDir } from '../runDir/layout';
 import { describeBackend, selectBackend } from '../trainer/backend';
 import { Rng } from '../trainer/rng';
+import { openRunModel } from './runModel';
 import { parseCommandLine, UsageError } from './usage';
+import { explainUserErrors } from './userErrors';
 
-const HELP = `usage: bnpo generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]
+const HELP = `usage: bnpo generate --model DIR|RUN_DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]
 
-  --model DIR            a Hugging Face model folder (config.json, safetensors, tokenizer.json)
+  --model DIR            a Hugging Face model folder (config.json, safetensors, tokenizer.json), or a run
+                         directory that trained one (its checkpoint on the base folder)
+  --step N               with a run: the checkpoint of RL step N (default: the newest valid one)
   --prompt TEXT          the prompt; with --chat it is the user message of the chat template
   --prompt-ids LIST      token ids instead of text (no tokenizer needed)
   --chat                 apply the folder's chat template (with the generation prompt)
@@ -82,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       model: { type: 'string' },
+      step: { type: 'string' },
       prompt: { type: 'string' },
       'prompt-ids': { type: 'string' },
       chat: { type: 'boolean' },
@@ -116,33 +120,25 @@ export async function run(argv: string[]): Promise<number> {
   const topP = number(values['top-p'], '--top-p', 1, (n) => n > 0 && n <= 1);
   const seed = number(values.seed, '--seed', 0, Number.isInteger);
   const dir = path.resolve(values.model);
+  const fromRun = isRunDir(dir);
+  if (values.step !== undefined && !fromRun)
+    throw new UsageError(`--step N goes with a run directory: ${dir}`);
   const backend = await selectBackend(backendName);
   if (values.json !== true) process.stderr.write(describeBackend(backend) + '\n');
-  let folder: ModelFolder;
-  let ids: number[];
-  let text: string | undefined;
-  let model: CausalLM;
-  try {
-    folder = await openModelFolder(dir);
-    ({ ids, text } = promptIds(values, folder, dir));
+  const { folder, ids, text, model } = await explainUserErrors(async () => {
+    const run = fromRun ? await openRunModel(dir, values.step) : undefined;
+    const folder = run?.folder ?? (await openModelFolder(dir));
+    const prompt = promptIds(values, folder, folder.dir);
     // Before a weight is read: refuse what the backend cannot hold, in one line.
     const refusal = preflight(
       folder.config,
-      { mode: 'inference', rows: 1, tokens: ids.length + maxNew },
+      { mode: 'inference', rows: 1, tokens: prompt.ids.length + maxNew },
       backendMemory(backend.name),
     );
     if (refusal !== undefined) throw new UsageError(refusal);
-    model = new CausalLM(folder.config, readWeights(dir));
-  } catch (err) {
-    if (
-      err instanceof ModelFolderError ||
-      err instanceof ModelConfigError ||
-      err instanceof SafetensorsError
-    ) {
-      throw new UsageError(err.message);
-    }
-    throw err;
-  }
+    const model = run?.load().model ?? new CausalLM(folder.config, readWeights(dir));
+    return { folder, model, ...prompt };
+  });
   const options = { temperature, topP, maxNew, eosIds: folder.eosIds, rng: new Rng(seed) };
   const out = await generate(model, [ids], options);
   const completionIds = out.tokens[0] ?? [];

@@ -25,8 +25,13 @@ const commands: Record<string, Command> = {
     load: () => import('./eval.js'),
   },
   generate: {
-    summary: 'print the completion of a Hugging Face model folder (Llama, Qwen2, Qwen3) for a prompt',
+    summary:
+      "print the completion of a Hugging Face model folder (Llama, Qwen2, Qwen3) or of a run's checkpoint",
     load: () => import('./generate.js'),
+  },
+  export: {
+    summary: "write a run's checkpoint of a Hugging Face model as a PEFT adapter or a merged model folder",
+    load: () => import('./export.js'),
   },
   rules: {
     summary: 'check reward-rule files, test them on sample completions, or serve them to another engine',

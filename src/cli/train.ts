@@ -15,7 +15,7 @@ import { parseCommandLine, UsageError } from './usage';
 import { readConfigSource } from './configFile';
 import { explainUserErrors } from './userErrors';
 
-const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
+const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --rules FILE] [--model DIR] [--estimator NAME] [--steps N] [--backend NAME] [--seed S] [--out DIR]
        bnpo train --resume RUN_DIR [--steps N] [--accept-changed-inputs]
 
   --config FILE     run configuration (JSON with comments): every key in docs/run-config.md,
@@ -23,6 +23,8 @@ const HELP = `usage: bnpo train [--config FILE] [--task NAME | --dataset FILE --
   --task NAME       built-in task: ${TASK_NAMES.join(', ')}
   --dataset FILE    train on your own JSONL prompts instead (line format: docs/datasets.md)
   --rules FILE      reward-rule file (*.rewards.json); required with --dataset
+  --model DIR       fine-tune this Hugging Face model folder (LoRA unless the config says otherwise;
+                    docs/models.md) instead of the built-in transformer
   --estimator NAME  ${ESTIMATOR_NAMES.join(', ')}
   --steps N         RL steps
   --backend NAME    ${BACKEND_NAMES.join(', ')}
@@ -54,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       task: { type: 'string' },
       dataset: { type: 'string' },
       rules: { type: 'string' },
+      model: { type: 'string' },
       estimator: { type: 'string' },
       steps: { type: 'string' },
       backend: { type: 'string' },
@@ -69,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = new Progress(process.stdout);
   const steps = values.steps !== undefined ? wholeNumber('steps', values.steps) : undefined;
   if (values.resume !== undefined) {
-    const others = (['config', 'task', 'estimator', 'backend', 'seed', 'out'] as const).filter(
+    const others = (['config', 'task', 'model', 'estimator', 'backend', 'seed', 'out'] as const).filter(
       (k) => values[k] !== undefined,
     );
     if (others.length > 0)
@@ -100,6 +103,10 @@ export async function run(argv: string[]): Promise<number> {
   // command-line paths are the user's, relative to the current folder (a config's are relative to the config)
   if (values.dataset !== undefined) input.dataset = { train: path.resolve(values.dataset) };
   if (values.rules !== undefined) input.rules = path.resolve(values.rules);
+  if (values.model !== undefined) {
+    const model = typeof input.model === 'object' && input.model !== null ? input.model : {};
+    input.model = { ...model, path: path.resolve(values.model) };
+  }
   if (values.estimator !== undefined) input.estimator = values.estimator;
   if (steps !== undefined) input.steps = steps;
   if (values.backend !== undefined) input.backend = values.backend;

@@ -67,15 +67,17 @@ function loraParameters(c: ModelConfig, rank: number, targets: readonly string[]
   return c.layers * perLayer;
 }
 
+/** Parameters the optimizer updates under `plan`: every weight, the LoRA factors, or none. */
+export function trainableParameters(c: ModelConfig, plan: Omit<MemoryPlan, 'rows' | 'tokens'>): number {
+  if (plan.mode === 'full') return parameterCount(c);
+  if (plan.mode === 'inference') return 0;
+  const targets = plan.loraTargets ?? [...ATTENTION_PROJECTIONS, ...MLP_PROJECTIONS];
+  return loraParameters(c, plan.loraRank ?? 8, targets);
+}
+
 export function estimateMemory(c: ModelConfig, plan: MemoryPlan): MemoryEstimate {
   const weights = parameterCount(c) * F32;
-  const targets = plan.loraTargets ?? [...ATTENTION_PROJECTIONS, ...MLP_PROJECTIONS];
-  const trainable =
-    plan.mode === 'full'
-      ? parameterCount(c)
-      : plan.mode === 'lora'
-        ? loraParameters(c, plan.loraRank ?? 8, targets)
-        : 0;
+  const trainable = trainableParameters(c, plan);
   // Gradient + AdamW's two moments per trainable parameter.
   const trainingState = 3 * trainable * F32;
   const seqTokens = plan.rows * plan.tokens;

@@ -20,6 +20,9 @@ export interface Generation {
   readonly tokens: number[][];
   /** log π(token) under the temperature-scaled distribution, per completion token. */
   readonly logProbs: number[][];
+  /** Sum of the sampling distributions' entropies over every drawn token, and how many tokens that is. */
+  readonly entropySum: number;
+  readonly tokenCount: number;
 }
 
 /** Ids, positions and key mask of left-padded prompts (padding is masked, so its id does not matter). */
@@ -49,6 +52,8 @@ export async function generate(
   const logProbs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
   const cache = emptyCache();
+  let entropySum = 0;
+  let tokenCount = 0;
   let input: RunInput = start;
   try {
     for (let t = 0; t < options.maxNew; t++) {
@@ -60,6 +65,8 @@ export async function generate(
         const d = drawToken(values, r * vocab, vocab, options.temperature, options.topP, options.rng);
         tokens[r]!.push(d.token);
         logProbs[r]!.push(d.logProb);
+        entropySum += d.entropy;
+        tokenCount++;
         if (options.eosIds.includes(d.token)) done[r] = true;
         return d.token;
       });
@@ -74,5 +81,5 @@ export async function generate(
   } finally {
     disposeCache(cache);
   }
-  return { tokens, logProbs };
+  return { tokens, logProbs, entropySum, tokenCount };
 }

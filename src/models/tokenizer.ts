@@ -52,6 +52,8 @@ export class HfTokenizer {
   }
 
   decode(ids: readonly number[], { skipSpecial = true }: { skipSpecial?: boolean } = {}): string {
+    // The library refuses an empty list; a completion that ends at once is the empty text.
+    if (ids.length === 0) return '';
     return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecial });
   }
 

@@ -10,7 +10,7 @@ import {
   type SeqBatch,
 } from '../trainer/losses';
 import type { AdamW } from '../trainer/optimizer';
-import { gradientStep } from '../trainer/trainer';
+import { gradientStep } from '../trainer/gradient';
 import type { CausalLM } from './llama';
 
 export interface PolicyBatch {

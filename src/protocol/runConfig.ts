@@ -38,6 +38,33 @@ export const DatasetSchema = z
   .describe('A user dataset instead of a built-in task.');
 export type DatasetConfig = z.infer<typeof DatasetSchema>;
 
+/** The linear layers LoRA can adapt (Hugging Face's module names). */
+export const LORA_TARGETS = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+] as const;
+
+export const LoraSchema = z
+  .strictObject({
+    rank: positiveInt().default(8).describe('Rank r of each adapter.'),
+    alpha: z.number().positive().default(16).describe('Scale: the update is multiplied by alpha / r.'),
+    dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapters’ input while training.'),
+    targetModules: z
+      .array(z.enum(LORA_TARGETS))
+      .min(1)
+      .default([...LORA_TARGETS])
+      .describe('Linear layers that get an adapter (default: every attention and MLP projection).'),
+  })
+  .describe(
+    'LoRA adapters for a Hugging Face model (`path`); the default when neither this nor fullFineTune is given.',
+  );
+export type LoraConfig = z.infer<typeof LoraSchema>;
+
 export const ModelSchema = z
   .strictObject({
     dModel: positiveInt().default(64).describe('Width of the residual stream.'),
@@ -52,9 +79,47 @@ export const ModelSchema = z
       .max(1024)
       .optional()
       .describe('Longest prompt + completion in tokens. Default: what the task or dataset needs.'),
+    architecture: z
+      .enum(['gpt', 'llama'])
+      .optional()
+      .describe(
+        'The built-in model’s blocks: `gpt` (learned positions, LayerNorm, ReLU MLP; the default) or `llama` (RoPE, RMSNorm, SwiGLU: made as a Hugging Face folder with a character-level tokenizer.json and trained through the same code as `path`, so its checkpoints export to transformers).',
+      ),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A local Hugging Face model folder to fine-tune instead of the built-in transformer (relative to the config file): config.json (Llama, Qwen2, Qwen3), model.safetensors or its shards, tokenizer.json. dModel, layers, heads, mlpRatio, tiedOutput and context are then ignored (the folder’s config.json says them). See docs/models.md.',
+      ),
+    lora: LoraSchema.optional(),
+    fullFineTune: z
+      .boolean()
+      .optional()
+      .describe('With `path`: train every weight instead of LoRA adapters (default false).'),
+    chatTemplate: z
+      .boolean()
+      .optional()
+      .describe(
+        "With `path`: send each prompt as the user message of the folder's chat template (default: true when the folder has one).",
+      ),
   })
   .refine((m) => m.dModel % m.heads === 0, { message: 'heads must divide dModel', path: ['heads'] })
-  .describe('Size of the decoder-only transformer policy.');
+  .refine((m) => m.path !== undefined || (m.lora === undefined && m.fullFineTune === undefined), {
+    message: 'lora and fullFineTune apply to a Hugging Face model: give model.path',
+    path: ['path'],
+  })
+  .refine((m) => m.path === undefined || m.architecture === undefined, {
+    message: 'architecture shapes the built-in model; a model folder has its own (config.json)',
+    path: ['architecture'],
+  })
+  .refine((m) => !(m.fullFineTune === true && m.lora !== undefined), {
+    message: 'fullFineTune trains every weight: remove model.lora, or set fullFineTune to false',
+    path: ['fullFineTune'],
+  })
+  .describe(
+    'The policy: the built-in decoder-only transformer (its size), or a Hugging Face model folder (`path`).',
+  );
 export type ModelConfig = z.infer<typeof ModelSchema>;
 
 export const SftSchema = z
@@ -156,6 +221,11 @@ export const RunConfigSchema = z
       .default(8)
       .describe('G: completions sampled per prompt.'),
     promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
+    microBatch: positiveInt()
+      .optional()
+      .describe(
+        'Completions per forward and backward pass: the G × N completions of a step are split into micro-batches of this many, their gradients summed, and one update taken (same result, less memory). Default: all in one pass.',
+      ),
     steps: z.number().int().nonnegative().default(150).describe('RL optimizer steps.'),
     lr: z.number().positive().default(5e-4).describe('RL learning rate (AdamW).'),
     warmupSteps: z

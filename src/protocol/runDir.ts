@@ -39,6 +39,36 @@ export const RunInputsSchema = z
   .describe('What the run trains on. A resume reads exactly these files and refuses if one changed.');
 export type RunInputs = z.infer<typeof RunInputsSchema>;
 
+export const ModelInfoSchema = z
+  .object({
+    path: z
+      .string()
+      .nullable()
+      .describe('The Hugging Face model folder (absolute); null for the built-in model.'),
+    architecture: z.string().describe("config.json's model_type (llama, qwen2, qwen3), or `builtin`."),
+    parameters: z.number().int().nonnegative().describe('Parameters of the base model.'),
+    trainableParameters: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Parameters the optimizer updates (the LoRA factors, or every weight).'),
+    configSha256: z
+      .string()
+      .nullable()
+      .describe('SHA-256 of the folder’s config.json; null for the built-in model.'),
+    lora: z
+      .object({
+        rank: z.number().int().positive(),
+        alpha: z.number(),
+        dropout: z.number(),
+        targetModules: z.array(z.string()),
+      })
+      .nullable()
+      .describe('The LoRA settings; null when every weight is trained.'),
+  })
+  .describe('Which model the run trains.');
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
 export const RunInfoSchema = z.object({
   v: version,
   id: z.string(),
@@ -63,6 +93,7 @@ export const RunInfoSchema = z.object({
   finalAccuracy: z.number().nullable(),
   error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
   inputs: RunInputsSchema.optional(),
+  modelInfo: ModelInfoSchema.optional(),
   warnings: z
     .array(z.string())
     .optional()

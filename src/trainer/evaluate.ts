@@ -2,12 +2,10 @@
 import type { CompiledRules, RuleOutcome } from '../core/rules/engine';
 import type { RunConfig } from '../protocol/runConfig';
 import type { EvalRecord } from '../protocol/runDir';
-import type { Policy } from './model';
+import type { PolicyTokenizer, TrainablePolicy } from './policy';
 import { Rng } from './rng';
-import { generate } from './sampler';
 import type { LoadedTask } from './setup';
 import type { Example } from './tasks';
-import type { CharTokenizer } from './tokenizer';
 
 export interface Scored {
   readonly text: string;
@@ -38,11 +36,11 @@ export interface Evaluation {
 
 /** Held-out evaluation: greedy (temperature 0) or sampled with a stream seeded by (seed, step). */
 export async function evaluate(
-  policy: Policy,
+  policy: TrainablePolicy,
   loaded: LoadedTask,
   config: RunConfig,
   step: number,
-  tokenizer: CharTokenizer = loaded.task.tokenizer,
+  tokenizer: PolicyTokenizer = loaded.task.tokenizer,
 ): Promise<Evaluation> {
   const { task, rules, accuracyRule } = loaded;
   const examples = task.heldOut.slice(0, config.eval.size);
@@ -50,9 +48,8 @@ export async function evaluate(
   const scored: Scored[] = [];
   for (let at = 0; at < examples.length; at += 256) {
     const chunk = examples.slice(at, at + 256);
-    const rollout = await generate(
-      policy,
-      chunk.map((e) => tokenizer.encode(e.prompt)),
+    const rollout = await policy.sample(
+      chunk.map((e) => tokenizer.encodePrompt(e.prompt)),
       { temperature: config.eval.temperature, topP: 1, maxNew: config.maxNewTokens ?? task.maxNew, rng },
     );
     scored.push(

@@ -107,6 +107,11 @@ export function targetLogProbs(policy: Policy, batch: SeqBatch, temperature: num
 export interface LossAggregationSpec {
   readonly mode: LossAggregation;
   readonly budget: number;
+  /**
+   * With gradient accumulation, the whole batch's completions and completion tokens: each micro-batch's loss is
+   * then its share of the whole batch's, and the parts sum to it. Absent: the batch at hand is the whole batch.
+   */
+  readonly whole?: { readonly rows: number; readonly tokens: number };
 }
 
 /** The loss aggregation of `estimator`'s reference, for completions of at most `maxNewTokens` tokens. */
@@ -120,7 +125,7 @@ export function aggregateTokenLosses(
   mask: tf.Tensor2D,
   aggregation: LossAggregationSpec,
 ): tf.Scalar {
-  const rows = masked.shape[0];
+  const rows = aggregation.whole?.rows ?? masked.shape[0];
   switch (aggregation.mode) {
     case 'seq-mean-token-sum':
       return tf.div(tf.sum(masked), rows);
@@ -128,8 +133,10 @@ export function aggregateTokenLosses(
       return tf.div(tf.sum(tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1))), rows);
     case 'seq-mean-token-sum-norm':
       return tf.div(tf.sum(masked), rows * aggregation.budget);
-    case 'token-mean':
-      return tf.div(tf.sum(masked), tf.maximum(tf.sum(mask), 1));
+    case 'token-mean': {
+      const tokens = aggregation.whole?.tokens;
+      return tf.div(tf.sum(masked), tokens !== undefined ? Math.max(tokens, 1) : tf.maximum(tf.sum(mask), 1));
+    }
     default: {
       const unknown: never = aggregation.mode;
       throw new RangeError(`unknown loss aggregation '${String(unknown)}'`);

@@ -4,12 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Control } from './control';
 import { evaluate } from './evaluate';
 import { gradientStep, yieldToEventLoop } from './gradient';
-import { buildSeqBatch, sftLoss, targetLogProbs } from './losses';
+import { buildSeqBatch, sftLoss } from './losses';
 import { AdamW } from './optimizer';
 import type { Reporter } from './reporter';
 import type { Learner } from './rlStep';
 import type { Rng } from './rng';
-import { EOS } from './tokenizer';
 
 /** Runs the warm start; returns the number of supervised steps taken (it ends early when `control.stop`). */
 export async function warmStart(
@@ -27,11 +26,11 @@ export async function warmStart(
     while (sftStep < config.sft.maxSteps && acc < config.sft.targetAccuracy && !control.stop) {
       const batch = Array.from({ length: config.sft.batchSize }, () => loaded.task.nextTrain(rng));
       const seq = buildSeqBatch(
-        batch.map((e) => tokenizer.encode(e.prompt)),
-        batch.map((e) => [...tokenizer.encode(e.target), EOS]),
+        batch.map((e) => tokenizer.encodePrompt(e.prompt)),
+        batch.map((e) => tokenizer.encodeTarget(e.target)),
       );
       const r = await gradientStep(policy, sftOptimizer, config.sft.lr, 1, () => ({
-        loss: sftLoss(targetLogProbs(policy, seq, 1), seq),
+        loss: sftLoss(policy.logProbs(seq, 1), seq),
         extra: tf.scalar(0),
       }));
       sftStep++;

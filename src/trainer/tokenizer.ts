@@ -1,5 +1,7 @@
 // Character-level tokenizer. Id 0 pads, id 1 ends a completion; every other id is one character. Built-in tasks use
 // a fixed alphabet; user datasets get the characters their data contains, saved with the checkpoint.
+import type { PolicyTokenizer } from './policy';
+
 export const PAD = 0;
 export const EOS = 1;
 const SPECIALS = ['<pad>', '<eos>'];
@@ -7,7 +9,7 @@ const SPECIALS = ['<pad>', '<eos>'];
 /** Every character a built-in task can produce. */
 export const BUILTIN_ALPHABET = '0123456789+-*/%=(),: abcdefghijklmnopqrstuvwxyz';
 
-export class CharTokenizer {
+export class CharTokenizer implements PolicyTokenizer {
   readonly vocab: readonly string[];
   private readonly index: Map<string, number>;
 
@@ -43,6 +45,16 @@ export class CharTokenizer {
       ids.push(id);
     }
     return ids;
+  }
+
+  /** A prompt is its characters. */
+  encodePrompt(text: string): number[] {
+    return this.encode(text);
+  }
+
+  /** A demonstration: its characters, then <eos>. */
+  encodeTarget(text: string): number[] {
+    return [...this.encode(text), EOS];
   }
 
   /** Stops at the first <eos>; pads are skipped. */

@@ -3,26 +3,25 @@
 // record holds), reporter.ts (trainer.log, the terminal and the host hear every event the same way).
 // Control: SIGTERM, SIGINT or an IPC `stop` checkpoints and ends with status `stopped`; any error ends `failed`.
 import * as os from 'node:os';
-import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../protocol/runConfig';
 import { RUN_DIR_VERSION, type EvalRecord, type RunInfo } from '../protocol/runDir';
-import { readCheckpoint, type CheckpointChoice } from '../runDir/checkpoints';
+import type { CheckpointChoice } from '../runDir/checkpoints';
 import { describeBackend, selectBackend } from './backend';
+import { loadCheckpointWeights } from './checkpointWeights';
 import { Control } from './control';
 import { evaluate } from './evaluate';
 import { yieldToEventLoop } from './gradient';
-import { Policy } from './model';
 import { AdamW } from './optimizer';
 import { evalRecord, groupsRecord, metricsRecord, samplesRecords, stepLine } from './records';
 import { fanOut, ipcReporter, logReporter, type Reporter } from './reporter';
 import { Rng } from './rng';
 import { rlStep, type Learner } from './rlStep';
 import { pinInputs, pinnedConfig, RunHandle, type ResumeOptions } from './runHandle';
-import { loadTask, modelDims, type LoadedTask } from './setup';
-import { checkMemory } from './memory';
+import type { PolicySource } from './policy';
+import { policySource } from './policySource';
+import { loadTask, type LoadedTask } from './setup';
 import { unreachableRules, ZERO_VARIANCE_STEPS, ZeroVarianceWatch } from './ruleCheck';
 import { warmStart } from './sft';
-import { CharTokenizer } from './tokenizer';
 
 export { evaluate } from './evaluate';
 export { gradientStep } from './gradient';
@@ -62,6 +61,7 @@ const DEMONSTRATIONS_CHECKED = 256;
 interface Opened {
   readonly handle: RunHandle;
   readonly loaded: LoadedTask;
+  readonly source: PolicySource;
   readonly config: RunConfig;
   readonly notes: readonly string[];
   /** On a resume, the checkpoint to continue from (its `chosen` is null when the warm start must run again). */
@@ -75,9 +75,9 @@ interface Opened {
 async function openRun(options: TrainOptions): Promise<Opened> {
   if (options.resumeDir === undefined) {
     const loaded = await loadTask(options.config, options.baseDir);
-    checkMemory(options.config, modelDims(options.config, loaded.task, loaded.task.tokenizer.size));
+    const source = await policySource(options.config, loaded, options.baseDir);
     const handle = RunHandle.create(options.runsDir, options.config, options.configFile, options.baseDir);
-    return { handle, loaded, config: options.config, notes: [], choice: null };
+    return { handle, loaded, source, config: options.config, notes: [], choice: null };
   }
   const { handle, notes } = RunHandle.reopen(options.resumeDir, options.resume ?? {});
   try {
@@ -87,8 +87,9 @@ async function openRun(options: TrainOptions): Promise<Opened> {
       inputs !== undefined ? pinnedConfig(config, inputs) : config,
       handle.baseDir,
     );
+    const source = await policySource(config, loaded, handle.baseDir);
     const choice = handle.chooseCheckpoint();
-    return { handle, loaded, config, notes, choice };
+    return { handle, loaded, source, config, notes, choice };
   } catch (err) {
     handle.close();
     throw err;
@@ -96,7 +97,7 @@ async function openRun(options: TrainOptions): Promise<Opened> {
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { handle, loaded, config, notes, choice } = await openRun(options);
+  const { handle, loaded, source, config, notes, choice } = await openRun(options);
   const report = fanOut([
     logReporter((l) => handle.writer.log(l)),
     ipcReporter(),
@@ -110,9 +111,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     finishedAt: null,
     error: null,
     inputs: handle.info.inputs ?? pinInputs(config, loaded.rulesFile, handle.baseDir),
+    modelInfo: source.info,
   });
   const control = new Control(report.log);
-  const run = new Training(handle, loaded, config, control, report);
+  const run = new Training(handle, loaded, source, config, control, report);
   try {
     report.log(`run ${handle.dir}${resuming ? ' (resumed)' : ''}`);
     notes.forEach((n) => report.log(n));
@@ -147,6 +149,7 @@ class Training {
   constructor(
     private readonly handle: RunHandle,
     private readonly loaded: LoadedTask,
+    private readonly source: PolicySource,
     private readonly config: RunConfig,
     private readonly control: Control,
     private readonly report: Required<Reporter>,
@@ -204,10 +207,7 @@ class Training {
 
   /** The model and optimizer; the vocabulary is the checkpoint's when continuing from one. */
   private build(choice: CheckpointChoice | null): Learner {
-    const vocab = choice?.chosen?.meta.vocab ?? this.loaded.task.tokenizer.vocab;
-    const tokenizer = new CharTokenizer(vocab);
-    const dims = modelDims(this.config, this.loaded.task, tokenizer.size);
-    const policy = new Policy(dims, this.rng);
+    const { policy, tokenizer } = this.source.build(this.rng, choice?.chosen?.meta);
     const optimizer = new AdamW(policy.params, {
       beta1: 0.9,
       beta2: 0.999,
@@ -228,12 +228,7 @@ class Training {
   private restore(choice: CheckpointChoice): void {
     const { policy, optimizer } = this.learner!;
     const chosen = choice.chosen!;
-    const params = [...policy.params.values()];
-    const data = readCheckpoint(
-      chosen.dir,
-      params.map((p) => p.size),
-    );
-    tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(data.weights[i]!, p.shape))));
+    const data = loadCheckpointWeights(policy.params, chosen.dir);
     optimizer.load({ step: data.meta.optimizerStep, m: data.moments.m, v: data.moments.v });
     this.rng = new Rng(data.meta.rng);
     this.step = data.meta.step;

@@ -63,24 +63,55 @@ def test_chat_template_renders_like_apply_chat_template(tiny):
     assert out["prompt_ids"] == tokenizer(expected, add_special_tokens=False)["input_ids"]
 
 
-def test_lora_export_loads_in_peft_and_transformers(tiny, tmp_path):
-    """3 policy-gradient steps with LoRA, then our logits = peft's on the adapter = transformers' on the merge."""
+def train_and_export(folder, tmp_path) -> "Path":
+    """`bnpo train` (3 BNPO steps, LoRA) on the folder, then `bnpo export` of its last checkpoint both ways."""
     import subprocess
 
+    from tiny_models import CLI
+
+    data = tmp_path / "train.jsonl"
+    questions = [f"Question: what is {a} + {b}?" for a in range(10) for b in range(4)]
+    data.write_text("".join(json.dumps({"prompt": q, "answer": "x"}) + "\n" for q in questions))
+    # A reward a random model earns about half the time, so groups have something to tell apart.
+    (tmp_path / "vowel.rewards.json").write_text(
+        json.dumps({"rules": [{"name": "vowel", "kind": "regex", "pattern": "[ae]"}]})
+    )
+    config = {
+        "dataset": {"train": "train.jsonl"},
+        "rules": "vowel.rewards.json",
+        "model": {"path": str(folder), "lora": {"rank": 4, "alpha": 8, "dropout": 0.05}},
+        "steps": 3, "groupSize": 4, "promptsPerStep": 2, "microBatch": 4, "maxNewTokens": 6,
+        "lr": 5e-2, "warmupSteps": 0, "sft": {"maxSteps": 0}, "eval": {"every": 100, "size": 2},
+        "checkpointEvery": 1, "seed": 4, "backend": "wasm",
+    }
+    (tmp_path / "run.bnporun.json").write_text(json.dumps(config))
+
+    def cli(*args: str) -> str:
+        out = subprocess.run(["node", str(CLI), *args], capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, f"bnpo {args[0]}: {out.stderr.strip()}"
+        return out.stdout
+
+    cli("train", "--config", str(tmp_path / "run.bnporun.json"), "--out", str(tmp_path / "runs"))
+    (run,) = (tmp_path / "runs").iterdir()
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "completed" and info["step"] == 3
+    assert info["modelInfo"]["lora"]["rank"] == 4
+    cli("export", str(run), "--format", "peft", "--out", str(tmp_path / "adapter"))
+    cli("export", str(run), "--format", "merged", "--out", str(tmp_path / "merged"))
+    return run
+
+
+def test_trained_run_exports_load_in_peft_and_transformers(tiny, tmp_path):
+    """3 BNPO steps with LoRA through `bnpo train`; `bnpo export` of the run: our logits (`bnpo generate --model RUN`)
+    = peft's on the adapter = transformers' on the merged folder."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from tiny_models import ROOT
-
     folder, model, tokenizer = tiny
+    run = train_and_export(folder, tmp_path)
     ids = [random.Random(3).randrange(len(tokenizer)) for _ in range(9)]
-    out = subprocess.run(
-        ["node", str(ROOT / "out" / "test" / "tools" / "modelsLoraExport.js"), str(folder), str(tmp_path),
-         ",".join(map(str, ids))],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stderr
-    ours = np.array(json.loads((tmp_path / "logits.json").read_text()))
+    out = bnpo("--model", str(run), "--prompt-ids", ",".join(map(str, ids)), "--max-new-tokens", "1", "--logits")
+    ours = np.array(out["logits"])
     with torch.no_grad():
         base_logits = model(torch.tensor([ids])).logits[0].numpy()
         # The adapter must have learned something, or the comparison below proves nothing.

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { charTokenizerFiles } from '../../src/models/charTokenizer';
 import { parseModelConfig } from '../../src/models/config';
 import { expectedWeights } from '../../src/models/llama';
 import { type NamedTensor, writeSafetensors } from '../../src/models/safetensors';
@@ -48,5 +49,25 @@ export function writeTinyModel(overrides: Record<string, unknown> = {}, seed = 1
   const config = tinyConfig(overrides);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   writeSafetensors(path.join(dir, 'model.safetensors'), randomWeights(config, seed));
+  return dir;
+}
+
+/**
+ * A tiny Llama-architecture folder with a character-level tokenizer over `alphabet` (ids as the built-in
+ * CharTokenizer's: <pad> 0, <eos> 1) and random weights, as a run trains it.
+ */
+export function writeTinyCharModel(
+  alphabet: string,
+  overrides: Record<string, unknown> = {},
+  seed = 1,
+): string {
+  const { tokenizer, tokenizerConfig } = charTokenizerFiles(alphabet);
+  const vocab = Object.keys((tokenizer['model'] as { vocab: object }).vocab).length;
+  const dir = writeTinyModel(
+    { model_type: 'llama', tie_word_embeddings: false, vocab_size: vocab, eos_token_id: 1, ...overrides },
+    seed,
+  );
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
   return dir;
 }
