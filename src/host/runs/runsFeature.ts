@@ -4,12 +4,17 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import type { HostToBetaFit } from '../../protocol/betaFit';
+import type { HostToDashboard } from '../../protocol/dashboard';
+import type { ImportSource } from '../../protocol/importedRun';
 import type { RunStatus } from '../../protocol/runDir';
+import type { HostToSamples } from '../../protocol/samples';
 import { COMMAND_IDS } from '../commandIds';
 import { allowedByTrust } from '../commands';
 import { onConfigChange, readConfig } from '../editorConfig';
 import { BetaFitPanel } from '../panels/betaFitPanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
+import { betaFitRun, dashboardRun, samplesRun } from '../panels/pageData';
 import { reviveRunPanel } from '../panels/runPanels';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
@@ -25,6 +30,14 @@ import type { Studio } from './studio';
 import { describeRun, pickRun, runsNewestFirst } from './studio';
 
 const LOG_LINES_IN_NOTIFICATION = 3;
+
+/** The run panels' first messages for one run (the internal `bnpo.runPageData` command answers with them). */
+export interface RunPageData {
+  readonly source: 'bnpo' | ImportSource;
+  readonly dashboard: HostToDashboard;
+  readonly betaFit: HostToBetaFit;
+  readonly samples: HostToSamples;
+}
 /** workspaceState: folders of run folders followed besides the runs folder setting (an experiment's runs). */
 const EXTRA_ROOTS_KEY = 'bnpo.followedRunsFolders';
 const ExtraRootsSchema = z.array(z.string());
@@ -279,6 +292,18 @@ export class RunsFeature implements vscode.Disposable {
 
   refresh(): void {
     this.studio.model.refresh();
+  }
+
+  /** What each run panel's page gets for the run with this id, built as the panels build it; undefined if unknown. */
+  pageData(arg: unknown): RunPageData | undefined {
+    const run = typeof arg === 'string' ? this.studio.model.get(arg) : undefined;
+    if (!run) return undefined;
+    return {
+      source: run instanceof ForeignRun ? run.source : 'bnpo',
+      dashboard: { type: 'runs', runs: [dashboardRun(run)] },
+      betaFit: betaFitRun(run),
+      samples: samplesRun(run),
+    };
   }
 
   /** Brings back a panel after a reload (serializer). */
