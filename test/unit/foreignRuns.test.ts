@@ -163,7 +163,7 @@ describe('run rows', () => {
     assert.equal(shortLabel('short-id'), 'short-id');
     const short = shortLabel(id);
     assert.equal([...short].length, ROW_LABEL_MAX);
-    assert.ok(short.startsWith('2026-12-02T') && short.endsWith('seed-7') && short.includes('…'), short);
+    assert.ok(short.startsWith(id.slice(0, 8)) && short.endsWith('seed-7') && short.includes('…'), short);
     fs.mkdirSync(path.join(root, id));
     fs.writeFileSync(
       path.join(root, id, 'run.json'),
@@ -173,7 +173,8 @@ describe('run rows', () => {
     const m = model();
     const row = runRow(m.get(id)!);
     assert.equal(row.label, short);
-    assert.match(row.description, /^(running|failed) · 4\/\d+ · r \d\.\d{3}$/);
+    assert.match(row.description, /^4\/\d+ · r \d\.\d{3}$/);
+    assert.match(describeRun(m.get(id)!), /^(running|failed) · step 4\/\d+ · reward \d\.\d{3}$/);
     m.dispose();
   });
 });

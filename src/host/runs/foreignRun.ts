@@ -111,8 +111,7 @@ export class ForeignRun {
     }
     if (points.length === 0) return this.statusChanged() ? change(true, false, []) : undefined;
     const before = this.lastStep;
-    const mtime = fs.statSync(this.log.path, { throwIfNoEntry: false })?.mtimeMs ?? this.now();
-    this.lastChange = Math.max(this.lastChange, Math.min(mtime, this.now()));
+    this.lastChange = Math.max(this.lastChange, Math.min(lastWrite(this.log.path) ?? this.now(), this.now()));
     const names = this.builder.series().length;
     this.builder.add(points);
     const records = this.builder.records();
@@ -133,6 +132,18 @@ export class ForeignRun {
     this.reported = this.status;
     return changed;
   }
+}
+
+/** When the log was last written: the file's time, or a folder's newest entry's (event files, checkpoint-N/). */
+function lastWrite(target: string): number | undefined {
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat === undefined || stat.isFile()) return stat?.mtimeMs;
+  let newest: number | undefined;
+  for (const name of fs.readdirSync(target)) {
+    const entry = fs.statSync(path.join(target, name), { throwIfNoEntry: false });
+    if (entry !== undefined) newest = Math.max(newest ?? 0, entry.mtimeMs);
+  }
+  return newest;
 }
 
 function change(info: boolean, reset: boolean, imported: readonly ImportedMetricsRecord[]): RunChange {

@@ -1,11 +1,12 @@
 // What a run's row says (the Runs view, quick picks, the status bar): its status, step and newest reward, for our
-// runs and other tools' logs alike. A row has one line: a long run id is shortened in the middle so the figures
-// after it stay visible (the full id is in the tooltip and the accessible label). No vscode here (unit-tested).
+// runs and other tools' logs alike. A row has one line in a side bar about 300 px wide: the status is its icon, the
+// step and reward its description, and a long run id is shortened in the middle so that description stays visible
+// (the full id, the status in words and the source are in the tooltip and the accessible label). No vscode here.
 import { ForeignRun, SOURCE_LABELS } from './foreignRun';
 import type { FollowedRun } from './runFollower';
 
 /** Longest label a row shows whole; a longer one keeps its start and end. */
-export const ROW_LABEL_MAX = 24;
+export const ROW_LABEL_MAX = 16;
 
 export interface RunFigures {
   readonly step: number | undefined;
@@ -50,16 +51,17 @@ export function describeRun(run: FollowedRun): string {
   return parts.join(' · ');
 }
 
-/** The row: a label short enough that the description (status, step, reward) fits beside it. */
+/** The row: a label short enough that the description (step, reward) fits beside the status icon. */
 export function runRow(run: FollowedRun): { label: string; description: string } {
   if (!(run instanceof ForeignRun) && !run.info) {
     return { label: shortLabel(run.label), description: run.infoProblem ?? 'no run.json yet' };
   }
   const figures = runFigures(run);
-  const step = stepText(figures);
-  const parts: string[] = [run.status];
+  // A finished run's step is its total: the row says it once.
+  const done = run.status === 'completed' && figures.step === figures.totalSteps;
+  const step = done ? figures.step?.toString() : stepText(figures);
+  const parts: string[] = [];
   if (step !== undefined) parts.push(step);
   if (figures.reward !== undefined) parts.push(`r ${figures.reward.toFixed(3)}`);
-  if (run instanceof ForeignRun) parts.push(SOURCE_LABELS[run.source]);
   return { label: shortLabel(run.label), description: parts.join(' · ') };
 }
