@@ -21,5 +21,7 @@ export const COMMAND_IDS = {
   openExperimentReport: 'bnpo.openExperimentReport',
   /** Internal (not contributed): adds a folder of run folders to the Runs view, for this workspace. */
   followRunsFolder: 'bnpo.followRunsFolder',
+  /** Internal (not contributed): what the run panels' pages get for a run (dashboard, Beta fit, samples). */
+  runPageData: 'bnpo.runPageData',
 } as const;
 export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];

@@ -55,6 +55,7 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
     { id: C.revealRunFolder, run: onRuns((runs, arg) => runs.revealFolder(arg)) },
     { id: C.refreshRuns, run: onRuns((runs) => runs.refresh()) },
     { id: C.followRunsFolder, run: onRuns((runs, folder) => runs.follow(folder)) },
+    { id: C.runPageData, run: onRuns((runs, arg) => runs.pageData(arg)) },
     { id: C.openExperimentReport, run: (arg) => openExperimentReport(uriOrUndefined(arg)) },
   ];
 }

@@ -66,13 +66,25 @@ export function requireForeignLog(target: string): ForeignLogFollower {
   );
 }
 
-/** Foreign runs under `root` (the root itself included), looking `depth` folders down; our own run folders skipped. */
+/** Folders never looked into for foreign logs: tool caches and package folders. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__']);
+
+/**
+ * Foreign runs under `root` (the root itself included), looking `depth` folders down; our own run folders (and
+ * what is inside them) skipped, as are hidden folders below the root.
+ */
 export function findForeignLogs(root: string, depth = 3): ForeignLogFollower[] {
   const found = detectForeignLog(root);
   if (found !== undefined) return [found];
-  if (depth === 0 || !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+  if (depth === 0 || isRunDir(root) || !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory())
+    return [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch {
+    return []; // gone or unreadable since the stat: the next scan sees
+  }
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !SKIPPED_FOLDERS.has(e.name))
     .flatMap((e) => findForeignLogs(path.join(root, e.name), depth - 1));
 }

@@ -22,6 +22,12 @@ export type ScalarSeries = (typeof SCALAR_SERIES)[number];
 /** A rule's reward series is keyed `rewards.<rule>` (RULE_SERIES_PREFIX + rule name). */
 export const RULE_SERIES_PREFIX = 'rewards.';
 
+/**
+ * Another tool's metric that means none of ours (an imported TensorBoard tag, a TRL or verl key) is keyed
+ * `extra.<name>`, the name as that tool logged it; the page draws each such series as a chart of its own.
+ */
+export const EXTRA_SERIES_PREFIX = 'extra.';
+
 const column = z.array(z.number().nullable());
 
 /** Rows of one run's metrics.jsonl as columns: `step[i]`, `wall[i]` and `series[key][i]` describe one step. */

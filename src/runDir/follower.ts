@@ -3,6 +3,7 @@
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ImportedMetricsRecord } from '../protocol/importedRun';
 import type { JsonlProblem } from '../protocol/jsonl';
 import {
   EvalRecordSchema,
@@ -34,6 +35,8 @@ export interface RunChange {
   readonly groups: readonly GroupsRecord[];
   readonly samples: readonly SamplesRecord[];
   readonly evals: readonly EvalRecord[];
+  /** Steps another tool logged since the last change (a followed foreign log; see src/host/runs/foreignRun.ts). */
+  readonly imported?: readonly ImportedMetricsRecord[];
 }
 
 export class RunFollower {

@@ -35,8 +35,8 @@ describe('command ids', () => {
     );
     assert.deepEqual(
       ids.filter((id) => !contributed.includes(id)),
-      [COMMAND_IDS.followRunsFolder],
-      'only the internal command is not contributed',
+      [COMMAND_IDS.followRunsFolder, COMMAND_IDS.runPageData],
+      'only the internal commands are not contributed',
     );
     assert.ok(contributed.includes(COMMAND_IDS.checkpointNow));
   });

@@ -12,7 +12,7 @@ import type { DashboardRun, DashboardToHost, DashboardViewState } from '../../sr
 import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
 import {
-  CHARTS,
+  chartsFor,
   DEFAULT_VIEW_STATE,
   appendColumns,
   chartData,
@@ -327,7 +327,7 @@ function rebuildCharts(): void {
     );
     return;
   }
-  const prepared = CHARTS.map((def) => {
+  const prepared = chartsFor(runs).map((def) => {
     const lines = chartLines(def, runs);
     return { def, lines, data: chartData(lines, view) };
   });

@@ -2,7 +2,7 @@
 // sent them plus appended rows, the EMA of every series, and the maths that puts several tables on one x axis and
 // picks the rows a chart of a given width can show. The view (main.ts) turns this into uPlot charts; the unit tier
 // tests this file directly.
-import { RULE_SERIES_PREFIX } from '../../src/protocol/dashboard';
+import { EXTRA_SERIES_PREFIX, RULE_SERIES_PREFIX } from '../../src/protocol/dashboard';
 import type {
   DashboardRun,
   DashboardViewState,
@@ -99,6 +99,24 @@ export const CHARTS: readonly ChartDef[] = [
     lines: () => [metricLine('zeroVarianceShare', 'share of groups')],
   },
 ];
+
+/**
+ * The charts for these runs: ours, then one per metric another tool logged that none of ours means (`extra.<name>`
+ * series, in the order first seen), titled with the name it was logged under.
+ */
+export function chartsFor(runs: readonly RunData[]): ChartDef[] {
+  const extras: string[] = [];
+  for (const run of runs)
+    for (const key of Object.keys(run.metrics.series))
+      if (key.startsWith(EXTRA_SERIES_PREFIX) && !extras.includes(key)) extras.push(key);
+  return [
+    ...CHARTS,
+    ...extras.map((key) => {
+      const name = key.slice(EXTRA_SERIES_PREFIX.length);
+      return { id: key, title: name, lines: () => [metricLine(key, name)] };
+    }),
+  ];
+}
 
 export function toRunData(run: DashboardRun): RunData {
   return { ...run, smooth: new Map() };

@@ -8,8 +8,8 @@ import {
 } from '../../protocol/dashboard';
 import type { DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
 import { COMMAND_IDS } from '../commandIds';
-import type { RunFollower } from '../runs/runFollower';
-import { dashboardRun, toHeldOutColumns, toMetricColumns, wallAt } from './pageData';
+import type { FollowedRun } from '../runs/runFollower';
+import { changeColumns, dashboardRun, toHeldOutColumns, wallAt } from './pageData';
 import { defineRunPanel } from './runPanel';
 
 /** The page's buttons run the same commands as the palette. */
@@ -28,7 +28,7 @@ export const DashboardPanel = defineRunPanel({
     let sentRules = new Map<string, string>();
     const post = (message: HostToDashboard): void => context.post(message);
     const sendAll = (): void => {
-      const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is RunFollower => r !== undefined);
+      const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is FollowedRun => r !== undefined);
       sentRules = new Map(runs.map((r) => [r.id, r.rules.join('\n')]));
       post({ type: 'runs', runs: runs.map(dashboardRun) });
     };
@@ -53,8 +53,8 @@ export const DashboardPanel = defineRunPanel({
           return;
         }
         const { change } = event;
-        if (change.metrics.length > 0 || change.evals.length > 0) {
-          const metrics = toMetricColumns(change.metrics, run.rules);
+        if (change.metrics.length > 0 || change.evals.length > 0 || (change.imported?.length ?? 0) > 0) {
+          const metrics = changeColumns(run, change);
           post({ type: 'append', id: run.id, metrics, heldOut: toHeldOutColumns(change.evals, wallAt(run)) });
         }
         if (change.info) post({ type: 'status', id: run.id, status: run.status });

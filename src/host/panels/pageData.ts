@@ -1,10 +1,14 @@
 // What the run panels' hosts send, built from the records a run's files hold: the dashboard's columns and the
-// Beta-fit page's steps. No vscode here, so the unit tier checks these against the protocol's schemas.
-import type { BetaFitStep } from '../../protocol/betaFit';
-import { RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
+// Beta-fit page's steps, the samples page's records; another tool's log (a ForeignRun) gives the same messages from
+// what it logged. No vscode here, so the unit tier checks these against the protocol's schemas.
+import type { BetaFitStep, HostToBetaFit } from '../../protocol/betaFit';
+import { EXTRA_SERIES_PREFIX, RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
 import type { DashboardRun, HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
+import type { ImportedMetricsRecord } from '../../protocol/importedRun';
 import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/runDir';
-import type { RunFollower } from '../runs/runFollower';
+import type { HostToSamples } from '../../protocol/samples';
+import { ForeignRun } from '../runs/foreignRun';
+import type { FollowedRun, RunChange } from '../runs/runFollower';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
 export function toMetricColumns(records: readonly MetricsRecord[], rules: readonly string[]): MetricColumns {
@@ -20,6 +24,44 @@ export function toMetricColumns(records: readonly MetricsRecord[], rules: readon
     for (const rule of rules) series[RULE_SERIES_PREFIX + rule]!.push(r.rewards[rule] ?? null);
   }
   return { step, wall, series };
+}
+
+/**
+ * Another tool's steps as the dashboard's columns: fields it logged on our series (null where a step lacks one),
+ * per-rule rewards, and every other metric as `extra.<name>`. Wall time counts from its first logged time, 0
+ * where the tool records none (TRL, verl).
+ */
+export function importedColumns(
+  records: readonly ImportedMetricsRecord[],
+  rules: readonly string[],
+  extras: readonly string[],
+  firstWall: number,
+): MetricColumns {
+  const series: Record<string, (number | null)[]> = {};
+  for (const key of SCALAR_SERIES) series[key] = records.map((r) => r[key] ?? null);
+  for (const rule of rules) series[RULE_SERIES_PREFIX + rule] = records.map((r) => r.rewards[rule] ?? null);
+  for (const name of extras) series[EXTRA_SERIES_PREFIX + name] = records.map((r) => r.extra[name] ?? null);
+  return {
+    step: records.map((r) => r.step),
+    wall: records.map((r) => (r.wall === null ? 0 : r.wall - firstWall)),
+    series,
+  };
+}
+
+function foreignColumns(run: ForeignRun, records: readonly ImportedMetricsRecord[]): MetricColumns {
+  const extras = run
+    .series()
+    .map((s) => s.as)
+    .filter((as) => as.startsWith(EXTRA_SERIES_PREFIX))
+    .map((as) => as.slice(EXTRA_SERIES_PREFIX.length));
+  const firstWall = run.imported.find((r) => r.wall !== null)?.wall ?? 0;
+  return importedColumns(records, run.rules, extras, firstWall);
+}
+
+/** The dashboard columns of the rows a change added (another tool's steps, or our metrics records). */
+export function changeColumns(run: FollowedRun, change: RunChange): MetricColumns {
+  if (run instanceof ForeignRun) return foreignColumns(run, change.imported ?? []);
+  return toMetricColumns(change.metrics, run.rules);
 }
 
 export function toHeldOutColumns(
@@ -60,14 +102,41 @@ export function betaFitSteps(
 }
 
 /** The wall time of each step of a run, for placing its held-out evaluations on a wall-time axis. */
-export function wallAt(run: RunFollower): (step: number) => number {
+export function wallAt(run: FollowedRun): (step: number) => number {
   const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));
   return (step) => byStep.get(step) ?? 0;
 }
 
 /** One followed run as the dashboard's `runs` message carries it. */
-export function dashboardRun(run: RunFollower): DashboardRun {
+export function dashboardRun(run: FollowedRun): DashboardRun {
   const { id, label, status, rules } = run;
-  const metrics = toMetricColumns(run.metrics, rules);
+  const metrics =
+    run instanceof ForeignRun ? foreignColumns(run, run.imported) : toMetricColumns(run.metrics, rules);
   return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
+}
+
+/** The fields that name the shown run in a one-run panel's first message. */
+export function shownRun(run: FollowedRun): Pick<FollowedRun, 'id' | 'label' | 'status' | 'rules'> {
+  return { id: run.id, label: run.label, status: run.status, rules: run.rules };
+}
+
+/** How many prompt groups a step of the run has (its config's group size; 1 when unknown, as for other tools). */
+function groupSize(run: FollowedRun): number {
+  return run.info?.config.groupSize ?? 1;
+}
+
+/** The Beta-fit page's `run` message: every step with a fit (another tool's log logs none: no steps). */
+export function betaFitRun(run: FollowedRun): Extract<HostToBetaFit, { type: 'run' }> {
+  return { type: 'run', ...shownRun(run), steps: betaFitSteps(run.metrics, run.groups, groupSize(run)) };
+}
+
+/** The Beta-fit steps a change touched (a fit, or a step's p̂ arriving after it). */
+export function betaFitChange(run: FollowedRun, change: RunChange): BetaFitStep[] {
+  const touched = new Set([...change.metrics.map((m) => m.step), ...change.groups.map((g) => g.step)]);
+  return touched.size === 0 ? [] : betaFitSteps(run.metrics, run.groups, groupSize(run), touched);
+}
+
+/** The samples page's `run` message: every sampled group (another tool's log has none). */
+export function samplesRun(run: FollowedRun): Extract<HostToSamples, { type: 'run' }> {
+  return { type: 'run', ...shownRun(run), records: [...run.samples] };
 }

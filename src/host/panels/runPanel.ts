@@ -1,7 +1,7 @@
 // What the run panels (dashboard, Beta fit, samples) add to the panel host: the studio as their surroundings, a
 // "Loading…" placeholder, chart legends as data: images, and the followed runs' changes forwarded to the open panel
 // once its page listens. A panel over one run (Beta fit, samples) also gets the run it shows, switched by show().
-import type { RunChange, RunFollower } from '../runs/runFollower';
+import type { RunChange, FollowedRun } from '../runs/runFollower';
 import type { RunsEvent } from '../runs/runsModel';
 import type { Studio } from '../runs/studio';
 import { defaultRun } from '../runs/studio';
@@ -48,8 +48,8 @@ export function defineRunPanel<
 
 /** How a one-run panel fills its page: everything of the run, and what a change on disk adds to it. */
 export interface OneRunPage {
-  sendAll(run: RunFollower): void;
-  sendChange(run: RunFollower, change: RunChange): void;
+  sendAll(run: FollowedRun): void;
+  sendChange(run: FollowedRun, change: RunChange): void;
 }
 
 /** The controller of a panel that shows one run: follows that run's changes; a reset or new run sends all. */
@@ -76,11 +76,6 @@ export function oneRunController<ToHost extends { type: string }, ToPage>(
       else page.sendChange(event.run, event.change);
     },
   };
-}
-
-/** The fields that name the shown run in a one-run panel's first message. */
-export function shownRun(run: RunFollower): Pick<RunFollower, 'id' | 'label' | 'status' | 'rules'> {
-  return { id: run.id, label: run.label, status: run.status, rules: run.rules };
 }
 
 /** The run a one-run panel shows after a reload: the saved one, else the run commands default to. */

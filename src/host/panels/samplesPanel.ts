@@ -1,7 +1,8 @@
 // The samples panel for one run: samples.jsonl as written, filtered in the page.
 import { SAMPLES_VIEW_TYPE, SamplesToHostSchema, SamplesViewStateSchema } from '../../protocol/samples';
 import type { HostToSamples } from '../../protocol/samples';
-import { defineRunPanel, oneRunController, restoredRunId, shownRun } from './runPanel';
+import { samplesRun } from './pageData';
+import { defineRunPanel, oneRunController, restoredRunId } from './runPanel';
 
 export const SamplesPanel = defineRunPanel({
   viewType: SAMPLES_VIEW_TYPE,
@@ -13,12 +14,7 @@ export const SamplesPanel = defineRunPanel({
   create: (studio, context, runId: string) => {
     const post = (message: HostToSamples): void => context.post(message);
     return oneRunController(studio, context, runId, {
-      sendAll: (run) =>
-        post({
-          type: 'run',
-          ...shownRun(run),
-          records: run.samples,
-        }),
+      sendAll: (run) => post(samplesRun(run)),
       sendChange: (run, change) => {
         if (change.info) post({ type: 'status', id: run.id, status: run.status });
         if (change.samples.length > 0) post({ type: 'append', id: run.id, records: [...change.samples] });

@@ -6,7 +6,7 @@ import { TrainerToHostSchema } from '../../protocol/trainerIpc';
 import type { StopResult, Supervised, Supervisor, SupervisorLog } from '../process/supervisor';
 import type { LaunchRequest } from './launchPlan';
 import { TRAINER_ENV, trainArgs } from './launchPlan';
-import type { RunFollower } from './runFollower';
+import type { FollowedRun } from './runFollower';
 import type { RunsModel } from './runsModel';
 
 export const STOP_TIMEOUT_MS = 10_000;
@@ -65,19 +65,19 @@ export class RunManager {
   }
 
   /** Whether this window started the trainer of `run` (and so holds its message channel). */
-  isManaged(run: RunFollower): boolean {
+  isManaged(run: FollowedRun): boolean {
     return this.supervisor.startedHere(run.dir);
   }
 
   /** Asks the trainer to checkpoint and exit, killing its group after the timeout; never signals a stranger. */
-  async stop(run: RunFollower): Promise<StopResult> {
+  async stop(run: FollowedRun): Promise<StopResult> {
     const result = await this.supervisor.stopRun(run.dir, run.info?.pid);
     this.model.pollRun(run);
     return result;
   }
 
   /** Asks the trainer of `run` to write a checkpoint now; false when this window holds no channel to it. */
-  checkpoint(run: RunFollower): boolean {
+  checkpoint(run: FollowedRun): boolean {
     const message: HostToTrainer = { type: 'checkpoint' };
     const sent = this.supervisor.find(run.dir)?.send(message) ?? false;
     if (sent) this.log.info(`asked the trainer of ${run.id} to checkpoint now`);

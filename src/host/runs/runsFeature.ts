@@ -4,19 +4,25 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import type { HostToBetaFit } from '../../protocol/betaFit';
+import type { HostToDashboard } from '../../protocol/dashboard';
+import type { ImportSource } from '../../protocol/importedRun';
 import type { RunStatus } from '../../protocol/runDir';
+import type { HostToSamples } from '../../protocol/samples';
 import { COMMAND_IDS } from '../commandIds';
 import { allowedByTrust } from '../commands';
 import { onConfigChange, readConfig } from '../editorConfig';
 import { BetaFitPanel } from '../panels/betaFitPanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
+import { betaFitRun, dashboardRun, samplesRun } from '../panels/pageData';
 import { reviveRunPanel } from '../panels/runPanels';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
 import { metricsCsv } from './csv';
 import { pickLaunch } from './launch';
 import type { LaunchRequest } from './launchPlan';
-import type { RunFollower } from './runFollower';
+import { ForeignRun, SOURCE_LABELS } from './foreignRun';
+import type { FollowedRun, RunFollower } from './runFollower';
 import { RunManager } from './runManager';
 import { RunsModel } from './runsModel';
 import { RunsView } from './runsView';
@@ -24,6 +30,14 @@ import type { Studio } from './studio';
 import { describeRun, pickRun, runsNewestFirst } from './studio';
 
 const LOG_LINES_IN_NOTIFICATION = 3;
+
+/** The run panels' first messages for one run (the internal `bnpo.runPageData` command answers with them). */
+export interface RunPageData {
+  readonly source: 'bnpo' | ImportSource;
+  readonly dashboard: HostToDashboard;
+  readonly betaFit: HostToBetaFit;
+  readonly samples: HostToSamples;
+}
 /** workspaceState: folders of run folders followed besides the runs folder setting (an experiment's runs). */
 const EXTRA_ROOTS_KEY = 'bnpo.followedRunsFolders';
 const ExtraRootsSchema = z.array(z.string());
@@ -33,11 +47,21 @@ async function runFrom(
   studio: Studio,
   arg: unknown,
   title: string,
-  filter?: (run: RunFollower) => boolean,
-): Promise<RunFollower | undefined> {
+  filter?: (run: FollowedRun) => boolean,
+): Promise<FollowedRun | undefined> {
   if (typeof arg === 'string') return studio.model.get(arg) ?? studio.model.byDir(arg);
   if (arg instanceof vscode.Uri) return studio.model.byDir(arg.fsPath);
   return pickRun(studio, title, filter);
+}
+
+/** The run a trainer command acts on: one of ours, never another tool's log (nothing of ours runs it). */
+function ownRun(run: FollowedRun | undefined, verb: string): RunFollower | undefined {
+  if (run instanceof ForeignRun) {
+    throw new Error(
+      `${run.label} is a ${SOURCE_LABELS[run.source]} log followed here, not a BNPO run to ${verb}`,
+    );
+  }
+  return run;
 }
 
 function workspaceFolder(): vscode.Uri | undefined {
@@ -94,11 +118,14 @@ export class RunsFeature implements vscode.Disposable {
   }
 
   async resume(arg: unknown): Promise<string | undefined> {
-    const run = await runFrom(
-      this.studio,
-      arg,
-      'Resume which run?',
-      (r) => r.status === 'stopped' || r.status === 'failed',
+    const run = ownRun(
+      await runFrom(
+        this.studio,
+        arg,
+        'Resume which run?',
+        (r) => !(r instanceof ForeignRun) && (r.status === 'stopped' || r.status === 'failed'),
+      ),
+      'resume',
     );
     if (!run) return undefined;
     if (run.status === 'running' || run.status === 'completed') {
@@ -112,7 +139,15 @@ export class RunsFeature implements vscode.Disposable {
 
   /** Stop: a run this window started at once; any other only in a trusted workspace, and only if proven ours. */
   async stop(arg: unknown): Promise<string | undefined> {
-    const run = await runFrom(this.studio, arg, 'Stop which run?', (r) => r.status === 'running');
+    const run = ownRun(
+      await runFrom(
+        this.studio,
+        arg,
+        'Stop which run?',
+        (r) => !(r instanceof ForeignRun) && r.status === 'running',
+      ),
+      'stop',
+    );
     if (!run) return undefined;
     if (!this.manager.isManaged(run) && !allowedByTrust('stop')) return undefined;
     const result = await vscode.window.withProgress(
@@ -136,7 +171,15 @@ export class RunsFeature implements vscode.Disposable {
 
   /** Asks a trainer started in this window to write a checkpoint now (it goes on training). */
   async checkpointNow(arg: unknown): Promise<boolean | undefined> {
-    const run = await runFrom(this.studio, arg, 'Checkpoint which run now?', (r) => r.status === 'running');
+    const run = ownRun(
+      await runFrom(
+        this.studio,
+        arg,
+        'Checkpoint which run now?',
+        (r) => !(r instanceof ForeignRun) && r.status === 'running',
+      ),
+      'checkpoint',
+    );
     if (!run) return undefined;
     if (run.status !== 'running') throw new Error(`${run.label} is ${run.status}, not running`);
     if (!this.manager.checkpoint(run)) {
@@ -195,11 +238,11 @@ export class RunsFeature implements vscode.Disposable {
   }
 
   async exportCsv(arg: unknown): Promise<string | undefined> {
-    let runs: RunFollower[];
+    let runs: FollowedRun[];
     if (Array.isArray(arg)) {
       runs = arg
         .map((id) => (typeof id === 'string' ? this.studio.model.get(id) : undefined))
-        .filter((r): r is RunFollower => !!r);
+        .filter((r): r is FollowedRun => !!r);
     } else {
       const run = await runFrom(this.studio, arg, 'Export the metrics of which run?');
       runs = run ? [run] : [];
@@ -225,7 +268,7 @@ export class RunsFeature implements vscode.Disposable {
 
   async showLog(arg: unknown): Promise<string | undefined> {
     const run = await runFrom(this.studio, arg, 'Show the trainer log of which run?');
-    if (!run) {
+    if (!run || run instanceof ForeignRun) {
       this.studio.log.show(true);
       return undefined;
     }
@@ -251,6 +294,18 @@ export class RunsFeature implements vscode.Disposable {
     this.studio.model.refresh();
   }
 
+  /** What each run panel's page gets for the run with this id, built as the panels build it; undefined if unknown. */
+  pageData(arg: unknown): RunPageData | undefined {
+    const run = typeof arg === 'string' ? this.studio.model.get(arg) : undefined;
+    if (!run) return undefined;
+    return {
+      source: run instanceof ForeignRun ? run.source : 'bnpo',
+      dashboard: { type: 'runs', runs: [dashboardRun(run)] },
+      betaFit: betaFitRun(run),
+      samples: samplesRun(run),
+    };
+  }
+
   /** Brings back a panel after a reload (serializer). */
   revive(viewType: string, panel: vscode.WebviewPanel, state: unknown): void {
     reviveRunPanel(this.studio, viewType, panel, state);
@@ -274,14 +329,14 @@ export class RunsFeature implements vscode.Disposable {
     return id;
   }
 
-  private noticeFailure(kind: 'added' | 'removed' | 'changed', run: RunFollower): void {
+  private noticeFailure(kind: 'added' | 'removed' | 'changed', run: FollowedRun): void {
     const before = this.lastStatus.get(run.dir);
     this.lastStatus.set(run.dir, run.status);
     if (kind === 'changed' && before === 'running' && run.status === 'failed') this.reportFailure(run);
   }
 
   /** A crash, reported once with the last lines of the trainer's log; the run is never restarted. */
-  private reportFailure(run: RunFollower): void {
+  private reportFailure(run: FollowedRun): void {
     const lines = run.lastLogLines(LOG_LINES_IN_NOTIFICATION).map((l) => l.replace(/^\S+Z /, ''));
     this.studio.log.error(`run ${run.id} failed: ${run.failure ?? ''}\n${run.lastLogLines(20).join('\n')}`);
     const text = `BNPO: run ${run.label} failed: ${run.failure ?? 'unknown error'}.${lines.length > 0 ? ` Last log lines: ${lines.join(' ⏎ ')}` : ''}`;

@@ -1,17 +1,21 @@
 // Every run directory under the followed root folders (the runs folder setting first, then folders added in this
 // workspace, such as an experiment's runs), followed: fs.watch on each root and on each run (a change is read
 // within a few tens of milliseconds) plus a slow timer that rescans, re-reads and re-checks trainer processes, so a
-// missed watch event, a network file system or a killed trainer is still noticed within `pollMs`.
+// missed watch event, a network file system or a killed trainer is still noticed within `pollMs`. Other tools' logs
+// under the same roots (TensorBoard event folders, TRL output folders, verl JSONL files) are followed beside them.
 // No VS Code here: the extension adapts the events; unit tests call refresh() directly.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunChange } from './runFollower';
+import { findForeignLogs } from '../../interop/detect';
+import type { ForeignLogFollower } from '../../interop/logFollowers';
+import { ForeignRun } from './foreignRun';
+import type { FollowedRun, RunChange } from './runFollower';
 import { RunFollower, listRunDirs, processAlive } from './runFollower';
 
 export type RunsEvent =
-  | { readonly kind: 'added'; readonly run: RunFollower }
-  | { readonly kind: 'removed'; readonly run: RunFollower }
-  | { readonly kind: 'changed'; readonly run: RunFollower; readonly change: RunChange };
+  | { readonly kind: 'added'; readonly run: FollowedRun }
+  | { readonly kind: 'removed'; readonly run: FollowedRun }
+  | { readonly kind: 'changed'; readonly run: FollowedRun; readonly change: RunChange };
 
 export interface RunsModelOptions {
   /** Rescan and re-check interval; 0 disables the timer (tests). */
@@ -33,8 +37,8 @@ function distinctRoots(roots: readonly string[]): string[] {
 }
 
 export class RunsModel {
-  /** By resolved run folder: two roots may hold runs of the same name. */
-  private readonly runs = new Map<string, RunFollower>();
+  /** By resolved run folder (or foreign log path): two roots may hold runs of the same name. */
+  private readonly runs = new Map<string, FollowedRun>();
   private readonly listeners = new Set<(event: RunsEvent) => void>();
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private readonly dirty = new Set<string>();
@@ -76,17 +80,17 @@ export class RunsModel {
     this.refresh();
   }
 
-  list(): RunFollower[] {
+  list(): FollowedRun[] {
     return [...this.runs.values()];
   }
 
   /** The run with this id (its folder's name); the first root's wins when two roots hold one of that name. */
-  get(id: string): RunFollower | undefined {
+  get(id: string): FollowedRun | undefined {
     return this.list().find((run) => run.id === id);
   }
 
   /** The run in this folder, else the one with the folder's name (the same folder reached by another path). */
-  byDir(dir: string): RunFollower | undefined {
+  byDir(dir: string): FollowedRun | undefined {
     return this.runs.get(path.resolve(dir)) ?? this.get(path.basename(dir));
   }
 
@@ -99,14 +103,15 @@ export class RunsModel {
   refresh(): void {
     if (this.disposed) return;
     for (const root of this.rootFolders) this.watchRoot(root);
-    const dirs = new Map<string, string>();
-    for (const root of this.rootFolders)
-      for (const dir of listRunDirs(root)) if (!dirs.has(path.resolve(dir))) dirs.set(path.resolve(dir), dir);
-    for (const [key, run] of [...this.runs]) if (!dirs.has(key)) this.remove(key, run);
-    for (const [key, dir] of dirs) {
+    const found = this.scan();
+    for (const [key, run] of [...this.runs]) if (!found.has(key)) this.remove(key, run);
+    for (const [key, source] of found) {
       let run = this.runs.get(key);
       if (!run) {
-        run = new RunFollower(dir, this.options.isAlive ?? processAlive);
+        run =
+          typeof source === 'string'
+            ? new RunFollower(source, this.options.isAlive ?? processAlive)
+            : new ForeignRun(source);
         this.runs.set(key, run);
         run.poll();
         this.watchRun(run);
@@ -117,8 +122,22 @@ export class RunsModel {
     }
   }
 
+  /** Run folders (as paths) and foreign logs (as followers) under the roots, by resolved path; the first root's win. */
+  private scan(): Map<string, string | ForeignLogFollower> {
+    const found = new Map<string, string | ForeignLogFollower>();
+    for (const root of this.rootFolders) {
+      for (const dir of listRunDirs(root))
+        if (!found.has(path.resolve(dir))) found.set(path.resolve(dir), dir);
+      for (const log of findForeignLogs(root)) {
+        const key = path.resolve(log.path);
+        if (!found.has(key)) found.set(key, log);
+      }
+    }
+    return found;
+  }
+
   /** Reads one run's changes now (e.g. its trainer process just exited). */
-  pollRun(run: RunFollower): void {
+  pollRun(run: FollowedRun): void {
     let change: RunChange | undefined;
     try {
       change = run.poll();
@@ -138,7 +157,7 @@ export class RunsModel {
     this.listeners.clear();
   }
 
-  private remove(key: string, run: RunFollower): void {
+  private remove(key: string, run: FollowedRun): void {
     this.runs.delete(key);
     this.closeWatcher(run.dir);
     this.emit({ kind: 'removed', run });
@@ -159,9 +178,12 @@ export class RunsModel {
     this.watch(root, () => this.schedule(''));
   }
 
-  private watchRun(run: RunFollower): void {
+  private watchRun(run: FollowedRun): void {
     if (this.options.watch === false) return;
-    this.watch(run.dir, () => this.schedule(path.resolve(run.dir)));
+    const key = path.resolve(run instanceof ForeignRun ? run.logPath : run.dir);
+    // A root that is itself a foreign log's folder is watched already (a change there rescans and polls all).
+    if (this.watchers.has(run.dir)) return;
+    this.watch(run.dir, () => this.schedule(key));
   }
 
   private watch(dir: string, onEvent: () => void): void {

@@ -5,8 +5,10 @@ import type { RunStatus } from '../../protocol/runDir';
 import { runSubject } from '../../protocol/runConfig';
 import { Disposable } from '../disposable';
 import { COMMAND_IDS } from '../commandIds';
-import type { RunFollower } from './runFollower';
+import type { FollowedRun } from './runFollower';
 import type { Studio } from './studio';
+import { ForeignRun, SOURCE_LABELS } from './foreignRun';
+import { runFigures, runRow } from './runRow';
 import { defaultRun, describeRun, runsNewestFirst } from './studio';
 
 export const RUNS_VIEW_ID = 'bnpo.runs';
@@ -20,12 +22,14 @@ const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
 };
 
 /** The tree item for a run; its contextValue drives the context menus (`bnpoRun.<status>`). */
-export function runTreeItem(run: RunFollower): vscode.TreeItem {
-  const item = new vscode.TreeItem(run.label, vscode.TreeItemCollapsibleState.None);
+export function runTreeItem(run: FollowedRun): vscode.TreeItem {
+  const row = runRow(run);
+  const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
   item.id = run.id;
-  item.description = describeRun(run).replace(/^\w+ · /, '');
+  item.description = row.description;
   item.iconPath = ICONS[run.status];
-  item.contextValue = `bnpoRun.${run.status}`;
+  // Another tool's log opens in the panels but has no trainer of ours to stop or resume.
+  item.contextValue = run instanceof ForeignRun ? 'bnpoRun.foreign' : `bnpoRun.${run.status}`;
   item.resourceUri = vscode.Uri.file(run.dir);
   item.accessibilityInformation = { label: `${run.label}, ${describeRun(run)}` };
   const tip = new vscode.MarkdownString(undefined, true);
@@ -40,6 +44,11 @@ export function runTreeItem(run: RunFollower): vscode.TreeItem {
         `step ${info.step}/${info.totalSteps} · ${info.config.estimator} · ${task} · backend ${backend}`,
       ) + '\n\n',
     );
+  }
+  if (run instanceof ForeignRun) {
+    tip.appendMarkdown(escapeMarkdown(`${SOURCE_LABELS[run.source]} log: ${run.logPath}`) + '\n\n');
+    if (run.infoProblem !== undefined)
+      tip.appendMarkdown(`$(warning) ${escapeMarkdown(run.infoProblem)}\n\n`);
   }
   for (const warning of info?.warnings ?? []) tip.appendMarkdown(`$(warning) ${escapeMarkdown(warning)}\n\n`);
   const failure = run.failure;
@@ -116,15 +125,16 @@ export class RunsView extends Disposable {
 
   private update(): void {
     this.tree.refresh();
-    const run = defaultRun(this.studio.model.list());
-    if (!run?.info) {
+    // The status bar names our runs only: another tool's log is not a run of this window to watch.
+    const run = defaultRun(this.studio.model.list().filter((r) => !(r instanceof ForeignRun)));
+    if (!run?.info || run instanceof ForeignRun) {
       this.statusItem.hide();
       return;
     }
     const info = run.info;
-    const last = run.metrics[run.metrics.length - 1];
+    const { reward: last } = runFigures(run);
     const icon = run.status === 'running' ? '$(sync~spin)' : ICON_TEXT[run.status];
-    const reward = last ? ` r=${last.reward.toFixed(3)}` : '';
+    const reward = last !== undefined ? ` r=${last.toFixed(3)}` : '';
     this.statusItem.text = `${icon} BNPO ${info.step}/${info.totalSteps}${reward} · ${info.backend?.name ?? info.config.backend}`;
     this.statusItem.tooltip = `${run.label}: ${describeRun(run)}. Click to open the dashboard.`;
     this.statusItem.command = {

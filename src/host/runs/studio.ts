@@ -2,8 +2,9 @@
 // panels share: the followed runs, the trainer's run manager, the trainer log channel and where the extension
 // lives. Created once by the runs feature; disposed with it.
 import * as vscode from 'vscode';
-import type { RunFollower } from './runFollower';
+import type { FollowedRun } from './runFollower';
 import type { RunManager } from './runManager';
+import { describeRun } from './runRow';
 import type { RunsModel } from './runsModel';
 
 export interface Studio {
@@ -14,31 +15,24 @@ export interface Studio {
 }
 
 /** Newest first: by creation time in run.json, else by folder name (which starts with the time). */
-export function runsNewestFirst(runs: readonly RunFollower[]): RunFollower[] {
+export function runsNewestFirst(runs: readonly FollowedRun[]): FollowedRun[] {
   return [...runs].sort((a, b) => (b.info?.createdAt ?? b.id).localeCompare(a.info?.createdAt ?? a.id));
 }
 
 /** The run a command without an argument acts on: the newest running one, else the newest. */
-export function defaultRun(runs: readonly RunFollower[]): RunFollower | undefined {
+export function defaultRun(runs: readonly FollowedRun[]): FollowedRun | undefined {
   const sorted = runsNewestFirst(runs);
   return sorted.find((r) => r.status === 'running') ?? sorted[0];
 }
 
-export function describeRun(run: RunFollower): string {
-  const info = run.info;
-  if (!info) return run.infoProblem ?? 'no run.json yet';
-  const last = run.metrics[run.metrics.length - 1];
-  const parts = [`${run.status}`, `step ${info.step}/${info.totalSteps}`];
-  if (last) parts.push(`reward ${last.reward.toFixed(3)}`);
-  return parts.join(' · ');
-}
+export { describeRun } from './runRow';
 
 /** A quick pick over the followed runs; `filter` narrows it (e.g. only running ones for Stop). */
 export async function pickRun(
   studio: Studio,
   title: string,
-  filter: (run: RunFollower) => boolean = () => true,
-): Promise<RunFollower | undefined> {
+  filter: (run: FollowedRun) => boolean = () => true,
+): Promise<FollowedRun | undefined> {
   const runs = runsNewestFirst(studio.model.list()).filter(filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(
