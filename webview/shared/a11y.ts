@@ -25,10 +25,17 @@ export function keyed<T extends HTMLElement>(node: T, key: string): T {
 export function keepFocus(redraw: () => void): void {
   const active = document.activeElement;
   const key = active instanceof HTMLElement ? active.dataset[FOCUS_KEY] : undefined;
+  // A text field being typed in keeps its caret too.
+  const caret =
+    active instanceof HTMLInputElement && active.type !== 'range'
+      ? [active.selectionStart, active.selectionEnd]
+      : undefined;
   redraw();
   if (key === undefined) return;
   const again = document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
-  if (again && again !== document.activeElement) again.focus({ preventScroll: true });
+  if (!again || again === document.activeElement) return;
+  again.focus({ preventScroll: true });
+  if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
 }
 
 /** A table of numbers built from text: the alternative to a chart, or a page's own table. */
