@@ -40,24 +40,9 @@ export function openPage<State, ToHost>(
   };
 }
 
-import { element } from './dom';
+import { element, reloadFailedStylesheets } from './dom';
 
 export { element };
-
-/**
- * A frame VS Code rebuilt (panel moved to another group) can fail to load the page's stylesheet while its script
- * runs: the page would draw unstyled. Scripts run after the stylesheets before them settled, so a link without a
- * sheet here failed: load it once more. (A script that fails to load sends no "ready"; the host reloads the page.)
- */
-export function reloadFailedStylesheets(): void {
-  for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')) {
-    if (link.sheet !== null || link.dataset.retried === 'true') continue;
-    const again = link.cloneNode() as HTMLLinkElement;
-    again.nonce = link.nonce;
-    again.dataset.retried = 'true';
-    link.replaceWith(again);
-  }
-}
 
 /** Adds uPlot's stylesheet once; CSP allows it through the nonce the host gave this page's script. */
 export function addChartStyles(): void {
