@@ -2,23 +2,41 @@
 // The page receives samples.jsonl records as the trainer wrote them (already validated by the host's reader,
 // validated again on arrival) and does its filtering locally.
 import { z } from 'zod';
-import { SamplesRecordSchema } from './runDir';
+import { CompletionRecordSchema, SamplesRecordSchema } from './runDir';
 import { ReadyMessageSchema, RunStatusMessageSchema, SHOWN_RUN_FIELDS } from './panelMessages';
 
 export { SAMPLES_VIEW_TYPE } from './viewTypes';
+
+/**
+ * Marks a later reader (e.g. a reward audit) may put on a sampled group or on one completion: `flags` names what
+ * was found; the boolean `flagged` or `audit` mean "flagged by the audit". All optional; the page's "Flagged"
+ * filter is generic over them (webview/samples/model.ts flagsOf).
+ */
+const SAMPLE_FLAG_FIELDS = {
+  flags: z.array(z.string().min(1)).optional(),
+  flagged: z.boolean().optional(),
+  audit: z.boolean().optional(),
+};
+
+/** One sampled group as the page gets it: the samples.jsonl record, with the optional flags. */
+export const SampleGroupSchema = SamplesRecordSchema.extend({
+  ...SAMPLE_FLAG_FIELDS,
+  completions: z.array(CompletionRecordSchema.extend(SAMPLE_FLAG_FIELDS)),
+});
+export type SampleGroup = z.infer<typeof SampleGroupSchema>;
 
 /** Host → webview: every sampled group of one run; replaces what the page had. */
 export const SamplesRunMessageSchema = z.object({
   type: z.literal('run'),
   ...SHOWN_RUN_FIELDS,
-  records: z.array(SamplesRecordSchema),
+  records: z.array(SampleGroupSchema),
 });
 
 /** Host → webview: groups sampled since the last message. */
 export const SamplesAppendMessageSchema = z.object({
   type: z.literal('append'),
   id: z.string().min(1),
-  records: z.array(SamplesRecordSchema),
+  records: z.array(SampleGroupSchema),
 });
 
 /** Everything the host sends the samples page (a shown run's status change included). */
@@ -35,12 +53,32 @@ export type SamplesToHost = z.infer<typeof SamplesToHostSchema>;
 
 export const SAMPLE_ORDERS = ['prompt', 'advantage'] as const;
 
-/** View state the page persists: run, step (null: newest), filters. */
+/** The page's two views: one step's groups, or every completion of every step in one searchable table. */
+export const SAMPLE_VIEWS = ['step', 'table'] as const;
+export const ADVANTAGE_FILTERS = ['any', 'positive', 'negative', 'zero'] as const;
+export const TABLE_SORT_KEYS = ['step', 'advantage', 'tokens', 'length'] as const;
+
+/** The completions table's search, filters and sort (what "Clear filters" resets). */
+export const CompletionQuerySchema = z.object({
+  text: z.string().default(''),
+  /** `<rule>:1` (the rule rewarded it) or `<rule>:0` (it did not); null: any. */
+  ruleResult: z.string().nullable().default(null),
+  advantage: z.enum(ADVANTAGE_FILTERS).default('any'),
+  /** A flag name, '*' for any flag; null: flagged or not. */
+  flag: z.string().nullable().default(null),
+  sort: z.enum(TABLE_SORT_KEYS).default('step'),
+  descending: z.boolean().default(false),
+});
+export type CompletionQuery = z.infer<typeof CompletionQuerySchema>;
+
+/** View state the page persists: run, step (null: newest), filters, and the table's query. */
 export const SamplesViewStateSchema = z.object({
   runId: z.string().min(1),
   step: z.number().int().positive().nullable().default(null),
   zeroVarianceOnly: z.boolean().default(false),
   order: z.enum(SAMPLE_ORDERS).default('prompt'),
   failedRule: z.string().nullable().default(null),
+  view: z.enum(SAMPLE_VIEWS).default('step'),
+  query: CompletionQuerySchema.prefault({}),
 });
 export type SamplesViewState = z.infer<typeof SamplesViewStateSchema>;

@@ -2,11 +2,12 @@
 // Both sides validate what they receive with these schemas; nothing else names a message type.
 import { z } from 'zod';
 import { ReadyMessageSchema } from './panelMessages';
+import { RUN_STATUSES } from './runDir';
 
 /** The webview panel's view type (also its serializer's key and its `onWebviewPanel:` activation event). */
 export const WELCOME_VIEW_TYPE = 'bnpo.welcome';
 
-/** Webview → host: the user pressed an action's button; `id` must be one the last `state` offered. */
+/** Webview → host: the user pressed an action's button; `id` must be one the last `state` offered (runs' too). */
 export const WelcomeRunActionSchema = z.object({ type: z.literal('runAction'), id: z.string().min(1) });
 
 /** Everything the welcome page sends its host; after `ready` the host answers with `state`. */
@@ -20,12 +21,27 @@ export const WelcomeActionSchema = z.object({
 });
 export type WelcomeAction = z.infer<typeof WelcomeActionSchema>;
 
+/** One of the recent runs, with the actions its status allows. */
+export const WelcomeRunSchema = z.object({
+  id: z.string().min(1),
+  label: z.string(),
+  status: z.enum(RUN_STATUSES),
+  detail: z.string(),
+  actions: z.array(WelcomeActionSchema),
+});
+export type WelcomeRun = z.infer<typeof WelcomeRunSchema>;
+
 /** Host → webview: everything the page shows; sent after `ready` and again whenever it changes. */
 export const WelcomeStateSchema = z.object({
   type: z.literal('state'),
   version: z.string(),
   runsFolder: z.string(),
-  actions: z.array(WelcomeActionSchema),
+  /** The walkthrough and the first steps. */
+  start: z.array(WelcomeActionSchema),
+  /** All commands, settings. */
+  more: z.array(WelcomeActionSchema),
+  /** Newest first. */
+  runs: z.array(WelcomeRunSchema),
 });
 export type WelcomeState = z.infer<typeof WelcomeStateSchema>;
 

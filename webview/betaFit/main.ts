@@ -3,22 +3,25 @@
 // Densities and weights are computed here with the trainer's own core functions, from the fit the trainer recorded.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import uPlot from 'uplot';
-import { BNPO_WEIGHT_CAP, ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
+import { ESTIMATORS, isEstimatorName } from '../../src/core/estimators';
 import { BetaFitViewStateSchema, HostToBetaFitSchema } from '../../src/protocol/betaFit';
-import type { BetaFitToHost, BetaFitViewState } from '../../src/protocol/betaFit';
+import type { BetaFitStep, BetaFitToHost, BetaFitViewState } from '../../src/protocol/betaFit';
 import type { BetaFit } from '../../src/protocol/runDir';
+import { accessibleChart, dataTable, keepFocus, keyed } from '../shared/a11y';
 import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
 import {
-  bins,
+  GLOSSARY,
   currentStep,
   guardSteps,
+  guidance,
   historyData,
   meanPHat,
   mergeSteps,
   ruleChartData,
+  splitBins,
   stepAtSlider,
 } from './model';
-import type { BetaFitRun, PHatBin, RuleChartData } from './model';
+import type { BetaFitRun, RuleChartData, WeighedBin, WeightSplit } from './model';
 
 const { vscode, app, send, saved } = openPage<BetaFitViewState, BetaFitToHost>(BetaFitViewStateSchema, {
   charts: true,
@@ -50,14 +53,14 @@ function fitTable(rule: string, fit: BetaFit, pHat: readonly number[]): HTMLTabl
   const head = element('tr');
   const headers: [string, string][] = [
     ['groups', 'Prompt groups in the batch'],
-    ['mean p̂', 'Mean share of completions rewarded'],
-    ['a', 'Method-of-moments Beta(a, b) fitted to the p̂'],
-    ['b', 'Method-of-moments Beta(a, b) fitted to the p̂'],
-    ['α', 'α = max(1, 1 + a/3)'],
-    ['β', 'β = max(1, 1 + b/3)'],
-    ['guard', 'Guard that replaced the fit with α = β = 1'],
+    ['mean p̂', `Mean of the groups’ ${GLOSSARY.pHat}`],
+    ['a', GLOSSARY.a],
+    ['b', GLOSSARY.b],
+    ['α', GLOSSARY.alpha],
+    ['β', GLOSSARY.beta],
+    ['guard', 'Guard that replaced the fit with α = β = 1 (f ≡ 1)'],
   ];
-  for (const [h, title] of headers) head.append(element('th', h, { title }));
+  for (const [h, title] of headers) head.append(element('th', h, { title, scope: 'col' }));
   const row = element('tr');
   row.append(
     cell(String(pHat.length), 'fit-groups', pHat.length),
@@ -74,24 +77,75 @@ function fitTable(rule: string, fit: BetaFit, pHat: readonly number[]): HTMLTabl
   return table;
 }
 
-function weightTable(list: PHatBin[]): HTMLTableElement {
-  const table = element('table', undefined, { class: 'numbers weights', 'aria-label': 'Weight per p̂' });
+function weightTable(list: readonly WeighedBin[]): HTMLTableElement {
+  const table = element('table', undefined, {
+    class: 'numbers weights',
+    'aria-label': 'Weight on R − p̂ per p̂, by estimator',
+  });
   const head = element('tr');
-  for (const h of ['p̂', 'groups', 'f(p̂; α, β)', 'weight 1/f']) head.append(element('th', h));
+  const headers: [string, string][] = [
+    ['p̂', GLOSSARY.pHat],
+    ['groups', 'Prompt groups with this p̂'],
+    ['f(p̂; α, β)', GLOSSARY.f],
+    ['BNPO 1/f', GLOSSARY.weight],
+    ['GRPO 1/σ', 'GRPO divides R − p̂ by the group’s standard deviation √(G·p̂(1 − p̂)/(G − 1))'],
+    ['REINFORCE', 'REINFORCE with a per-prompt mean baseline leaves R − p̂ as it is: weight 1'],
+  ];
+  for (const [h, title] of headers) head.append(element('th', h, { title, scope: 'col' }));
   table.append(element('thead'), element('tbody'));
   table.tHead!.append(head);
   for (const b of list) {
     const row = element('tr', undefined, { 'data-p': String(b.p) });
-    const capped = b.weight >= BNPO_WEIGHT_CAP;
     row.append(
       cell(formatNumber(b.p, 3), 'p', b.p),
       cell(String(b.count), 'count', b.count),
       cell(formatNumber(b.f), 'f', b.f),
-      cell(capped ? `${formatNumber(b.weight)} (cap)` : formatNumber(b.weight), 'weight', b.weight),
+      cell(formatNumber(b.weight, 3), 'weight', b.weight),
+      cell(formatNumber(b.grpo, 3), 'weight-grpo', b.grpo),
+      cell(formatNumber(b.reinforce, 3), 'weight-reinforce', b.reinforce),
     );
     table.tBodies[0]!.append(row);
   }
   return table;
+}
+
+/** The groups at p̂ = 0 or 1, shown apart from the weights: whatever their weight, their advantage is 0. */
+function noSignalNote(split: WeightSplit): HTMLElement | undefined {
+  const { tooHard, tooEasy } = split;
+  if (tooHard + tooEasy === 0) return undefined;
+  const parts = [
+    ...(tooHard > 0 ? [`${tooHard} at p̂ = 0`] : []),
+    ...(tooEasy > 0 ? [`${tooEasy} at p̂ = 1`] : []),
+  ];
+  return element(
+    'p',
+    `No signal: every completion scored the same in ${tooHard + tooEasy} groups (${parts.join(', ')}); their advantage is 0, so they are left out of the weights.`,
+    {
+      class: 'no-signal',
+      'data-testid': 'no-signal',
+      'data-too-hard': String(tooHard),
+      'data-too-easy': String(tooEasy),
+    },
+  );
+}
+
+function guidanceList(split: WeightSplit): HTMLElement {
+  const list = element('ul', undefined, { class: 'guidance', 'data-testid': 'guidance' });
+  for (const line of guidance(split)) list.append(element('li', line));
+  return list;
+}
+
+/** What the symbols mean, for a reader who has not read the paper (the table headers carry the same as hovers). */
+function glossary(): HTMLElement {
+  const details = element('details', undefined, { class: 'glossary' });
+  details.append(element('summary', 'What the symbols mean'));
+  const list = element('dl');
+  for (const text of Object.values(GLOSSARY)) {
+    const [term, ...rest] = text.split(': ');
+    list.append(element('dt', term), element('dd', rest.join(': ')));
+  }
+  details.append(list);
+  return details;
 }
 
 function ruleChart(container: HTMLElement, chart: RuleChartData): uPlot {
@@ -108,7 +162,11 @@ function ruleChart(container: HTMLElement, chart: RuleChartData): uPlot {
   const opts: uPlot.Options = {
     width: Math.max(300, container.clientWidth),
     height: 240,
-    scales: { x: { time: false, range: [0, 1] }, y: { range: [0, top] }, w: { distr: 3 } },
+    scales: {
+      x: { time: false, range: [0, 1] },
+      y: { range: [0, top] },
+      w: { distr: chart.weightAxis.log ? 3 : 1, range: [chart.weightAxis.min, chart.weightAxis.max] },
+    },
     series: [
       { label: 'p', value: (_u, v) => formatNumber(v, 3) },
       {
@@ -127,7 +185,7 @@ function ruleChart(container: HTMLElement, chart: RuleChartData): uPlot {
         value: (_u, v) => formatNumber(v),
       },
       {
-        label: 'weight 1/f at each p̂',
+        label: 'BNPO weight 1/f at each p̂ (0 < p̂ < 1)',
         scale: 'w',
         stroke: wColour,
         fill: wColour,
@@ -151,16 +209,18 @@ function ruleChart(container: HTMLElement, chart: RuleChartData): uPlot {
         side: 1,
         stroke: wColour,
         grid: { show: false },
-        // A log axis over six decades: minor ticks would crowd it.
         ticks: { show: false },
         font,
         label: 'weight 1/f',
         labelFont: font,
-        size: 56,
+        // Room for the tick values and the label beside them, outside the plotting area.
+        size: 64,
+        labelGap: 6,
         values: (_u, vals) => vals.map((v) => formatNumber(v, 2)),
       },
     ],
-    legend: { live: true },
+    // Dashed series get dashed legend markers: the legend tells the lines apart without colour.
+    legend: { live: true, markers: { dash: (u, i) => (u.series[i]?.dash ? 'dashed' : 'solid') } },
     cursor: { points: { size: 6 } },
     hooks: {
       // Bars go under the curves: uPlot draws axes, then series.
@@ -198,14 +258,14 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
     const colour = colours.series[i % colours.series.length]!;
     series.push(
       {
-        label: `${rule} α`,
+        label: `${rule} α (solid)`,
         stroke: colour,
         width: 2,
         points: { show: false },
         value: (_u, v) => formatNumber(v),
       },
       {
-        label: `${rule} β`,
+        label: `${rule} β (dashed)`,
         stroke: colour,
         width: 2,
         dash: [6, 3],
@@ -235,7 +295,8 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
       },
       { stroke: colours.foreground, grid, ticks: grid, font, size: 50 },
     ],
-    legend: { live: true },
+    // Dashed series get dashed legend markers: the legend tells the lines apart without colour.
+    legend: { live: true, markers: { dash: (u, i) => (u.series[i]?.dash ? 'dashed' : 'solid') } },
     hooks: {
       drawAxes: [
         (u) => {
@@ -263,6 +324,46 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
     },
   };
   return new uPlot(opts, historyData(run) as uPlot.AlignedData, container);
+}
+
+/** The rule chart for keyboard and screen readers: what it shows, and its numbers at every p̂. */
+function ruleChartAccess(
+  rule: string,
+  chart: RuleChartData,
+): { label: string; table: () => HTMLTableElement } {
+  return {
+    label: `${rule}: histogram of p̂ with the fitted Beta(a, b), the normaliser f and BNPO's weights`,
+    table: () =>
+      dataTable(
+        `${rule}: the histogram's bars (density) and the curves at each p̂ of the batch`,
+        ['p̂', 'histogram', 'fitted Beta(a, b)', 'f(p̂; α, β)', 'weight 1/f'],
+        chart.bars.map((bar) => {
+          const i = chart.xs.indexOf(bar.p);
+          return [
+            formatNumber(bar.p, 3),
+            formatNumber(bar.height),
+            formatNumber(chart.fitCurve[i]),
+            formatNumber(chart.normaliser[i]),
+            formatNumber(chart.weights[i]),
+          ];
+        }),
+      ),
+  };
+}
+
+function historyAccess(shown: BetaFitRun): { label: string; table: () => HTMLTableElement } {
+  return {
+    label: `α and β of ${shown.rules.join(', ')} over ${shown.steps.length} steps`,
+    table: () => {
+      const data = historyData(shown);
+      const headers = ['step', ...shown.rules.flatMap((r) => [`${r} α`, `${r} β`])];
+      const rows = data[0]!.map((stepNo, i) => [
+        String(stepNo),
+        ...data.slice(1).map((column) => formatNumber(column[i])),
+      ]);
+      return dataTable('α and β at each step', headers, rows);
+    },
+  };
 }
 
 function explanation(estimator: string): HTMLElement {
@@ -295,7 +396,58 @@ function explanation(estimator: string): HTMLElement {
   return box;
 }
 
+/** The step slider and the follow switch; both keep the keyboard focus across the redraw they cause. */
+function stepControls(shown: BetaFitRun, step: BetaFitStep): HTMLElement {
+  const controls = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
+  const first = shown.steps[0]!.step;
+  const last = shown.steps[shown.steps.length - 1]!.step;
+  const slider = keyed(
+    element('input', undefined, {
+      type: 'range',
+      min: String(first),
+      max: String(last),
+      step: '1',
+      value: String(step.step),
+      'aria-label': 'Step',
+      'aria-valuetext': `step ${step.step} of ${last}`,
+      'data-testid': 'step-slider',
+    }),
+    'step-slider',
+  );
+  const stepLabel = element('span', `step ${step.step} of ${last}`, {
+    class: 'value',
+    'data-testid': 'step',
+    'data-step': String(step.step),
+  });
+  slider.addEventListener('change', () => {
+    const wanted = Number(slider.value);
+    chosenStep = stepAtSlider(shown, wanted);
+    persist();
+    render();
+  });
+  slider.addEventListener('input', () => {
+    stepLabel.textContent = `step ${slider.value} of ${last}`;
+  });
+  const follow = document.createElement('vscode-checkbox');
+  follow.label = 'Follow the live step';
+  follow.checked = chosenStep === null;
+  follow.dataset.testid = 'follow';
+  keyed(follow, 'follow');
+  follow.addEventListener('change', () => {
+    chosenStep = follow.checked ? null : step.step;
+    persist();
+    render();
+  });
+  controls.append(slider, stepLabel, follow);
+  return controls;
+}
+
+/** Every redraw gives the keyboard focus back to the control that had it (the slider under the arrow keys). */
 function render(): void {
+  keepFocus(draw);
+}
+
+function draw(): void {
   for (const p of plots) p.destroy();
   plots = [];
   historyPlot?.destroy();
@@ -312,45 +464,10 @@ function render(): void {
     app.setAttribute('aria-busy', 'false');
     return;
   }
-  const controls = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
-  const first = run.steps[0]!.step;
-  const last = run.steps[run.steps.length - 1]!.step;
-  const slider = element('input', undefined, {
-    type: 'range',
-    min: String(first),
-    max: String(last),
-    step: '1',
-    value: String(step.step),
-    'aria-label': 'Step',
-    'data-testid': 'step-slider',
-  });
-  const stepLabel = element('span', `step ${step.step} of ${last}`, {
-    class: 'value',
-    'data-testid': 'step',
-    'data-step': String(step.step),
-  });
-  slider.addEventListener('change', () => {
-    const wanted = Number(slider.value);
-    chosenStep = stepAtSlider(run!, wanted);
-    persist();
-    render();
-  });
-  slider.addEventListener('input', () => {
-    stepLabel.textContent = `step ${slider.value} of ${last}`;
-  });
-  const follow = document.createElement('vscode-checkbox');
-  follow.label = 'Follow the live step';
-  follow.checked = chosenStep === null;
-  follow.dataset.testid = 'follow';
-  follow.addEventListener('change', () => {
-    chosenStep = follow.checked ? null : step.step;
-    persist();
-    render();
-  });
-  controls.append(element('label', 'Step', { for: 'step' }), slider, stepLabel, follow);
+  const controls = stepControls(run, step);
 
   const rules = element('div', undefined, { class: 'rules' });
-  const pending: [HTMLElement, string][] = [];
+  const pending: [HTMLElement, RuleChartData][] = [];
   for (const rule of run.rules) {
     const fit = step.fits[rule];
     const section = element('section', undefined, {
@@ -365,7 +482,8 @@ function render(): void {
       continue;
     }
     const pHat = step.pHat[rule] ?? [];
-    section.append(fitTable(rule, fit, pHat));
+    const split = splitBins(pHat, fit, step.groupSize);
+    section.append(guidanceList(split), fitTable(rule, fit, pHat));
     if (fit.guard) {
       section.append(
         element(
@@ -378,19 +496,22 @@ function render(): void {
       );
     }
     const body = element('div', undefined, { class: 'plot' });
-    section.append(body);
+    const chart = ruleChartData(step, rule);
+    section.append(chart ? accessibleChart(body, ruleChartAccess(rule, chart)) : body);
     if (pHat.length === 0)
       section.append(element('p', 'groups.jsonl has no p̂ for this step yet.', { class: 'placeholder' }));
-    section.append(weightTable(bins(pHat, fit)));
+    const note = noSignalNote(split);
+    if (note) section.append(note);
+    section.append(weightTable(split.informative));
     rules.append(section);
-    pending.push([body, rule]);
+    if (chart) pending.push([body, chart]);
   }
   const history = element('section', undefined, { class: 'history', 'aria-label': 'α and β over the steps' });
   const historyBody = element('div', undefined, { class: 'plot' });
   const guarded = guardSteps(run);
   history.append(
     element('h2', 'α and β over the steps'),
-    historyBody,
+    accessibleChart(historyBody, historyAccess(run)),
     element(
       'p',
       guarded.length === 0
@@ -402,13 +523,10 @@ function render(): void {
       { class: 'legend-note', 'data-testid': 'guard-steps', 'data-count': String(guarded.length) },
     ),
   );
-  app.replaceChildren(header, explanation(step.estimator), controls, rules, history);
+  app.replaceChildren(header, explanation(step.estimator), glossary(), controls, rules, history);
   app.setAttribute('aria-busy', 'false');
   // Charts need their containers laid out to know their width.
-  for (const [body, rule] of pending) {
-    const chart = ruleChartData(step, rule);
-    if (chart) plots.push(ruleChart(body, chart));
-  }
+  for (const [body, chart] of pending) plots.push(ruleChart(body, chart));
   historyPlot = historyChart(historyBody, step.step);
 }
 

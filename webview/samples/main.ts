@@ -1,12 +1,14 @@
-// The samples page: one step's prompt groups with their G completions, per-rule rewards (with the rule's reason)
-// and advantages. Filters narrow to the groups BNPO learns nothing from (zero variance), order by the largest
-// |advantage|, or show only completions a chosen rule failed.
+// The samples page, two views. "By step": one step's prompt groups with their G completions, per-rule rewards
+// (with the rule's reason) and advantages; filters narrow to the groups BNPO learns nothing from (zero
+// variance), order by the largest |advantage|, or show only completions a chosen rule failed. "All completions":
+// every step's completions in one searchable, filterable, sortable table (table.ts).
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { HostToSamplesSchema, SamplesViewStateSchema } from '../../src/protocol/samples';
 import type { SamplesToHost, SamplesViewState } from '../../src/protocol/samples';
-import type { RunStatus, SamplesRecord } from '../../src/protocol/runDir';
+import type { RunStatus } from '../../src/protocol/runDir';
+import { keepFocus, keyed } from '../shared/a11y';
 import { element, formatNumber, openPage, showError } from '../shared/page';
 import {
   DEFAULT_FILTERS,
@@ -16,7 +18,8 @@ import {
   shownStep,
   zeroVariance,
 } from './model';
-import type { SamplesFilters, ShownGroup } from './model';
+import type { SamplesFilters, SamplesRecord, ShownGroup } from './model';
+import { TABLE_PAGE_ROWS, advantageCell, completionText, completionsTable, rewardCell } from './table';
 
 const { vscode, app, send, saved } = openPage<SamplesViewState, SamplesToHost>(SamplesViewStateSchema, {
   charts: false,
@@ -32,6 +35,7 @@ interface RunView {
 
 const filters: SamplesFilters = saved ?? { ...DEFAULT_FILTERS };
 let run: RunView | undefined;
+let tableRows = TABLE_PAGE_ROWS;
 
 function persist(): void {
   if (run) vscode.setState({ runId: run.id, ...filters });
@@ -59,34 +63,17 @@ function select(
 function completionRow(c: ShownGroup['completions'][number], rules: string[]): HTMLTableRowElement {
   const row = element('tr', undefined, { class: c.correct ? 'correct' : 'incorrect' });
   const text = element('td', undefined, { class: 'completion' });
-  text.append(element('code', c.text === '' ? '(empty)' : c.text));
+  text.append(completionText(c.text));
   row.append(text);
-  for (const rule of rules) {
-    const reward = c.rewards[rule];
-    const reason = c.reasons[rule] ?? '';
-    const td = element('td', undefined, {
-      class: `reward ${reward === 1 ? 'pass' : 'fail'}`,
-      'data-rule': rule,
-    });
-    td.append(
-      element('span', reward === 1 ? '✓ 1' : reward === 0 ? '✗ 0' : '–', { class: 'mark' }),
-      element('span', reason, { class: 'reason' }),
-    );
-    td.title = `${rule}: ${reward ?? '–'}${reason ? ` — ${reason}` : ''}`;
-    row.append(td);
-  }
-  const adv = element('td', formatNumber(c.advantage, 3), {
-    class: `advantage ${c.advantage > 0 ? 'pos' : c.advantage < 0 ? 'neg' : 'zero'}`,
-    'data-value': String(c.advantage),
-  });
-  row.append(adv, element('td', String(c.tokens), { class: 'tokens' }));
+  for (const rule of rules) row.append(rewardCell(c, rule));
+  row.append(advantageCell(c.advantage), element('td', String(c.tokens), { class: 'tokens' }));
   return row;
 }
 
 function groupSection({ record: g, completions }: ShownGroup, rules: string[]): HTMLElement {
   const section = element('section', undefined, { class: 'group', 'data-prompt': g.promptId });
   const h = element('h2');
-  h.append(element('code', g.prompt));
+  h.append(completionText(g.prompt));
   const answer = g.sample.answer;
   const facts = element('p', undefined, { class: 'facts' });
   facts.append(
@@ -110,7 +97,12 @@ function groupSection({ record: g, completions }: ShownGroup, rules: string[]): 
   return section;
 }
 
+/** Every redraw gives the keyboard focus back to the control that had it. */
 function render(): void {
+  keepFocus(draw);
+}
+
+function draw(): void {
   if (!run) return;
   const all = sampledSteps(run.records);
   const header = element('header');
@@ -128,6 +120,53 @@ function render(): void {
     app.setAttribute('aria-busy', 'false');
     return;
   }
+  const body = filters.view === 'table' ? tableView(run) : stepView(run, all);
+  app.replaceChildren(header, viewSwitch(), ...body);
+  app.setAttribute('aria-busy', 'false');
+}
+
+/** "By step" or "All completions": two toggle buttons (aria-pressed), as the workbench's own view toggles. */
+function viewSwitch(): HTMLElement {
+  const group = element('div', undefined, { class: 'view-switch', role: 'group', 'aria-label': 'View' });
+  const views: [SamplesFilters['view'], string][] = [
+    ['step', 'By step'],
+    ['table', 'All completions'],
+  ];
+  for (const [view, text] of views) {
+    const button = keyed(
+      element('button', text, {
+        type: 'button',
+        'aria-pressed': String(filters.view === view),
+        'data-testid': `view-${view}`,
+      }),
+      `view-${view}`,
+    );
+    button.addEventListener('click', () => {
+      filters.view = view;
+      persist();
+      render();
+    });
+    group.append(button);
+  }
+  return group;
+}
+
+function tableView(shown: RunView): HTMLElement[] {
+  return completionsTable(shown.records, shown.rules, filters.query, tableRows, {
+    change: (query) => {
+      filters.query = query;
+      tableRows = TABLE_PAGE_ROWS;
+      persist();
+      scheduleRender();
+    },
+    more: () => {
+      tableRows += TABLE_PAGE_ROWS;
+      render();
+    },
+  });
+}
+
+function stepView(shown: RunView, all: number[]): HTMLElement[] {
   const step = shownStep(all, filters.step)!;
   const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
   const stepLabel = element('label', 'Step');
@@ -174,7 +213,7 @@ function render(): void {
   const failedLabel = element('label', 'Failed rule');
   failedLabel.append(
     select(
-      [['', 'any'], ...run.rules.map((r): [string, string] => [r, r])],
+      [['', 'any'], ...shown.rules.map((r): [string, string] => [r, r])],
       filters.failedRule ?? '',
       'failed-rule',
       (v) => {
@@ -186,16 +225,25 @@ function render(): void {
   );
   bar.append(stepLabel, zero, orderLabel, failedLabel);
 
-  const shown = filterSamples(run.records, step, filters);
+  const kept = filterSamples(shown.records, step, filters);
   const list = element('div', undefined, { class: 'groups' });
-  for (const group of shown.groups) list.append(groupSection(group, run.rules));
+  for (const group of kept.groups) list.append(groupSection(group, shown.rules));
   const summary = element(
     'p',
-    `Step ${step}: ${shown.groups.length} of ${shown.total} groups shown, ${shown.completions} completions.`,
-    { class: 'summary', 'data-testid': 'summary', 'data-groups': String(shown.groups.length) },
+    `Step ${step}: ${kept.groups.length} of ${kept.total} groups shown, ${kept.completions} completions.`,
+    { class: 'summary', 'data-testid': 'summary', 'data-groups': String(kept.groups.length) },
   );
-  app.replaceChildren(header, bar, summary, list);
-  app.setAttribute('aria-busy', 'false');
+  return [bar, summary, list];
+}
+
+let frame = 0;
+/** Typing in the search redraws once per frame, not once per key. */
+function scheduleRender(): void {
+  if (frame !== 0) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    render();
+  });
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

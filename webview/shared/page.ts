@@ -29,6 +29,7 @@ export function openPage<State, ToHost>(
 ): Page<State, ToHost> {
   const vscode = vscodeApi<State>();
   const app = document.getElementById('app')!;
+  reloadFailedStylesheets();
   if (options.charts) addChartStyles();
   const saved = stateSchema.safeParse(vscode.getState() ?? {});
   return {
@@ -39,7 +40,7 @@ export function openPage<State, ToHost>(
   };
 }
 
-import { element } from './dom';
+import { element, reloadFailedStylesheets } from './dom';
 
 export { element };
 

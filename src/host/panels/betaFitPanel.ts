@@ -9,7 +9,7 @@ export const BetaFitPanel = defineRunPanel({
   viewType: BETA_FIT_VIEW_TYPE,
   title: 'BNPO Beta Fit',
   bundle: 'betaFit',
-  icon: 'betaFit.svg',
+  icon: 'betaDensity.svg',
   protocol: { toHost: BetaFitToHostSchema, viewState: BetaFitViewStateSchema },
   restore: restoredRunId,
   create: (studio, context, runId: string) => {

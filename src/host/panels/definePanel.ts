@@ -2,12 +2,15 @@
 // every webview panel needs: the page shell with its nonce CSP (webviewHtml), local resources only, messages from
 // the page validated with the protocol's schemas on arrival, the "ready" handshake (the page asks; the panel then
 // sends everything, also after the page was hidden and rebuilt), posts typed by the protocol and held back until the
-// page listens, one instance per view type, and a serializer that brings the panel back after a reload from the
-// view state the page saved.
+// page listens, one instance per view type, a serializer that brings the panel back after a reload from the
+// view state the page saved, and recovery: when a rebuilt frame (panel moved to another group, or shown again)
+// says no "ready" in time, its HTML is set again (readyWatch.ts).
 import * as vscode from 'vscode';
 import type { z } from 'zod';
 import { Disposable } from '../disposable';
 import { webviewHtml } from '../webviewHtml';
+import type { WebviewPage } from '../webviewHtml';
+import { ReadyWatch } from './readyWatch';
 
 /** What a panel's host needs of its surroundings: where the extension's files are, and where to log. */
 export interface PanelEnv {
@@ -87,6 +90,9 @@ export function localResourceRoots(root: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')];
 }
 
+/** A "ready" this recent when the panel is shown again or moved came from the rebuilt frame. */
+const RECENT_READY_MS = 1_000;
+
 class OpenPanel<
   Input,
   ToHost extends { type: string },
@@ -96,6 +102,9 @@ class OpenPanel<
   ready = false;
   /** Set right after construction: the controller is created with this panel's context. */
   controller!: Controller;
+  private readonly watch: ReadyWatch;
+  private shownIn: { visible: boolean; column: vscode.ViewColumn | undefined };
+  private lastReady = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -104,12 +113,51 @@ class OpenPanel<
       viewType: string;
       protocol: { toHost: z.ZodType<ToHost> };
     },
+    private readonly page: Omit<WebviewPage, 'webview'>,
     onDispose: () => void,
   ) {
     super();
+    this.shownIn = { visible: panel.visible, column: panel.viewColumn };
+    this.watch = new ReadyWatch({
+      reload: (attempt) => {
+        this.env.log.warn(
+          `[${this.definition.viewType}] the page did not say "ready" in time; loading it again (try ${attempt})`,
+        );
+        this.setHtml();
+      },
+      gaveUp: (attempts) => {
+        this.env.log.warn(`[${this.definition.viewType}] the page did not load after ${attempts} reloads`);
+        void vscode.window
+          .showWarningMessage(`${this.page.title} did not load.`, 'Load Again')
+          .then((choice) => {
+            if (choice !== undefined && !this.isDisposed) this.setHtml();
+          });
+      },
+    });
+    this._register(this.watch);
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)));
+    this._register(panel.onDidChangeViewState(() => this.viewStateChanged()));
     this._register({ dispose: onDispose });
+  }
+
+  /** Sets the page's HTML (a fresh nonce each time, so the webview really loads it again). */
+  setHtml(): void {
+    this.panel.webview.html = webviewHtml({ webview: this.panel.webview, ...this.page });
+    this.watch.loading();
+  }
+
+  /**
+   * VS Code rebuilds a webview that is not retained when hidden each time it is shown again or moved to another
+   * group; the new frame loads the page again, and its "ready" is due. One that came just before this event was
+   * the new frame's already.
+   */
+  private viewStateChanged(): void {
+    const { visible, viewColumn: column } = this.panel;
+    const before = this.shownIn;
+    this.shownIn = { visible, column };
+    if (!visible || (before.visible && before.column === column)) return;
+    if (Date.now() - this.lastReady > RECENT_READY_MS) this.watch.loading();
   }
 
   override dispose(): void {
@@ -144,6 +192,8 @@ class OpenPanel<
     }
     if (parsed.data.type === 'ready') {
       this.ready = true;
+      this.lastReady = Date.now();
+      this.watch.ready();
       this.controller.sendAll();
       return;
     }
@@ -170,20 +220,26 @@ export function definePanel<
       panel.iconPath = vscode.Uri.joinPath(root, 'media', 'icons', definition.icon);
     // A revived panel keeps the options it was saved with; set them again so they always match this version.
     panel.webview.options = { enableScripts: true, localResourceRoots: localResourceRoots(root) };
-    const opened: OpenPanel<Input, ToHost, ToPage, Controller> = new OpenPanel(panel, env, definition, () => {
-      if (open === opened) open = undefined;
-    });
-    const controller = definition.create(env, opened.context(), input);
-    opened.controller = controller;
-    open = opened;
-    panel.webview.html = webviewHtml({
-      webview: panel.webview,
+    const page = {
       extensionUri: root,
       bundle: definition.bundle,
       title: definition.title,
       ...(definition.placeholder !== undefined ? { placeholder: definition.placeholder } : {}),
       ...(definition.dataImages !== undefined ? { dataImages: definition.dataImages } : {}),
-    });
+    };
+    const opened: OpenPanel<Input, ToHost, ToPage, Controller> = new OpenPanel(
+      panel,
+      env,
+      definition,
+      page,
+      () => {
+        if (open === opened) open = undefined;
+      },
+    );
+    const controller = definition.create(env, opened.context(), input);
+    opened.controller = controller;
+    open = opened;
+    opened.setHtml();
     return controller;
   };
 

@@ -1,13 +1,16 @@
 // The start page: one instance at a time, restored after a reload by its serializer (no retainContextWhenHidden:
-// the page asks for its state again with `ready`). Its buttons run the extension's own palette commands.
+// the page asks for its state again with `ready`, so the recent runs are read afresh each time it is shown). Its
+// buttons open the walkthrough and run the extension's own commands, the recent runs' with the run as argument.
 import * as vscode from 'vscode';
 import { WELCOME_VIEW_TYPE, WelcomeToHostSchema, WelcomeViewStateSchema } from '../../protocol/welcome';
 import type { HostToWelcome, WelcomeToHost } from '../../protocol/welcome';
 import { definePanel } from '../panels/definePanel';
 import type { PanelEnv } from '../panels/definePanel';
 import type { Registrar } from '../lazy';
+import { readConfig } from '../editorConfig';
 import type { WelcomeActionSpec, WelcomeManifest } from './actions';
-import { manifestActions } from './actions';
+import { manifestActions, recentRuns } from './actions';
+import { readRecentRuns } from './recentRuns';
 
 export const OPEN_WELCOME_COMMAND = 'bnpo.openWelcome';
 
@@ -25,17 +28,20 @@ const WelcomePanel = definePanel({
   create: ({ extension, log }: WelcomeEnv, context) => {
     let actions: WelcomeActionSpec[] = [];
     const sendState = (): void => {
-      const offered = manifestActions(
-        extension.packageJSON as WelcomeManifest,
-        OPEN_WELCOME_COMMAND,
-        extension.id,
-      );
-      actions = offered.actions;
+      const offered = manifestActions(extension.packageJSON as WelcomeManifest, extension.id);
+      const runs = recentRuns(readRecentRuns(readConfig().runsFolder));
+      actions = [...offered.start, ...offered.more, ...runs.flatMap((run) => run.actions)];
+      const title = ({ id, title: text }: WelcomeActionSpec): { id: string; title: string } => ({
+        id,
+        title: text,
+      });
       const state: HostToWelcome = {
         type: 'state',
         version: offered.version,
         runsFolder: vscode.workspace.getConfiguration('bnpo').get<string>('runsFolder') ?? '',
-        actions: actions.map(({ id, title }) => ({ id, title })),
+        start: offered.start.map(title),
+        more: offered.more.map(title),
+        runs: runs.map((run) => ({ ...run, actions: run.actions.map(title) })),
       };
       context.post(state);
     };
