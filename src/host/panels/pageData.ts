@@ -1,9 +1,11 @@
-// What the run panels' hosts send, built from the records a run's files hold: the dashboard's columns and the
-// Beta-fit page's steps. No vscode here, so the unit tier checks these against the protocol's schemas.
+// What the run panels' hosts send, built from the records a run's files hold: the dashboard's columns, the
+// Beta-fit page's steps and the runs table's rows. No vscode here, so the unit tier checks these against the
+// protocol's schemas.
 import type { BetaFitStep } from '../../protocol/betaFit';
 import { RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
 import type { DashboardRun, HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
 import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/runDir';
+import type { RunsTableRun } from '../../protocol/runsTable';
 import type { RunFollower } from '../runs/runFollower';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
@@ -70,4 +72,17 @@ export function dashboardRun(run: RunFollower): DashboardRun {
   const { id, label, status, rules } = run;
   const metrics = toMetricColumns(run.metrics, rules);
   return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
+}
+
+/** One followed run as the runs table's messages carry it: its run.json, last reward and held-out accuracy. */
+export function runsTableRun(run: RunFollower): RunsTableRun {
+  return {
+    id: run.id,
+    dir: run.dir,
+    status: run.status,
+    info: run.info ?? null,
+    problem: run.infoProblem ?? null,
+    lastReward: run.metrics.at(-1)?.reward ?? null,
+    lastAccuracy: run.evals.at(-1)?.accuracy ?? null,
+  };
 }

@@ -3,7 +3,12 @@
 // that the bundler turns into lazy initialisation, so activation stays fast; a command or a panel restored after a
 // reload waits for it.
 import * as vscode from 'vscode';
-import { BETA_FIT_VIEW_TYPE, DASHBOARD_VIEW_TYPE, SAMPLES_VIEW_TYPE } from '../../protocol/viewTypes';
+import {
+  BETA_FIT_VIEW_TYPE,
+  DASHBOARD_VIEW_TYPE,
+  RUNS_TABLE_VIEW_TYPE,
+  SAMPLES_VIEW_TYPE,
+} from '../../protocol/viewTypes';
 import type { Supervisor } from '../process/supervisor';
 import type { RunsFeature } from './runsFeature';
 
@@ -44,7 +49,7 @@ export function registerRuns(
       },
     },
   ];
-  for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE]) {
+  for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE, RUNS_TABLE_VIEW_TYPE]) {
     disposables.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => {

@@ -11,6 +11,7 @@ import { onConfigChange, readConfig } from '../editorConfig';
 import { BetaFitPanel } from '../panels/betaFitPanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { reviveRunPanel } from '../panels/runPanels';
+import { RunsTablePanel } from '../panels/runsTablePanel';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
 import { metricsCsv } from './csv';
@@ -178,6 +179,10 @@ export class RunsFeature implements vscode.Disposable {
     }
     DashboardPanel.show(this.studio, ids);
     return ids;
+  }
+
+  openRunsTable(): void {
+    RunsTablePanel.show(this.studio, undefined);
   }
 
   async openBetaFit(arg: unknown): Promise<string | undefined> {
