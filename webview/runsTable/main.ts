@@ -259,7 +259,11 @@ function renderCompare(shown: readonly TableRow[]): void {
 
 function renderRows(): void {
   if (!loaded) return;
-  const focused = document.activeElement?.closest<HTMLElement>('tbody tr')?.dataset.run;
+  // Rows are rebuilt: the focused control's row and kind say where focus goes back to.
+  const active = document.activeElement;
+  const focusedRow = active?.closest<HTMLElement>('tbody tr');
+  const focusKey = focusedRow?.dataset.run ?? focusedRow?.dataset.group;
+  const focusKind = active?.matches('button.link') === true ? 'button.link' : 'input';
   const shown = currentRows();
   const palette = themeColours().series;
   const colours =
@@ -292,8 +296,12 @@ function renderRows(): void {
   renderHeaderState();
   renderCompare(shown);
   renderLegend(colours, palette);
-  if (focused !== undefined)
-    body.querySelector<HTMLInputElement>(`tr[data-run="${CSS.escape(focused)}"] input`)?.focus();
+  if (focusKey !== undefined) {
+    const key = CSS.escape(focusKey);
+    body
+      .querySelector<HTMLElement>(`tr[data-run="${key}"] ${focusKind}, tr[data-group="${key}"] input`)
+      ?.focus();
+  }
 }
 
 function build(): void {

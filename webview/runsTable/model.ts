@@ -138,7 +138,7 @@ export function tableRow(run: RunsTableRun): TableRow {
     steps: { text: `${info.step}/${info.totalSteps}`, value: info.step },
     backend: textCell(info.backend?.name ?? c.backend),
     accuracy: numberCell(info.finalAccuracy ?? run.lastAccuracy, fixed3),
-    created: { text: info.createdAt.slice(0, 16).replace('T', ' '), value: info.createdAt },
+    created: { text: info.createdAt.slice(0, 10), value: info.createdAt, title: info.createdAt },
   };
   return { id: run.id, dir: run.dir, cells };
 }
