@@ -19,7 +19,7 @@ type CompareMessage = Extract<RunsTableToHost, { type: 'compare' }>;
 
 /** Overlays the runs on the dashboard. */
 function compare(message: CompareMessage): Thenable<unknown> {
-  // Hook: with the dashboard's openCompare(studio, runIds, groups), pass message.groups to draw mean ± std bands.
+  // HOOK (one line): with the dashboard's openCompare(studio, runIds, groups), pass message.groups to draw mean ± std bands.
   return vscode.commands.executeCommand(COMMAND_IDS.compareRuns, undefined, message.runIds);
 }
 
