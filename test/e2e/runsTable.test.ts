@@ -226,4 +226,30 @@ describe('studio: the runs table (packaged extension)', function () {
     await page.waitForTimeout(500);
     await screenshot(page, 'runs-table-compare');
   });
+
+  it('comes back after a window reload with its sort, colours and selection', async () => {
+    const { page } = workbench;
+    await runPaletteCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    frame = await webviewFrame(page, 'BNPO Runs Table', 60_000);
+    await until(
+      'three rows',
+      async () => (await rowIds(frame)).length,
+      (n) => n === 3,
+      60_000,
+    );
+    assert.equal(await frame.locator('th[data-column="seed"]').getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(await rowIds(frame), [STUDIO_ID, VERL_ID, TRL_RUN_ID]);
+    assert.equal(await frame.locator('[data-testid="legend"] li').count(), 4);
+    for (const [id, checked] of [
+      [STUDIO_ID, true],
+      [VERL_ID, false],
+      [TRL_RUN_ID, true],
+    ] as const)
+      assert.equal(
+        await frame.locator(`tr[data-run="${id}"] input[type="checkbox"]`).isChecked(),
+        checked,
+        id,
+      );
+  });
 });

@@ -308,6 +308,11 @@ describe('runs table model: group, colour, compare', () => {
       ],
     });
     assert.equal(compareRequest([], [], 'estimator'), undefined);
+    assert.equal(
+      compareRequest(rows.slice(0, 1), [], 'estimator'),
+      undefined,
+      'one run is nothing to compare',
+    );
   });
 });
 

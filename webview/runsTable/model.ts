@@ -288,7 +288,8 @@ export interface CompareRequest {
 
 /**
  * What Compare overlays: the selected runs among those shown (two at least); grouped, one band per group of the
- * selected runs, or of every shown run when none is selected. Undefined when there is nothing to compare.
+ * selected runs, or of every shown run when none is selected (two runs at least). Undefined when there is nothing
+ * to compare.
  */
 export function compareRequest(
   shown: readonly TableRow[],
@@ -299,7 +300,7 @@ export function compareRequest(
   const picked = shown.filter((row) => chosen.has(row.id));
   if (groupBy === null) return picked.length >= 2 ? { runIds: picked.map((r) => r.id) } : undefined;
   const rows = picked.length > 0 ? picked : shown;
-  if (rows.length === 0) return undefined;
+  if (rows.length < 2) return undefined;
   const groups = groupRows(rows, groupBy).map((g) => ({
     label: `${COLUMNS[groupBy].label} ${g.key}`,
     runIds: g.rows.map((r) => r.id),

@@ -19,7 +19,8 @@ type CompareMessage = Extract<RunsTableToHost, { type: 'compare' }>;
 
 /** Overlays the runs on the dashboard. */
 function compare(message: CompareMessage): Thenable<unknown> {
-  // HOOK (one line): with the dashboard's openCompare(studio, runIds, groups), pass message.groups to draw mean ± std bands.
+  // HOOK (one line): with the dashboard's openCompare(studio, runIds, groups), pass message.groups to draw
+  // mean ± std bands per group.
   return vscode.commands.executeCommand(COMMAND_IDS.compareRuns, undefined, message.runIds);
 }
 
