@@ -252,4 +252,20 @@ describe('studio: the runs table (packaged extension)', function () {
         id,
       );
   });
+
+  it("opens a run's dashboard from its id", async () => {
+    const { page } = workbench;
+    await frame.locator(`tr[data-run="${VERL_ID}"] button.link`).click();
+    const dashboard = await webviewFrame(page, 'BNPO Dashboard', 60_000);
+    await until(
+      'the verl run alone on the dashboard',
+      () =>
+        dashboard
+          .locator('li[data-run]')
+          .evaluateAll((items: { getAttribute(name: string): string | null }[]) =>
+            items.map((i) => i.getAttribute('data-run') ?? ''),
+          ),
+      (ids) => ids.join() === VERL_ID,
+    );
+  });
 });

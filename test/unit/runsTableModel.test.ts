@@ -108,6 +108,14 @@ describe('runs table model: columns from run.json', () => {
     assert.equal(trl.data.text, 'digits');
     assert.equal(trl.accuracy.value, null);
     assert.equal(trl.accuracy.text, '–');
+    // The name the TRL callback recorded is found by the text filter, through the run's hover text.
+    assert.equal(trl.run.title, `trl-e2e\n${FOLDERS.trl}`);
+    assert.deepEqual(
+      filterRows([tableRow(received(FOLDERS.trl)), tableRow(received(FOLDERS.verl))], 'trl-e2e', {}).map(
+        (r) => r.id,
+      ),
+      ['trl-run'],
+    );
   });
 
   it('shows the recorded model identity when run.json has one, else the built-in size', () => {

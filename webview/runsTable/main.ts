@@ -214,7 +214,9 @@ function groupHeader(group: RowGroup, column: RunsTableColumn): HTMLTableRowElem
   const ids = group.rows.map((r) => r.id);
   const all = ids.every((id) => state.selected.includes(id));
   const select = element('td', undefined, { class: 'select' });
-  select.append(checkbox(`Select the ${group.key} group`, all, (on) => setSelected(ids, on)));
+  select.append(
+    checkbox(`Select the runs of ${COLUMNS[column].label} ${group.key}`, all, (on) => setSelected(ids, on)),
+  );
   const th = element('th', undefined, { colspan: String(RUNS_TABLE_COLUMNS.length), scope: 'rowgroup' });
   th.append(
     element('span', `${COLUMNS[column].label} ${group.key}`, { class: 'group-key' }),
@@ -292,7 +294,7 @@ function renderRows(): void {
   }
   body.replaceChildren(...rowsOut);
   const selectedShown = shown.filter((r) => state.selected.includes(r.id)).length;
-  summary.textContent = `${rows.size} runs · ${shown.length} shown · ${selectedShown} selected`;
+  summary.textContent = `${rows.size} run${rows.size === 1 ? '' : 's'} · ${shown.length} shown · ${selectedShown} selected`;
   renderHeaderState();
   renderCompare(shown);
   renderLegend(colours, palette);

@@ -114,8 +114,10 @@ function textCell(text: string): Cell {
 /** One run's cells, from its run.json and its last reward and evaluation. */
 export function tableRow(run: RunsTableRun): TableRow {
   const info = run.info;
+  // The run's name (config.name, what the dashboard's legend shows) rides in the hover text, so the filter finds it.
+  const name = info?.config.name;
   const common = {
-    run: { text: run.id, value: run.id, title: run.problem ?? run.dir },
+    run: { text: run.id, value: run.id, title: run.problem ?? (name ? `${name}\n${run.dir}` : run.dir) },
     status: textCell(run.status),
     reward: numberCell(run.lastReward, fixed3),
   };
