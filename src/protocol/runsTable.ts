@@ -7,6 +7,9 @@ import { RUN_STATUSES, RunInfoSchema } from './runDir';
 
 export { RUNS_TABLE_VIEW_TYPE } from './viewTypes';
 
+/** Longest label of a Compare group. */
+export const GROUP_LABEL_MAX = 200;
+
 /** One followed run, as the table needs it. */
 export const RunsTableRunSchema = z.object({
   id: z.string().min(1),
@@ -41,8 +44,11 @@ export const HostToRunsTableSchema = z.discriminatedUnion('type', [
 ]);
 export type HostToRunsTable = z.infer<typeof HostToRunsTableSchema>;
 
-/** Runs drawn as one mean ± std band in Compare. */
-export const CompareGroupSchema = z.object({ label: z.string(), runIds: z.array(z.string().min(1)).min(1) });
+/** Runs drawn as one mean ± std band in Compare (the shape the dashboard's Compare takes its groups in). */
+export const CompareGroupSchema = z.object({
+  label: z.string().min(1).max(GROUP_LABEL_MAX),
+  runIds: z.array(z.string().min(1)).min(1),
+});
 
 /** Webview → host: overlay these runs on the dashboard; with groups, one band per group. */
 export const RunsTableCompareMessageSchema = z.object({

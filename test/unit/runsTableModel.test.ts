@@ -321,6 +321,17 @@ describe('runs table model: group, colour, compare', () => {
       undefined,
       'one run is nothing to compare',
     );
+    // A long value still makes a label the protocol accepts.
+    const long = [
+      run('x', { dataset: { train: `${'d'.repeat(300)}.jsonl`, heldOutFraction: 0.1 } }),
+      run('y', {}),
+    ];
+    const request = compareRequest(long, [], 'data');
+    assert.deepEqual(
+      request?.groups?.map((g) => g.label.length),
+      [23, 200],
+    );
+    assert.ok(RunsTableToHostSchema.safeParse({ type: 'compare', ...request }).success);
   });
 });
 

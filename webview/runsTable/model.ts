@@ -1,7 +1,7 @@
 // The runs table's logic, without the DOM: the columns of a run from its run.json, sorting, the text and
 // per-column filters, grouping by a column (with each group's mean ± std) and the colour of each value of the
 // colour-by column. main.ts only draws what these return.
-import { RUNS_TABLE_COLUMNS } from '../../src/protocol/runsTable';
+import { GROUP_LABEL_MAX, RUNS_TABLE_COLUMNS } from '../../src/protocol/runsTable';
 import type { RunsTableColumn, RunsTableRun, RunsTableViewState } from '../../src/protocol/runsTable';
 
 /** What a cell shows, and what it sorts, groups and compares by (null: nothing known, sorted last). */
@@ -304,7 +304,7 @@ export function compareRequest(
   const rows = picked.length > 0 ? picked : shown;
   if (rows.length < 2) return undefined;
   const groups = groupRows(rows, groupBy).map((g) => ({
-    label: `${COLUMNS[groupBy].label} ${g.key}`,
+    label: `${COLUMNS[groupBy].label} ${g.key}`.slice(0, GROUP_LABEL_MAX),
     runIds: g.rows.map((r) => r.id),
   }));
   return { runIds: rows.map((r) => r.id), groups };
