@@ -14,6 +14,7 @@ export const COMMAND_IDS = {
   openBetaFit: 'bnpo.openBetaFit',
   showSamples: 'bnpo.showSamples',
   compareRuns: 'bnpo.compareRuns',
+  openRunsTable: 'bnpo.openRunsTable',
   exportMetricsCsv: 'bnpo.exportMetricsCsv',
   showTrainerLog: 'bnpo.showTrainerLog',
   revealRunFolder: 'bnpo.revealRunFolder',

@@ -50,6 +50,7 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
     { id: C.openBetaFit, run: onRuns((runs, arg) => runs.openBetaFit(arg)) },
     { id: C.showSamples, run: onRuns((runs, arg) => runs.showSamples(arg)) },
     { id: C.compareRuns, run: onRuns((runs, arg, selected) => runs.compare(arg, selected)) },
+    { id: C.openRunsTable, run: onRuns((runs) => runs.openRunsTable()) },
     { id: C.exportMetricsCsv, run: onRuns((runs, arg) => runs.exportCsv(arg)) },
     { id: C.showTrainerLog, run: onRuns((runs, arg) => runs.showLog(arg)) },
     { id: C.revealRunFolder, run: onRuns((runs, arg) => runs.revealFolder(arg)) },

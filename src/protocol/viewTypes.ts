@@ -3,3 +3,4 @@
 export const DASHBOARD_VIEW_TYPE = 'bnpo.dashboard';
 export const BETA_FIT_VIEW_TYPE = 'bnpo.betaFit';
 export const SAMPLES_VIEW_TYPE = 'bnpo.samples';
+export const RUNS_TABLE_VIEW_TYPE = 'bnpo.runsTable';

@@ -1,11 +1,13 @@
-// What the run panels' hosts send, built from the records a run's files hold: the dashboard's columns and the
-// Beta-fit page's steps, the samples page's records; another tool's log (a ForeignRun) gives the same messages from
-// what it logged. No vscode here, so the unit tier checks these against the protocol's schemas.
+// What the run panels' hosts send, built from the records a run's files hold: the dashboard's columns, the
+// Beta-fit page's steps, the samples page's records and the runs table's rows; another tool's log (a ForeignRun)
+// gives the same messages from what it logged. No vscode here, so the unit tier checks these against the protocol's
+// schemas.
 import type { BetaFitStep, HostToBetaFit } from '../../protocol/betaFit';
 import { EXTRA_SERIES_PREFIX, RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
 import type { DashboardRun, HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
 import type { ImportedMetricsRecord } from '../../protocol/importedRun';
 import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/runDir';
+import type { RunsTableRun } from '../../protocol/runsTable';
 import type { HostToSamples } from '../../protocol/samples';
 import { ForeignRun } from '../runs/foreignRun';
 import type { FollowedRun, RunChange } from '../runs/runFollower';
@@ -139,4 +141,17 @@ export function betaFitChange(run: FollowedRun, change: RunChange): BetaFitStep[
 /** The samples page's `run` message: every sampled group (another tool's log has none). */
 export function samplesRun(run: FollowedRun): Extract<HostToSamples, { type: 'run' }> {
   return { type: 'run', ...shownRun(run), records: [...run.samples] };
+}
+
+/** One followed run as the runs table's messages carry it: its run.json, last reward and held-out accuracy. */
+export function runsTableRun(run: FollowedRun): RunsTableRun {
+  return {
+    id: run.id,
+    dir: run.dir,
+    status: run.status,
+    info: run.info ?? null,
+    problem: run.infoProblem ?? null,
+    lastReward: run.metrics.at(-1)?.reward ?? null,
+    lastAccuracy: run.evals.at(-1)?.accuracy ?? null,
+  };
 }

@@ -3,12 +3,13 @@ import type * as vscode from 'vscode';
 import type { Studio } from '../runs/studio';
 import { BetaFitPanel } from './betaFitPanel';
 import { DashboardPanel } from './dashboardPanel';
+import { RunsTablePanel } from './runsTablePanel';
 import { SamplesPanel } from './samplesPanel';
 
 const RUN_PANELS: readonly {
   viewType: string;
   revive(studio: Studio, panel: vscode.WebviewPanel, state: unknown): void;
-}[] = [DashboardPanel, BetaFitPanel, SamplesPanel];
+}[] = [DashboardPanel, BetaFitPanel, SamplesPanel, RunsTablePanel];
 
 /** Brings back a run panel after a reload; an unknown view type (from another version) is left alone. */
 export function reviveRunPanel(

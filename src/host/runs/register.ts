@@ -2,7 +2,12 @@
 // serializers. The feature itself (run following, panels) starts on the next tick, through a dynamic import that the
 // bundler turns into lazy initialisation; a command or a panel restored after a reload waits for it.
 import type * as vscode from 'vscode';
-import { BETA_FIT_VIEW_TYPE, DASHBOARD_VIEW_TYPE, SAMPLES_VIEW_TYPE } from '../../protocol/viewTypes';
+import {
+  BETA_FIT_VIEW_TYPE,
+  DASHBOARD_VIEW_TYPE,
+  RUNS_TABLE_VIEW_TYPE,
+  SAMPLES_VIEW_TYPE,
+} from '../../protocol/viewTypes';
 import type { Registrar } from '../lazy';
 import type { Supervisor } from '../process/supervisor';
 import type { RunsFeature } from './runsFeature';
@@ -45,7 +50,7 @@ export function registerRuns(
       },
     },
   ];
-  for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE]) {
+  for (const viewType of [DASHBOARD_VIEW_TYPE, BETA_FIT_VIEW_TYPE, SAMPLES_VIEW_TYPE, RUNS_TABLE_VIEW_TYPE]) {
     disposables.push(
       registrar.registerWebviewPanelSerializer(viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => {

@@ -16,6 +16,7 @@ import { BetaFitPanel } from '../panels/betaFitPanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { betaFitRun, dashboardRun, samplesRun } from '../panels/pageData';
 import { reviveRunPanel } from '../panels/runPanels';
+import { RunsTablePanel } from '../panels/runsTablePanel';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
 import { metricsCsv } from './csv';
@@ -221,6 +222,10 @@ export class RunsFeature implements vscode.Disposable {
     }
     DashboardPanel.show(this.studio, ids);
     return ids;
+  }
+
+  openRunsTable(): void {
+    RunsTablePanel.show(this.studio, undefined);
   }
 
   async openBetaFit(arg: unknown): Promise<string | undefined> {
