@@ -54,13 +54,6 @@ export const COLUMNS: Readonly<Record<RunsTableColumn, ColumnSpec>> = {
   created: { label: 'Created', numeric: false, description: 'When the run was created (UTC).' },
 };
 
-/** The model-identity field a trainer may record in run.json: which model folder, its architecture and size. */
-interface ModelIdentity {
-  readonly architecture: string;
-  readonly parameters: number;
-  readonly path: string | null;
-}
-
 const UNKNOWN: Cell = { text: '–', value: null };
 
 function numberCell(value: number | null | undefined, text: (v: number) => string): Cell {
@@ -96,7 +89,7 @@ function fileName(file: string): string {
 
 function modelCell(run: RunsTableRun): Cell {
   const info = run.info!;
-  const identity = (info as { modelInfo?: ModelIdentity }).modelInfo;
+  const identity = info.modelInfo;
   if (identity) {
     return {
       text: `${identity.architecture} · ${formatCount(identity.parameters)}`,
