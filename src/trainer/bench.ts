@@ -202,7 +202,10 @@ export function runCommand(
     timeout: timeoutMs,
     ...(env !== undefined ? { env: { ...process.env, ...env } } : {}),
   });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+  // A timeout or a failed start leaves no output of its own: say which it was.
+  const why =
+    r.error !== undefined ? `\n(${r.error.message})` : r.signal !== null ? `\n(ended by ${r.signal})` : '';
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${why}`.trim() };
 }
 
 function hasModule(python: string, mod: string): boolean {
