@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { RunConfigSchema } from './runConfig';
 
 export const TRL_CONFIG_SUFFIX = '.trl.json';
+/** Where `npm run schemas` writes the editor schema for `*.trl.json` (contributed through jsonValidation). */
+export const TRL_JSON_SCHEMA_FILE = 'media/schemas/trl.schema.json';
 
 const path = () => z.string().min(1);
 const positiveInt = () => z.number().int().positive();

@@ -75,8 +75,12 @@ export class Policy {
       const values = new Float32Array(size);
       if (init === 'ones') values.fill(1);
       else if (init !== 'zeros') for (let i = 0; i < size; i++) values[i] = rng.normal() * init;
-      // Unnamed: tfjs variable names are process-wide, and several policies may live in one process.
-      this.params.set(name, tf.variable(tf.tensor(values, shape), true));
+      // Unnamed: tfjs variable names are process-wide, and several policies may live in one process. In a scope:
+      // a variable shares its initial tensor's data, which would otherwise outlive dispose().
+      this.params.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(values, shape), true)),
+      );
     };
     add('wte', [dims.vocab, d], std);
     add('wpe', [dims.context, d], std);

@@ -26,8 +26,9 @@ export class AdamW {
     private readonly options: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
   ) {
     this.names = [...params.keys()];
-    this.m = [...params.values()].map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = [...params.values()].map((p) => tf.variable(tf.zerosLike(p), false));
+    // In a scope: a variable shares its initial tensor's data, which would otherwise outlive dispose().
+    this.m = [...params.values()].map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = [...params.values()].map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** One update with gradients already scaled (e.g. by the norm clip); `grads` is keyed by parameter name. */
@@ -36,8 +37,10 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.options;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
-    tf.tidy(() => {
-      this.names.forEach((name, i) => {
+    // One scope per parameter: the update's dozen temporaries are freed before the next parameter's are made,
+    // so the step holds them for one parameter at a time, not for the whole model (trainer/memory.ts counts that).
+    this.names.forEach((name, i) => {
+      tf.tidy(() => {
         const g0 = grads[name];
         if (g0 === undefined) return;
         const p = this.params.get(name)!;

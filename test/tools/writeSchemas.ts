@@ -6,11 +6,14 @@ import { RULES_JSON_SCHEMA_FILE, rulesJsonSchemaText } from '../../src/core/rule
 import { RUN_CONFIG_JSON_SCHEMA_FILE, runConfigJsonSchemaText } from '../../src/protocol/runConfigJsonSchema';
 import { runConfigDocFile, runConfigDocText } from './runConfigDoc';
 import { VERL_JSON_SCHEMA_FILE, verlJsonSchemaText } from '../../src/verl/jsonSchema';
+import { editorJsonSchemaText } from '../../src/core/editorSchema';
+import { TRL_JSON_SCHEMA_FILE, TrlRunConfigSchema } from '../../src/protocol/trl';
 
 const schemas: { file: string; text: () => string }[] = [
   { file: RULES_JSON_SCHEMA_FILE, text: rulesJsonSchemaText },
   { file: RUN_CONFIG_JSON_SCHEMA_FILE, text: runConfigJsonSchemaText },
   { file: VERL_JSON_SCHEMA_FILE, text: verlJsonSchemaText },
+  { file: TRL_JSON_SCHEMA_FILE, text: () => editorJsonSchemaText(TrlRunConfigSchema) },
   { file: runConfigDocFile, text: runConfigDocText },
 ];
 

@@ -5,10 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { editorJsonSchemaText } from '../../src/core/editorSchema';
 import { configFrom } from '../../src/host/config';
+import { TRL_JSON_SCHEMA_FILE, TrlRunConfigSchema } from '../../src/protocol/trl';
 import { buildTrlCommand, parseTrlConfig, TrlConfigError } from '../../src/host/trl/trlCommand';
 import { untrustedRefusal } from '../../src/host/trust';
 
+const root = path.resolve(__dirname, '..', '..', '..');
 const NOW = new Date('2026-12-02T14:05:06.789Z');
 
 describe('the TRL launch command', () => {
@@ -108,6 +111,21 @@ describe('the TRL launch command', () => {
     assert.match(
       untrustedRefusal(false, 'runTrl') ?? '',
       /^BNPO cannot launch a TRL run: this workspace is not trusted/,
+    );
+  });
+
+  it('gives *.trl.json files the committed editor schema (run `npm run schemas` if not)', () => {
+    assert.equal(
+      fs.readFileSync(path.join(root, TRL_JSON_SCHEMA_FILE), 'utf8'),
+      editorJsonSchemaText(TrlRunConfigSchema),
+    );
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      contributes: { jsonValidation: { fileMatch: string; url: string }[] };
+    };
+    assert.ok(
+      manifest.contributes.jsonValidation.some(
+        (v) => v.fileMatch === '*.trl.json' && v.url === `./${TRL_JSON_SCHEMA_FILE}`,
+      ),
     );
   });
 });
