@@ -353,7 +353,12 @@ describe('run panels: moved during a live run, keyboard, the completions table (
 
   it('draws Beta Fit and the completions table in the light, high-contrast and dark themes', async () => {
     const { page } = workbench;
+    // One group, so each panel is photographed at the workbench's width.
+    await runPaletteCommand(page, 'View: Join All Editor Groups');
     for (const theme of ['light', 'high-contrast', 'dark'] as const) {
+      // The theme picker previews themes as it opens: make sure the chosen one stayed.
+      await setTheme(page, theme);
+      await page.waitForTimeout(1_000);
       await setTheme(page, theme);
       for (const [title, name] of [
         [SAMPLES, 'completions-table'],
@@ -362,7 +367,8 @@ describe('run panels: moved during a live run, keyboard, the completions table (
         const frame = await panelFrame(page, title);
         await webviewInTheme(frame, theme);
         await frame.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
-        await page.waitForTimeout(400);
+        await frame.locator('h1').scrollIntoViewIfNeeded();
+        await page.waitForTimeout(600);
         await screenshot(page, `panels-${name}-${theme}`);
       }
     }

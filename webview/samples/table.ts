@@ -282,7 +282,10 @@ export function completionsTable(
   table.append(element('thead'), element('tbody'));
   table.tHead!.append(head);
   for (const row of kept.slice(0, limit)) table.tBodies[0]!.append(tableRow(row, rules));
-  const parts: HTMLElement[] = [queryBar(query, rules, knownFlags(all), on), summary, table];
+  // A wide table scrolls in its own box; the page (and its toolbar) stays put.
+  const scroller = element('div', undefined, { class: 'table-scroll' });
+  scroller.append(table);
+  const parts: HTMLElement[] = [queryBar(query, rules, knownFlags(all), on), summary, scroller];
   if (kept.length > limit) {
     const more = keyed(
       element('button', `Show ${TABLE_PAGE_ROWS} more`, { type: 'button', class: 'link-button' }),
