@@ -150,13 +150,9 @@ async function tableRows(frame: FrameLocator): Promise<number> {
 
 describe('run panels: moved during a live run, keyboard, the completions table (packaged extension)', function () {
   this.timeout(180_000);
-  const workbench = useWorkbench(this, {
-    settings: { 'workbench.colorTheme': 'Default Dark Modern' },
-    files: { 'live.bnporun.json': JSON.stringify(LIVE_CONFIG, null, 2) + '\n', ...fixtureFiles() },
-  });
-
+  // Registered before the workbench's own teardown, which checks that nothing is left running: the live trainer
+  // is detached from the editor, so end it here first.
   after(() => {
-    // The live trainer is detached from the editor: end it here.
     const pid = (() => {
       try {
         return liveRun(workbench.workspace)?.pid ?? null;
@@ -171,6 +167,11 @@ describe('run panels: moved during a live run, keyboard, the completions table (
         // already gone
       }
     }
+  });
+
+  const workbench = useWorkbench(this, {
+    settings: { 'workbench.colorTheme': 'Default Dark Modern' },
+    files: { 'live.bnporun.json': JSON.stringify(LIVE_CONFIG, null, 2) + '\n', ...fixtureFiles() },
   });
 
   it('launches a live run and opens its dashboard, Beta fit and samples', async () => {
@@ -250,21 +251,24 @@ describe('run panels: moved during a live run, keyboard, the completions table (
     }
     assert.ok(stops.includes('follow'), `Tab stops: ${stops.join(', ')}`);
     assert.ok(stops.includes('img'), `a chart is a Tab stop: ${stops.join(', ')}`);
-    // Enter on a focused chart opens its data table.
-    const chart = frame.locator('section.rule .chart-focus').first();
+    assert.match(
+      (await frame.locator('section.rule .chart-focus').first().getAttribute('aria-label')) ?? '',
+      /histogram of p̂/,
+    );
+    // Enter on a focused chart opens its data table (α and β at every step), which stays open as steps arrive.
+    const chart = frame.locator('section.history .chart-focus');
     await chart.focus();
     await page.keyboard.press('Enter');
-    const table = frame.locator('section.rule details.chart-table table').first();
-    await table.waitFor({ timeout: 5_000 });
-    assert.ok((await table.locator('tbody tr').count()) > 0);
-    assert.match((await chart.getAttribute('aria-label')) ?? '', /histogram of p̂/);
+    const rows = frame.locator('section.history details.chart-table table tbody tr');
+    await rows.first().waitFor({ timeout: 15_000 });
+    assert.ok((await rows.count()) >= 2, 'a row per recorded step');
     await screenshot(page, 'panels-betafit-keyboard');
   });
 
   it('searches, filters, sorts and clears the completions of every step; collapses a 20 KB completion', async () => {
     const { page } = workbench;
     await runPaletteCommand(page, 'BNPO: Show Samples');
-    await pickQuickItemContaining(page, FIXTURE);
+    await pickQuickItemContaining(page, FIXTURE, 45_000);
     const frame = await panelFrame(page, SAMPLES);
     await until(
       'the fixture run in the samples panel',
@@ -309,6 +313,11 @@ describe('run panels: moved during a live run, keyboard, the completions table (
       (n) => n === 0,
     );
     await frame.locator('[data-testid="clear-filters"]').click();
+    await until(
+      'cleared filters',
+      () => tableRows(frame),
+      (n) => n === 6,
+    );
     await frame.locator('[data-testid="advantage-filter"]').selectOption('zero');
     await until(
       'zero advantage',
@@ -344,7 +353,12 @@ describe('run panels: moved during a live run, keyboard, the completions table (
 
   it('draws Beta Fit and the completions table in the light, high-contrast and dark themes', async () => {
     const { page } = workbench;
+    // One group, so each panel is photographed at the workbench's width.
+    await runPaletteCommand(page, 'View: Join All Editor Groups');
     for (const theme of ['light', 'high-contrast', 'dark'] as const) {
+      // The theme picker previews themes as it opens: make sure the chosen one stayed.
+      await setTheme(page, theme);
+      await page.waitForTimeout(1_000);
       await setTheme(page, theme);
       for (const [title, name] of [
         [SAMPLES, 'completions-table'],
@@ -353,7 +367,8 @@ describe('run panels: moved during a live run, keyboard, the completions table (
         const frame = await panelFrame(page, title);
         await webviewInTheme(frame, theme);
         await frame.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
-        await page.waitForTimeout(400);
+        await frame.locator('h1').scrollIntoViewIfNeeded();
+        await page.waitForTimeout(600);
         await screenshot(page, `panels-${name}-${theme}`);
       }
     }

@@ -15,7 +15,7 @@ function watched(): { watch: ReadyWatch; reloads: number[]; gaveUp: number[] } {
 }
 
 describe('panel ready watch', () => {
-  it('reloads a page that says nothing in time, then gives up after the last try', () => {
+  it('reloads a page that says nothing in time, waiting longer each time, then gives up after the last try', () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     try {
       const { watch, reloads, gaveUp } = watched();
@@ -24,11 +24,18 @@ describe('panel ready watch', () => {
       assert.deepEqual(reloads, [], 'not before the timeout');
       mock.timers.tick(1);
       assert.deepEqual(reloads, [1]);
-      mock.timers.tick(1_000);
+      // A slow page is given twice as long after each reload.
+      mock.timers.tick(1_999);
+      assert.deepEqual(reloads, [1]);
+      mock.timers.tick(1);
       assert.deepEqual(reloads, [1, 2]);
-      mock.timers.tick(1_000);
+      mock.timers.tick(3_999);
+      assert.deepEqual(gaveUp, []);
+      mock.timers.tick(1);
       assert.deepEqual(reloads, [1, 2], 'at most maxReloads');
       assert.deepEqual(gaveUp, [2]);
+      mock.timers.tick(60_000);
+      assert.deepEqual(reloads, [1, 2]);
       assert.equal(watch.waiting, false);
     } finally {
       mock.timers.reset();

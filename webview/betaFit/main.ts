@@ -8,6 +8,7 @@ import { BetaFitViewStateSchema, HostToBetaFitSchema } from '../../src/protocol/
 import type { BetaFitStep, BetaFitToHost, BetaFitViewState } from '../../src/protocol/betaFit';
 import type { BetaFit } from '../../src/protocol/runDir';
 import { accessibleChart, dataTable, keepFocus, keyed } from '../shared/a11y';
+import type { ChartAccess } from '../shared/a11y';
 import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
 import {
   GLOSSARY,
@@ -31,6 +32,7 @@ let chosenStep: number | null = saved?.step ?? null;
 let run: BetaFitRun | undefined;
 let plots: uPlot[] = [];
 let historyPlot: uPlot | undefined;
+let glossaryOpen = false;
 
 function persist(): void {
   if (run) vscode.setState({ runId: run.id, step: chosenStep });
@@ -138,7 +140,12 @@ function guidanceList(split: WeightSplit): HTMLElement {
 /** What the symbols mean, for a reader who has not read the paper (the table headers carry the same as hovers). */
 function glossary(): HTMLElement {
   const details = element('details', undefined, { class: 'glossary' });
-  details.append(element('summary', 'What the symbols mean'));
+  details.append(keyed(element('summary', 'What the symbols mean'), 'glossary'));
+  // Live steps redraw the page: it stays open once opened.
+  details.open = glossaryOpen;
+  details.addEventListener('toggle', () => {
+    glossaryOpen = details.open;
+  });
   const list = element('dl');
   for (const text of Object.values(GLOSSARY)) {
     const [term, ...rest] = text.split(': ');
@@ -327,11 +334,9 @@ function historyChart(container: HTMLElement, current: number): uPlot | undefine
 }
 
 /** The rule chart for keyboard and screen readers: what it shows, and its numbers at every p̂. */
-function ruleChartAccess(
-  rule: string,
-  chart: RuleChartData,
-): { label: string; table: () => HTMLTableElement } {
+function ruleChartAccess(rule: string, chart: RuleChartData): ChartAccess {
   return {
+    key: `rule:${rule}`,
     label: `${rule}: histogram of p̂ with the fitted Beta(a, b), the normaliser f and BNPO's weights`,
     table: () =>
       dataTable(
@@ -351,8 +356,9 @@ function ruleChartAccess(
   };
 }
 
-function historyAccess(shown: BetaFitRun): { label: string; table: () => HTMLTableElement } {
+function historyAccess(shown: BetaFitRun): ChartAccess {
   return {
+    key: 'history',
     label: `α and β of ${shown.rules.join(', ')} over ${shown.steps.length} steps`,
     table: () => {
       const data = historyData(shown);

@@ -60,10 +60,15 @@ function select(
   return s;
 }
 
-function completionRow(c: ShownGroup['completions'][number], rules: string[]): HTMLTableRowElement {
+function completionRow(
+  c: ShownGroup['completions'][number],
+  rules: string[],
+  key: string,
+  index: number,
+): HTMLTableRowElement {
   const row = element('tr', undefined, { class: c.correct ? 'correct' : 'incorrect' });
   const text = element('td', undefined, { class: 'completion' });
-  text.append(completionText(c.text));
+  text.append(completionText(c.text, `group:${key}:${index}`));
   row.append(text);
   for (const rule of rules) row.append(rewardCell(c, rule));
   row.append(advantageCell(c.advantage), element('td', String(c.tokens), { class: 'tokens' }));
@@ -73,7 +78,7 @@ function completionRow(c: ShownGroup['completions'][number], rules: string[]): H
 function groupSection({ record: g, completions }: ShownGroup, rules: string[]): HTMLElement {
   const section = element('section', undefined, { class: 'group', 'data-prompt': g.promptId });
   const h = element('h2');
-  h.append(completionText(g.prompt));
+  h.append(completionText(g.prompt, `prompt:${g.step}:${g.promptId}`));
   const answer = g.sample.answer;
   const facts = element('p', undefined, { class: 'facts' });
   facts.append(
@@ -92,7 +97,10 @@ function groupSection({ record: g, completions }: ShownGroup, rules: string[]): 
   head.append(element('th', 'advantage'), element('th', 'tokens'));
   table.append(element('thead'), element('tbody'));
   table.tHead!.append(head);
-  for (const c of completions) table.tBodies[0]!.append(completionRow(c, rules));
+  // Keyed by the completion's place in its group, which filtering does not change.
+  for (const c of completions)
+    table.tBodies[0]!.append(completionRow(c, rules, `${g.step}:${g.promptId}`, g.completions.indexOf(c)));
+
   section.append(h, facts, table);
   return section;
 }
@@ -153,8 +161,8 @@ function viewSwitch(): HTMLElement {
 
 function tableView(shown: RunView): HTMLElement[] {
   return completionsTable(shown.records, shown.rules, filters.query, tableRows, {
-    change: (query) => {
-      filters.query = query;
+    change: (update) => {
+      filters.query = update(filters.query);
       tableRows = TABLE_PAGE_ROWS;
       persist();
       scheduleRender();

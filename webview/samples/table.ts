@@ -19,27 +19,35 @@ import type { CompletionRow, SampledCompletion, SamplesRecord } from './model';
 /** Rows drawn at first; "Show more" adds as many again. */
 export const TABLE_PAGE_ROWS = 100;
 
-/** A completion's text: whole when short; else a preview and a button that shows the rest (and hides it again). */
-export function completionText(text: string): HTMLElement {
+/** Texts the user expanded, by key: a redraw (new samples arriving) keeps them expanded. */
+const expanded = new Set<string>();
+
+/**
+ * A completion's text: whole when short; else a preview and a button that shows the rest (and hides it again).
+ * `key` names the text across redraws.
+ */
+export function completionText(text: string, key: string): HTMLElement {
   const box = element('div', undefined, { class: 'completion-text' });
   const code = element('code', text === '' ? '(empty)' : text);
   box.append(code);
   const { shown, hidden } = preview(text);
   if (hidden === 0) return box;
-  code.textContent = `${shown}…`;
-  box.dataset.collapsed = 'true';
-  const toggle = element('button', `Show all (${sizeLabel(text.length)})`, {
-    class: 'link-button',
-    type: 'button',
-    'aria-expanded': 'false',
-    'data-testid': 'expand',
-  });
-  toggle.addEventListener('click', () => {
-    const open = box.dataset.collapsed === 'true';
+  const toggle = keyed(
+    element('button', '', { class: 'link-button', type: 'button', 'data-testid': 'expand' }),
+    `expand:${key}`,
+  );
+  const show = (open: boolean): void => {
     box.dataset.collapsed = String(!open);
     code.textContent = open ? text : `${shown}…`;
     toggle.textContent = open ? 'Show less' : `Show all (${sizeLabel(text.length)})`;
     toggle.setAttribute('aria-expanded', String(open));
+  };
+  show(expanded.has(key));
+  toggle.addEventListener('click', () => {
+    const open = !expanded.has(key);
+    if (open) expanded.add(key);
+    else expanded.delete(key);
+    show(open);
   });
   box.append(toggle);
   return box;
@@ -69,8 +77,11 @@ export function advantageCell(advantage: number): HTMLTableCellElement {
 }
 
 export interface TableHandlers {
-  /** The query changed (the page persists it and redraws). */
-  change(query: CompletionQuery): void;
+  /**
+   * Changes the query from what it is when the user acts (not from what it was when the table was drawn: a
+   * redraw may be pending); the page persists it and redraws.
+   */
+  change(update: (query: CompletionQuery) => CompletionQuery): void;
 }
 
 interface Choice {
@@ -119,7 +130,7 @@ function queryBar(
   on: TableHandlers,
 ): HTMLElement {
   const bar = element('div', undefined, { class: 'toolbar', role: 'search' });
-  const set = (patch: Partial<CompletionQuery>): void => on.change({ ...query, ...patch });
+  const set = (patch: Partial<CompletionQuery>): void => on.change((now) => ({ ...now, ...patch }));
   const search = keyed(
     element('input', undefined, {
       type: 'search',
@@ -176,7 +187,7 @@ function queryBar(
       'clear-filters',
     );
     clear.addEventListener('click', () =>
-      on.change({ ...DEFAULT_QUERY, sort: query.sort, descending: query.descending }),
+      on.change((now) => ({ ...DEFAULT_QUERY, sort: now.sort, descending: now.descending })),
     );
     bar.append(clear);
   }
@@ -204,7 +215,11 @@ function sortHeader(
     `sort-${key}`,
   );
   button.addEventListener('click', () =>
-    on.change({ ...query, sort: key, descending: active ? !query.descending : key !== 'step' }),
+    on.change((now) => ({
+      ...now,
+      sort: key,
+      descending: now.sort === key ? !now.descending : key !== 'step',
+    })),
   );
   th.append(button);
   return th;
@@ -218,9 +233,10 @@ function tableRow(row: CompletionRow, rules: readonly string[]): HTMLTableRowEle
     'data-prompt': row.promptId,
   });
   const prompt = element('td', undefined, { class: 'prompt' });
-  prompt.append(completionText(row.prompt));
+  const at = `${row.step}:${row.promptId}`;
+  prompt.append(completionText(row.prompt, `prompt:${at}`));
   const text = element('td', undefined, { class: 'completion' });
-  text.append(completionText(c.text));
+  text.append(completionText(c.text, `table:${at}:${row.index}`));
   tr.append(element('td', String(row.step), { class: 'num' }), prompt, text);
   for (const rule of rules) tr.append(rewardCell(c, rule));
   tr.append(
@@ -266,7 +282,10 @@ export function completionsTable(
   table.append(element('thead'), element('tbody'));
   table.tHead!.append(head);
   for (const row of kept.slice(0, limit)) table.tBodies[0]!.append(tableRow(row, rules));
-  const parts: HTMLElement[] = [queryBar(query, rules, knownFlags(all), on), summary, table];
+  // A wide table scrolls in its own box; the page (and its toolbar) stays put.
+  const scroller = element('div', undefined, { class: 'table-scroll' });
+  scroller.append(table);
+  const parts: HTMLElement[] = [queryBar(query, rules, knownFlags(all), on), summary, scroller];
   if (kept.length > limit) {
     const more = keyed(
       element('button', `Show ${TABLE_PAGE_ROWS} more`, { type: 'button', class: 'link-button' }),

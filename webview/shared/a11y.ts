@@ -61,27 +61,36 @@ export function dataTable(
 }
 
 export interface ChartAccess {
+  /** Stable across redraws ("rule:correct"): keeps the keyboard focus and an open table where they were. */
+  readonly key: string;
   /** What the chart shows, read by screen readers when it has the focus ("α and β of correct over 40 steps"). */
   readonly label: string;
   /** Its numbers as a table; built when the user opens it. */
   readonly table: () => HTMLTableElement;
 }
 
+/** The charts whose data table is open, by key: a redraw (a live step arriving) keeps them open. */
+const openTables = new Set<string>();
+
 /**
  * Makes a chart's container a Tab stop (role img, labelled) and puts a "Data table" disclosure after it that
  * shows the chart's numbers. Returns the wrapper to place where the chart goes.
  */
 export function accessibleChart(container: HTMLElement, access: ChartAccess): HTMLElement {
+  keyed(container, `chart:${access.key}`);
   container.tabIndex = 0;
   container.setAttribute('role', 'img');
   container.setAttribute('aria-label', access.label);
   container.classList.add('chart-focus');
   const details = element('details', undefined, { class: 'chart-table' });
-  const summary = element('summary', 'Data table');
+  const summary = keyed(element('summary', 'Data table'), `table:${access.key}`);
   details.append(summary);
   details.addEventListener('toggle', () => {
+    if (details.open) openTables.add(access.key);
+    else openTables.delete(access.key);
     if (details.open && details.querySelector('table') === null) details.append(access.table());
   });
+  if (openTables.has(access.key)) details.open = true;
   // Enter on the focused chart opens its table, as a disclosure would.
   container.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter') return;

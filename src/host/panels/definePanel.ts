@@ -90,9 +90,6 @@ export function localResourceRoots(root: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')];
 }
 
-/** A "ready" this recent when the panel is shown again or moved came from the rebuilt frame. */
-const RECENT_READY_MS = 1_000;
-
 class OpenPanel<
   Input,
   ToHost extends { type: string },
@@ -104,7 +101,6 @@ class OpenPanel<
   controller!: Controller;
   private readonly watch: ReadyWatch;
   private shownIn: { visible: boolean; column: vscode.ViewColumn | undefined };
-  private lastReady = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -130,7 +126,7 @@ class OpenPanel<
         void vscode.window
           .showWarningMessage(`${this.page.title} did not load.`, 'Load Again')
           .then((choice) => {
-            if (choice !== undefined && !this.isDisposed) this.setHtml();
+            if (choice !== undefined && !this.isDisposed) this.load();
           });
       },
     });
@@ -141,23 +137,28 @@ class OpenPanel<
     this._register({ dispose: onDispose });
   }
 
-  /** Sets the page's HTML (a fresh nonce each time, so the webview really loads it again). */
-  setHtml(): void {
-    this.panel.webview.html = webviewHtml({ webview: this.panel.webview, ...this.page });
+  /** Loads the page and waits for its "ready". */
+  load(): void {
+    this.setHtml();
     this.watch.loading();
+  }
+
+  /** Sets the page's HTML (a fresh nonce each time, so the webview really loads it again). */
+  private setHtml(): void {
+    this.panel.webview.html = webviewHtml({ webview: this.panel.webview, ...this.page });
   }
 
   /**
    * VS Code rebuilds a webview that is not retained when hidden each time it is shown again or moved to another
-   * group; the new frame loads the page again, and its "ready" is due. One that came just before this event was
-   * the new frame's already.
+   * group; the new frame loads the page again, and its "ready" is due. (It comes after this event: both travel
+   * the one channel from the workbench, and the frame is built after the view state changed.)
    */
   private viewStateChanged(): void {
     const { visible, viewColumn: column } = this.panel;
     const before = this.shownIn;
     this.shownIn = { visible, column };
     if (!visible || (before.visible && before.column === column)) return;
-    if (Date.now() - this.lastReady > RECENT_READY_MS) this.watch.loading();
+    this.watch.loading();
   }
 
   override dispose(): void {
@@ -192,7 +193,6 @@ class OpenPanel<
     }
     if (parsed.data.type === 'ready') {
       this.ready = true;
-      this.lastReady = Date.now();
       this.watch.ready();
       this.controller.sendAll();
       return;
@@ -239,7 +239,7 @@ export function definePanel<
     const controller = definition.create(env, opened.context(), input);
     opened.controller = controller;
     open = opened;
-    opened.setHtml();
+    opened.load();
     return controller;
   };
 

@@ -1,17 +1,18 @@
 // Why a panel can hang on "Loading…": VS Code rebuilds a webview's frame when the panel moves to another editor
 // group or comes back from hidden, and in that new frame the page's script or stylesheet can fail to load; then
 // no "ready" ever comes and nothing would try again. The watch waits for "ready" after each (re)load and sets
-// the page's HTML again when it does not arrive in time, a bounded number of times. No vscode here, so the unit
+// the page's HTML again when it does not arrive in time, a bounded number of times, waiting twice as long each
+// time: a page that is only slow (a busy machine) must not be cut off over and over. No vscode here, so the unit
 // tier drives it with fake timers.
 
 export interface ReadyWatchOptions {
-  /** How long a loading page may take to say "ready". */
+  /** How long a loading page may take to say "ready"; doubled after each reload. */
   readonly timeoutMs: number;
   /** Reloads after one (re)load before giving up (the panel then says so in the log). */
   readonly maxReloads: number;
 }
 
-export const READY_WATCH_DEFAULTS: ReadyWatchOptions = { timeoutMs: 4_000, maxReloads: 3 };
+export const READY_WATCH_DEFAULTS: ReadyWatchOptions = { timeoutMs: 8_000, maxReloads: 3 };
 
 export interface ReadyWatchActions {
   /** Sets the page's HTML again (a fresh nonce, so the webview really reloads). */
@@ -30,7 +31,7 @@ export class ReadyWatch {
     private readonly options: ReadyWatchOptions = READY_WATCH_DEFAULTS,
   ) {}
 
-  /** The page is (re)loading: its "ready" is due within the timeout. */
+  /** VS Code (re)loads the page (first show, shown again, moved): its "ready" is due within the timeout. */
   loading(): void {
     if (this.disposed) return;
     this.reloads = 0;
@@ -55,7 +56,7 @@ export class ReadyWatch {
 
   private arm(): void {
     this.clear();
-    this.timer = setTimeout(() => this.expired(), this.options.timeoutMs);
+    this.timer = setTimeout(() => this.expired(), this.options.timeoutMs * 2 ** this.reloads);
   }
 
   private expired(): void {
@@ -66,6 +67,7 @@ export class ReadyWatch {
       return;
     }
     this.reloads++;
+    // The reload is the watch's own: it does not count as a new load (the tries go on counting).
     this.actions.reload(this.reloads);
     this.arm();
   }
