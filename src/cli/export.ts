@@ -53,9 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   return explainUserErrors(async () => {
     const opened = await openRunModel(runDir, values.step);
     if (format === 'peft' && opened.info.lora === null)
-      throw new UsageError(
-        `${runDir}: trained every weight (fullFineTune), not adapters: use --format merged`,
-      );
+      throw new UsageError(`${runDir}: trained every weight, not LoRA adapters: use --format merged`);
     await selectBackend(backend);
     const { model, lora, folder, step } = opened.load();
     const staging = `${out}.partial-${process.pid}`;

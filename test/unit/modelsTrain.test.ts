@@ -301,6 +301,25 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
     assert.equal(info.modelInfo?.lora, null);
     assert.ok(info.modelInfo?.path?.startsWith(builtinModelsDir()));
     assert.ok(checkpointWeights(runDir, 2).has('model.embed_tokens.weight'));
+    const out = path.join(tempDir('llama-export'), 'adapter');
+    await assert.rejects(
+      exportRun([runDir, '--format', 'peft', '--out', out]),
+      /not LoRA adapters: use --format merged/,
+    );
+    // The GPT-style built-in model has no Hugging Face form.
+    const gptRuns = tempDir('gpt-runs');
+    const gpt = await trainIn(gptRuns, {
+      task: 'sorting',
+      digits: 3,
+      steps: 0,
+      sft: { maxSteps: 0 },
+      eval: { size: 2 },
+    });
+    assert.equal(gpt.status, 'completed', gpt.error ?? '');
+    await assert.rejects(
+      exportRun([onlyRun(gptRuns), '--format', 'merged', '--out', out]),
+      /no Hugging Face form/,
+    );
   });
 });
 
