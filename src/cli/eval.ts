@@ -10,13 +10,13 @@ import { policySource } from '../trainer/policySource';
 import { Rng } from '../trainer/rng';
 import { pinnedConfig } from '../trainer/runHandle';
 import { evaluate, loadTask } from '../trainer/trainer';
-import { parseCommandLine, UsageError } from './usage';
+import { parseRunCommand, UsageError } from './usage';
 import { explainUserErrors } from './userErrors';
 
 const HELP = `usage: bnpo eval RUN_DIR [--step N] [--temperature T] [--size N] [--backend NAME]`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
+  const parsed = parseRunCommand(
     argv,
     {
       step: { type: 'string' },
@@ -25,13 +25,9 @@ export async function run(argv: string[]): Promise<number> {
       backend: { type: 'string' },
     },
     HELP,
-    { positionals: true },
   );
   if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(HELP);
-  const dir = path.resolve(positionals[0]!);
-  return explainUserErrors(() => evaluateRun(dir, values));
+  return explainUserErrors(() => evaluateRun(parsed.runDir, parsed.values));
 }
 
 /** The checkpoint to evaluate: step N when asked (it must be valid), else the newest valid one. */

@@ -9,7 +9,7 @@ import { BACKEND_NAMES, type BackendName } from '../protocol/runConfig';
 import { isRunDir } from '../runDir/layout';
 import { selectBackend } from '../trainer/backend';
 import { openRunModel } from './runModel';
-import { parseCommandLine, UsageError } from './usage';
+import { parseRunCommand, UsageError } from './usage';
 import { explainUserErrors } from './userErrors';
 
 const FORMATS = ['peft', 'merged'] as const;
@@ -28,7 +28,7 @@ function emptyOrAbsent(dir: string): boolean {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
+  const parsed = parseRunCommand(
     argv,
     {
       step: { type: 'string' },
@@ -37,12 +37,9 @@ export async function run(argv: string[]): Promise<number> {
       backend: { type: 'string' },
     },
     HELP,
-    { positionals: true },
   );
   if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(HELP);
-  const runDir = path.resolve(positionals[0]!);
+  const { values, runDir } = parsed;
   const format = values.format as (typeof FORMATS)[number] | undefined;
   if (format === undefined || !FORMATS.includes(format))
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
@@ -56,9 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   return explainUserErrors(async () => {
     const opened = await openRunModel(runDir, values.step);
     if (format === 'peft' && opened.info.lora === null)
-      throw new UsageError(
-        `${runDir}: trained every weight (fullFineTune), not adapters: use --format merged`,
-      );
+      throw new UsageError(`${runDir}: trained every weight, not LoRA adapters: use --format merged`);
     await selectBackend(backend);
     const { model, lora, folder, step } = opened.load();
     const staging = `${out}.partial-${process.pid}`;

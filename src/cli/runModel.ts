@@ -33,7 +33,7 @@ export async function openRunModel(
   const info = run.modelInfo;
   if (info?.path == null || info.configSha256 === null)
     throw new UsageError(
-      `${runDir}: trained the built-in model, not a Hugging Face model folder (model.path)`,
+      `${runDir}: trained the built-in GPT-style model, which has no Hugging Face form (use model.path, or model.architecture llama)`,
     );
   const checkpoint = chooseCheckpoint(runDir, step);
   const folder = await openModelFolder(info.path);

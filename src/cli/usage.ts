@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 
@@ -58,4 +59,12 @@ export function parseCommandLine<const O extends Options>(
     return undefined;
   }
   return parsed;
+}
+
+/** A sub-command over one run directory (`bnpo eval RUN_DIR …`): its options, and the directory resolved. */
+export function parseRunCommand<const O extends Options>(argv: string[], options: O, usage: string) {
+  const parsed = parseCommandLine(argv, options, usage, { positionals: true });
+  if (parsed === undefined) return undefined;
+  if (parsed.positionals.length !== 1) throw new UsageError(usage);
+  return { values: parsed.values, runDir: path.resolve(parsed.positionals[0]!) };
 }

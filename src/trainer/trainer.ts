@@ -19,7 +19,7 @@ import { rlStep, type Learner } from './rlStep';
 import { pinInputs, pinnedConfig, RunHandle, type ResumeOptions } from './runHandle';
 import type { PolicySource } from './policy';
 import { policySource } from './policySource';
-import { loadTask, type LoadedTask } from './setup';
+import { ConfigError, loadTask, type LoadedTask } from './setup';
 import { unreachableRules, ZERO_VARIANCE_STEPS, ZeroVarianceWatch } from './ruleCheck';
 import { warmStart } from './sft';
 
@@ -88,6 +88,11 @@ async function openRun(options: TrainOptions): Promise<Opened> {
       handle.baseDir,
     );
     const source = await policySource(config, loaded, handle.baseDir);
+    const recorded = handle.info.modelInfo;
+    if (recorded !== undefined && recorded.configSha256 !== source.info.configSha256)
+      throw new ConfigError(
+        `${source.info.path ?? 'the model'}: config.json changed since the run started (its checkpoints belong to the old one)`,
+      );
     const choice = handle.chooseCheckpoint();
     return { handle, loaded, source, config, notes, choice };
   } catch (err) {

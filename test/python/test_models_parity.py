@@ -63,12 +63,21 @@ def test_chat_template_renders_like_apply_chat_template(tiny):
     assert out["prompt_ids"] == tokenizer(expected, add_special_tokens=False)["input_ids"]
 
 
-def train_and_export(folder, tmp_path) -> "Path":
-    """`bnpo train` (3 BNPO steps, LoRA) on the folder, then `bnpo export` of its last checkpoint both ways."""
+def cli(*args: str, env: dict | None = None) -> str:
+    import os
     import subprocess
 
     from tiny_models import CLI
 
+    out = subprocess.run(
+        ["node", str(CLI), *args], capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})}
+    )
+    assert out.returncode == 0, f"bnpo {args[0]}: {out.stderr.strip()}"
+    return out.stdout
+
+
+def train_and_export(folder, tmp_path) -> "Path":
+    """`bnpo train` (3 BNPO steps, LoRA) on the folder, then `bnpo export` of its last checkpoint both ways."""
     data = tmp_path / "train.jsonl"
     questions = [f"Question: what is {a} + {b}?" for a in range(10) for b in range(4)]
     data.write_text("".join(json.dumps({"prompt": q, "answer": "x"}) + "\n" for q in questions))
@@ -85,11 +94,6 @@ def train_and_export(folder, tmp_path) -> "Path":
         "checkpointEvery": 1, "seed": 4, "backend": "wasm",
     }
     (tmp_path / "run.bnporun.json").write_text(json.dumps(config))
-
-    def cli(*args: str) -> str:
-        out = subprocess.run(["node", str(CLI), *args], capture_output=True, text=True, timeout=600)
-        assert out.returncode == 0, f"bnpo {args[0]}: {out.stderr.strip()}"
-        return out.stdout
 
     cli("train", "--config", str(tmp_path / "run.bnporun.json"), "--out", str(tmp_path / "runs"))
     (run,) = (tmp_path / "runs").iterdir()
@@ -122,3 +126,29 @@ def test_trained_run_exports_load_in_peft_and_transformers(tiny, tmp_path):
         merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", dtype=torch.float32).eval()
         close(ours, merged(torch.tensor([ids])).logits[0].numpy())
     assert (tmp_path / "merged" / "tokenizer.json").exists()
+
+
+def test_builtin_llama_model_loads_in_transformers(tmp_path):
+    """The built-in model made as a Llama folder (`model.architecture: llama`): after a run, its merged export loads
+    in transformers, whose tokenizer reads our character ids and whose logits are ours."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    config = {
+        "task": "sorting", "digits": 3, "steps": 2, "promptsPerStep": 2, "groupSize": 3,
+        "model": {"dModel": 16, "layers": 1, "heads": 2, "mlpRatio": 2, "architecture": "llama"},
+        "sft": {"maxSteps": 3, "batchSize": 4, "evalEvery": 3, "targetAccuracy": 0.9},
+        "eval": {"every": 100, "size": 4}, "backend": "wasm",
+    }
+    (tmp_path / "run.bnporun.json").write_text(json.dumps(config))
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cli("train", "--config", str(tmp_path / "run.bnporun.json"), "--out", str(tmp_path / "runs"), env=env)
+    (run,) = (tmp_path / "runs").iterdir()
+    cli("export", str(run), "--format", "merged", "--out", str(tmp_path / "merged"))
+    prompt = "sort: 3,1,2="
+    ours = bnpo("--model", str(run), "--prompt", prompt, "--max-new-tokens", "4", "--logits")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "merged")
+    assert tokenizer(prompt)["input_ids"] == ours["prompt_ids"]
+    assert tokenizer.decode(ours["prompt_ids"]) == prompt
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", dtype=torch.float32).eval()
+    with torch.no_grad():
+        close(np.array(ours["logits"]), merged(torch.tensor([ours["prompt_ids"]])).logits[0].numpy())

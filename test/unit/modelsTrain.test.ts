@@ -67,6 +67,17 @@ async function trainIn(runsDir: string, input: RunConfigInput): ReturnType<typeo
   });
 }
 
+async function resumeIn(runsDir: string, runDir: string, steps: number): ReturnType<typeof train> {
+  return train({
+    config: RunConfigSchema.parse({}),
+    configFile: null,
+    baseDir: process.cwd(),
+    runsDir,
+    resumeDir: runDir,
+    resume: { steps },
+  });
+}
+
 function onlyRun(runsDir: string): string {
   const runs = fs.readdirSync(runsDir);
   assert.equal(runs.length, 1);
@@ -176,16 +187,20 @@ describe('bnpo train on a Hugging Face model folder', () => {
     const first = await trainIn(runs, hfConfig(modelDir, { steps: 2 }));
     assert.equal(first.status, 'completed', first.error ?? '');
     const runDir = onlyRun(runs);
-    const resumed = await train({
-      config: RunConfigSchema.parse({}),
-      configFile: null,
-      baseDir: process.cwd(),
-      runsDir: runs,
-      resumeDir: runDir,
-      resume: { steps: 3 },
-    });
+    const resumed = await resumeIn(runs, runDir, 3);
     assert.equal(resumed.status, 'completed', resumed.error ?? '');
     assert.equal(resumed.steps, 3);
+  });
+
+  it('refuses to resume on a model folder whose config.json changed', async () => {
+    const dir = writeTinyCharModel(BUILTIN_ALPHABET);
+    const runs = tempDir('hf-changed');
+    const first = await trainIn(runs, hfConfig(dir, { steps: 1 }));
+    assert.equal(first.status, 'completed', first.error ?? '');
+    const file = path.join(dir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...config, rms_norm_eps: 1e-5 }));
+    await assert.rejects(resumeIn(runs, onlyRun(runs), 2), /config\.json changed since the run started/);
   });
 
   it('refuses a 7B-shaped model on wasm in one line, before reading weights or making a run folder', async () => {
@@ -286,6 +301,25 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
     assert.equal(info.modelInfo?.lora, null);
     assert.ok(info.modelInfo?.path?.startsWith(builtinModelsDir()));
     assert.ok(checkpointWeights(runDir, 2).has('model.embed_tokens.weight'));
+    const out = path.join(tempDir('llama-export'), 'adapter');
+    await assert.rejects(
+      exportRun([runDir, '--format', 'peft', '--out', out]),
+      /not LoRA adapters: use --format merged/,
+    );
+    // The GPT-style built-in model has no Hugging Face form.
+    const gptRuns = tempDir('gpt-runs');
+    const gpt = await trainIn(gptRuns, {
+      task: 'sorting',
+      digits: 3,
+      steps: 0,
+      sft: { maxSteps: 0 },
+      eval: { size: 2 },
+    });
+    assert.equal(gpt.status, 'completed', gpt.error ?? '');
+    await assert.rejects(
+      exportRun([onlyRun(gptRuns), '--format', 'merged', '--out', out]),
+      /no Hugging Face form/,
+    );
   });
 });
 
