@@ -56,10 +56,19 @@ export const DashboardRunSchema = z.object({
 });
 export type DashboardRun = z.infer<typeof DashboardRunSchema>;
 
+/** Runs compared as one: Compare draws their mean per step with a ±1 standard deviation band (e.g. one estimator over seeds). */
+export const CompareGroupSchema = z.object({
+  label: z.string().min(1).max(200),
+  runIds: z.array(z.string().min(1)).min(1),
+});
+export type CompareGroup = z.infer<typeof CompareGroupSchema>;
+
 /** Host → webview: the complete data of the shown runs; replaces whatever the page had (first draw, new selection). */
 export const DashboardRunsMessageSchema = z.object({
   type: z.literal('runs'),
   runs: z.array(DashboardRunSchema),
+  /** Grouped Compare: one mean line and band per group instead of one line per run. */
+  groups: z.array(CompareGroupSchema).optional(),
 });
 
 /** Host → webview: rows appended to one run's files since the last message; the page extends its charts. */
@@ -97,5 +106,7 @@ export const DashboardViewStateSchema = z.object({
   smoothing: z.number().min(0).max(0.999).default(0.6),
   logScale: z.boolean().default(false),
   xAxis: z.enum(['step', 'wall']).default('step'),
+  /** The groups of a grouped Compare, so a reload shows the same bands. */
+  groups: z.array(CompareGroupSchema).optional(),
 });
 export type DashboardViewState = z.infer<typeof DashboardViewStateSchema>;
