@@ -26,6 +26,23 @@ function toInput(input: readonly string[] | DashboardInput): DashboardInput {
   return Array.isArray(input) ? { runIds: input } : (input as DashboardInput);
 }
 
+/** Asks where to save one chart's CSV (the page wrote it: the rows it has, or the zoomed window) and writes it. */
+async function saveChartCsv(name: string, csv: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    title: 'BNPO: Save Chart as CSV',
+    filters: { CSV: ['csv'] },
+    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+  });
+  if (!target) return;
+  try {
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(csv));
+    void vscode.window.showInformationMessage(`BNPO: saved ${vscode.workspace.asRelativePath(target)}`);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`BNPO: could not save ${target.fsPath}: ${String(err)}`);
+  }
+}
+
 export const DashboardPanel = defineRunPanel({
   viewType: DASHBOARD_VIEW_TYPE,
   title: 'BNPO Dashboard',
@@ -77,6 +94,10 @@ export const DashboardPanel = defineRunPanel({
       },
       onMessage: (message: DashboardToHost) => {
         if (message.type === 'ready') return;
+        if (message.type === 'saveChartCsv') {
+          void saveChartCsv(message.name, message.csv);
+          return;
+        }
         const args = message.type === 'exportCsv' ? [runIds] : [];
         void vscode.commands
           .executeCommand(PAGE_COMMANDS[message.type], ...args)
