@@ -9,17 +9,20 @@ import { RUN_FILES } from '../../src/runDir/layout';
 export const LONG_RUN_RULES = ['correct', 'well_formed'];
 const START = Date.UTC(2026, 0, 1);
 
-/** The metrics records of the run: reward rising from 0.1 to 0.8 with noise, a loss around 0 (so ≤ 0 half the time). */
-export function longRunMetrics(steps: number): MetricsRecord[] {
-  let seed = 1;
+/**
+ * The metrics records of the run: reward rising from 0.1 to 0.8 (+ `lift`) with noise from `seed`, a loss around 0
+ * (so ≤ 0 half the time).
+ */
+export function longRunMetrics(steps: number, seed = 1, lift = 0): MetricsRecord[] {
+  let state = seed;
   const noise = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31 - 0.5;
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31 - 0.5;
   };
   const out: MetricsRecord[] = [];
   for (let step = 1; step <= steps; step++) {
     const t = step / steps;
-    const correct = Math.min(1, Math.max(0, 0.1 + 0.7 * t + 0.1 * noise()));
+    const correct = Math.min(1, Math.max(0, 0.1 + (0.7 + lift) * t + 0.1 * noise()));
     out.push({
       v: 1,
       step,
@@ -67,7 +70,13 @@ export function longRunEvals(steps: number, every: number): EvalRecord[] {
 }
 
 /** The run folder's files by name: run.json, metrics.jsonl, eval.jsonl. */
-export function longRunFiles(id: string, steps: number, evalEvery = 500): Record<string, string> {
+export function longRunFiles(
+  id: string,
+  steps: number,
+  evalEvery = 500,
+  seed = 1,
+  lift = 0,
+): Record<string, string> {
   const now = new Date(START).toISOString();
   const info: RunInfo = {
     v: 1,
@@ -93,7 +102,7 @@ export function longRunFiles(id: string, steps: number, evalEvery = 500): Record
     records.map((r) => JSON.stringify(r)).join('\n') + '\n';
   return {
     [RUN_FILES.run]: JSON.stringify(info),
-    [RUN_FILES.metrics]: lines(longRunMetrics(steps)),
+    [RUN_FILES.metrics]: lines(longRunMetrics(steps, seed, lift)),
     [RUN_FILES.eval]: lines(longRunEvals(steps, evalEvery)),
   };
 }

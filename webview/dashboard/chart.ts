@@ -104,7 +104,9 @@ function uplotSeries(spec: ChartSpec): uPlot.Series[] {
     const base = { stroke: style.colour, dash: style.dash, spanGaps: true, points: { show: false } };
     if (spec.grouped) {
       series.push({ ...base, width });
-      series.push({ ...base, width: 0, alpha: 0 }, { ...base, width: 0, alpha: 0 });
+      // The band's edges: not stroked, the band between them is filled (bands()).
+      const edge = { ...base, stroke: withAlpha(style.colour, 0), width: 0 };
+      series.push(edge, { ...edge });
       continue;
     }
     series.push({ ...base, width: 1, alpha: style.faintRaw ? 0.28 : 0 });
@@ -117,11 +119,24 @@ function uplotSeries(spec: ChartSpec): uPlot.Series[] {
   return series;
 }
 
+/** A theme colour (#rgb, #rrggbb or rgb()) with an alpha, as the canvas understands it. */
+export function withAlpha(colour: string, alpha: number): string {
+  const c = colour.trim();
+  const short = /^#([0-9a-f]{3}|[0-9a-f]{6})([0-9a-f]{2})?$/i.exec(c)?.[1];
+  if (short !== undefined) {
+    const hex = short.length === 3 ? [...short].map((d) => d + d).join('') : short;
+    const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(c);
+  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : c;
+}
+
 function bands(spec: ChartSpec): uPlot.Band[] {
   if (!spec.grouped) return [];
   return spec.styles.map((style, i) => ({
     series: [3 + 3 * i, 2 + 3 * i] as [number, number],
-    fill: `color-mix(in srgb, ${style.colour} 18%, transparent)`,
+    fill: withAlpha(style.colour, 0.2),
   }));
 }
 
@@ -341,6 +356,7 @@ export class DashboardChart {
           class: 'smoothed',
           title: 'standard deviation over the group’s runs',
         }),
+        element('span', '', { class: 'muted' }),
       );
       return item;
     });
