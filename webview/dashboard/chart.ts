@@ -231,10 +231,11 @@ export class DashboardChart {
         setCursor: [(u) => this.onCursor(u)],
       },
     };
+    const rows = this.rows(width);
     this.applying = true;
-    this.plot = new uPlot(opts, this.rows(width), this.body);
+    this.plot = new uPlot(opts, rows, this.body);
     this.applying = false;
-    this.apply();
+    this.apply(rows);
     this.renderLegend();
   }
 
@@ -244,17 +245,19 @@ export class DashboardChart {
     return this.zoom ? rowsForView(full, width, this.zoom[0], this.zoom[1]) : decimateRows(full, width);
   }
 
-  /** Sets the plot's rows and x scale together (new data, zoom, width). */
-  apply(): void {
+  /** Sets the plot's rows and x scale together (new data, zoom, width); `drawn`: the rows it was just built with. */
+  apply(drawn?: AlignedColumns): void {
     const plot = this.plot;
     if (!plot) return;
     const xs = this.spec.full[0];
     const range = this.zoom ?? (xs.length > 0 ? [xs[0]!, xs[xs.length - 1]!] : null);
-    const rows = this.rows(plot.width);
+    const rows = drawn ?? this.rows(plot.width);
     this.applying = true;
     plot.batch(() => {
-      plot.setData(rows, range === null);
-      if (range) plot.setScale('x', { min: range[0], max: range[1] === range[0] ? range[0] + 1 : range[1] });
+      if (!drawn) plot.setData(rows, range === null);
+      // Just built on its rows, the plot already spans them: only a zoom needs the scale set.
+      if (range && (!drawn || this.zoom))
+        plot.setScale('x', { min: range[0], max: range[1] === range[0] ? range[0] + 1 : range[1] });
     });
     this.applying = false;
     this.report(rows, range);

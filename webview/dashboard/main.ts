@@ -54,6 +54,10 @@ interface Card {
   chart: DashboardChart;
   /** Labels of the chart's lines, for the metric search and the CSV header. */
   names: string[];
+  /** Non-null points of its table (the page's counter for the benchmark). */
+  points: number;
+  /** Not drawn when the smoothing changed: its table is made again when it is drawn. */
+  stale?: boolean;
 }
 let cards: Card[] = [];
 /** The one x window every chart shows (null: each chart's whole range). */
@@ -129,7 +133,9 @@ function refreshChart(card: Card, rebuild: boolean): void {
     highContrast: colours.highContrast,
   };
   card.names = styles.map((s) => s.label);
-  chart.card.dataset.rows = String(countPoints(full).rows);
+  const counted = countPoints(full);
+  card.points = counted.points;
+  chart.card.dataset.rows = String(counted.rows);
   chart.card.dataset.log = String(log);
   chart.setNotice(log ? logScaleNotice(raw) : null);
   chart.zoom = zoom;
@@ -180,8 +186,10 @@ function cardHeader(card: Card): HTMLElement {
   const { def } = card;
   const head = element('div', undefined, { class: 'card-head' });
   const log = cardButton('log', 'Logarithmic y axis', 'chart-log', () => {
+    const started = performance.now();
     toggle('logCharts', def.id);
     refreshChart(card, true);
+    reportDrawTime(started);
     log.setAttribute('aria-pressed', String(has(view.logCharts, def.id)));
   });
   log.setAttribute('aria-pressed', String(has(view.logCharts, def.id)));
@@ -300,10 +308,12 @@ const observer = new IntersectionObserver((entries) => {
   }
 });
 
-function drawCard(card: Card): void {
+function drawCard(card: Card, width = card.chart.body.clientWidth): void {
   const started = performance.now();
+  if (card.stale) refreshChart(card, false);
+  card.stale = false;
   card.chart.zoom = zoom;
-  card.chart.draw(Math.max(280, card.chart.body.clientWidth), PLOT_HEIGHT);
+  card.chart.draw(Math.max(280, width), PLOT_HEIGHT);
   resizer.observe(card.chart.body);
   app.dataset.lazyDrawMs = (performance.now() - started).toFixed(1);
   updateCounts();
@@ -320,7 +330,7 @@ function updateCounts(): void {
   let points = 0;
   let drawn = 0;
   for (const card of cards) {
-    points += countPoints(card.chart.spec.full).points;
+    points += card.points;
     if (card.chart.plot) drawn++;
   }
   app.dataset.points = String(points);
@@ -398,6 +408,7 @@ function rebuildCharts(): void {
     const card: Card = {
       def,
       names: [],
+      points: 0,
       chart: new DashboardChart(
         {
           def,
@@ -420,12 +431,14 @@ function rebuildCharts(): void {
   app.dataset.prepareMs = (performance.now() - started).toFixed(1);
   layoutCards();
   // The charts in view now, before the first paint; the others when they scroll into view (the observer).
+  // Positions and widths are read once, before any chart is drawn: reading them between draws lays out each time.
   const height = window.innerHeight;
-  for (const card of cards) {
-    if (card.chart.card.hidden) continue;
-    const top = card.chart.card.getBoundingClientRect().top;
-    if (top < height) drawCard(card);
-  }
+  const placed = cards.map((card) => ({
+    card,
+    top: card.chart.card.hidden ? Infinity : card.chart.card.getBoundingClientRect().top,
+    width: card.chart.body.clientWidth,
+  }));
+  for (const { card, top, width } of placed) if (top < height) drawCard(card, width);
   reportDrawTime(started);
 }
 
@@ -438,12 +451,24 @@ function reportDrawTime(started: number): void {
 }
 
 let pendingFrame = 0;
-function scheduleUpdate(rebuild = false): void {
+let pendingRebuild = false;
+let pendingAll = false;
+/**
+ * Redraws on the next frame. `all`: every chart takes the new rows (appended rows: every chart's row count is
+ * shown); otherwise (smoothing) only the drawn charts, the others when they are drawn (stale).
+ */
+function scheduleUpdate(rebuild: boolean, all: boolean): void {
+  pendingRebuild ||= rebuild;
+  pendingAll ||= all;
   if (pendingFrame !== 0) return;
   const started = performance.now();
   pendingFrame = requestAnimationFrame(() => {
     pendingFrame = 0;
-    for (const card of cards) refreshChart(card, rebuild);
+    for (const card of cards) {
+      if (pendingAll || card.chart.plot) refreshChart(card, pendingRebuild);
+      else card.stale = true;
+    }
+    pendingRebuild = pendingAll = false;
     updateCounts();
     renderHeader();
     reportDrawTime(started);
@@ -473,7 +498,7 @@ function toolbar(): HTMLElement {
     smoothValue.textContent = view.smoothing.toFixed(2);
     for (const run of runs) run.smooth.clear();
     // The faint raw lines come and go with smoothing 0: only then do the series change.
-    scheduleUpdate((before === 0) !== (view.smoothing === 0));
+    scheduleUpdate((before === 0) !== (view.smoothing === 0), false);
     persist();
   });
   smoothLabel.append(element('span', 'Smoothing'), range, smoothValue);
@@ -572,7 +597,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const run = runs.find((r) => r.id === message.id);
       if (!run) return;
       appendColumns(run, message.metrics, message.heldOut);
-      scheduleUpdate();
+      scheduleUpdate(false, true);
       break;
     }
     case 'status': {
