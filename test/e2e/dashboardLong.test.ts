@@ -159,6 +159,10 @@ describe('dashboard: a 25,000-step run (packaged extension)', function () {
       (s) => s.every((t) => t.startsWith('step ') && t.split(' · ')[0] === s[0]!.split(' · ')[0]),
     );
     const step = Number(/^step (\d+)/.exec(steps[0]!)?.[1]);
+    // The tooltip beside the mouse, on the hovered chart only: the step, its times, raw and smoothed values.
+    const tip = frame.locator('[data-chart="reward"] [data-testid="tooltip"]');
+    assert.match((await tip.textContent()) ?? '', new RegExp(`^step ${step} · `));
+    assert.equal(await frame.locator('[data-chart="loss"] [data-testid="tooltip"]').isVisible(), false);
     assert.ok(step >= narrow.xMin - 1 && step <= narrow.xMax + 1, `hovered step ${step} inside the window`);
     await screenshot(page, 'dashboard-25k-zoomed');
     // A double-click shows the whole run again, in every chart.

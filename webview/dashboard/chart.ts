@@ -183,6 +183,7 @@ export class DashboardChart {
   readonly body: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly tip: HTMLElement;
   plot: uPlot | undefined;
   zoom: [number, number] | null = null;
   private applying = false;
@@ -198,6 +199,12 @@ export class DashboardChart {
     this.notice = element('p', undefined, { class: 'notice', 'data-testid': 'chart-notice', role: 'note' });
     this.notice.hidden = true;
     this.legend = element('div', undefined, { class: 'legend', 'data-testid': 'legend' });
+    this.tip = element('div', undefined, {
+      class: 'legend tooltip',
+      'data-testid': 'tooltip',
+      role: 'tooltip',
+    });
+    this.tip.hidden = true;
     card.append(this.notice, this.body, this.legend);
   }
 
@@ -234,6 +241,7 @@ export class DashboardChart {
     const rows = this.rows(width);
     this.applying = true;
     this.plot = new uPlot(opts, rows, this.body);
+    this.body.append(this.tip);
     this.applying = false;
     this.apply(rows);
     this.renderLegend();
@@ -297,9 +305,29 @@ export class DashboardChart {
   private onCursor(u: uPlot): void {
     const left = u.cursor.left;
     const row = left === undefined || left < 0 ? -1 : rowAt(this.spec.full[0], u.posToVal(left, 'x'));
-    if (row === this.row) return;
-    this.row = row;
-    this.renderLegend();
+    if (row !== this.row) {
+      this.row = row;
+      this.renderLegend();
+    }
+    this.placeTip(u, row);
+  }
+
+  /** The tooltip beside the mouse, on the chart under it only: the legend's rows (step, times, raw and smoothed). */
+  private placeTip(u: uPlot, row: number): void {
+    const hovered = row >= 0 && this.body.matches(':hover');
+    this.tip.hidden = !hovered;
+    if (!hovered) return;
+    const rows = [...this.legend.children].map((c) => c.cloneNode(true) as HTMLElement);
+    for (const r of rows)
+      for (const t of [r, ...r.querySelectorAll('[data-testid]')]) t.removeAttribute('data-testid');
+    this.tip.replaceChildren(...rows);
+    const over = u.over.getBoundingClientRect();
+    const body = this.body.getBoundingClientRect();
+    const x = over.left - body.left + (u.cursor.left ?? 0);
+    const y = over.top - body.top + (u.cursor.top ?? 0);
+    const width = this.tip.offsetWidth;
+    this.tip.style.left = `${x + 14 + width > body.width ? Math.max(0, x - 14 - width) : x + 14}px`;
+    this.tip.style.top = `${Math.max(0, Math.min(y + 14, body.height - this.tip.offsetHeight))}px`;
   }
 
   /** The legend: the hovered row's x (step, times), then per line its colour and dash, label, raw and EMA values. */
