@@ -171,6 +171,7 @@ describe('dashboard legend, axes and labels', () => {
     assert.equal(lo, 0);
     assert.ok(hi > 0.0099 && hi <= 0.02, `top ${hi}`);
     assert.deepEqual(yRange(chart('accuracy'), 0.2, 0.8), [0, 1]);
+    assert.deepEqual(yRange(chart('clipFraction'), 0, 0), [0, 1], 'all zero: the whole share axis');
     const [a, b] = yRange(chart('loss'), -1, 1);
     assert.ok(a < -1 && b > 1);
   });

@@ -420,7 +420,8 @@ export function yRange(
   if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
   if (def.share && min >= 0 && max <= 1) {
     if (max >= 0.5) return [0, 1];
-    if (max <= 0) return [0, 0.01];
+    // All zero: the whole 0–1 axis, so a zero share does not read as a small one.
+    if (max <= 0) return [0, 1];
     return [0, niceCeil(max * 1.15)];
   }
   if (min === max) {
