@@ -35,11 +35,15 @@ export const MetricColumnsSchema = z
   .object({
     step: z.array(z.number()),
     wall: z.array(z.number()),
+    /** When each step finished, seconds since the epoch (the absolute-time axis). */
+    time: z.array(z.number()).optional(),
     series: z.record(z.string(), column),
   })
   .refine(
     (c) =>
-      c.wall.length === c.step.length && Object.values(c.series).every((s) => s.length === c.step.length),
+      c.wall.length === c.step.length &&
+      (c.time === undefined || c.time.length === c.step.length) &&
+      Object.values(c.series).every((s) => s.length === c.step.length),
     {
       message: 'every column must have one entry per step',
     },
@@ -62,10 +66,22 @@ export const DashboardRunSchema = z.object({
 });
 export type DashboardRun = z.infer<typeof DashboardRunSchema>;
 
+/** Longest group label Compare takes. */
+export const GROUP_LABEL_MAX = 200;
+
+/** Runs compared as one: Compare draws their mean per step with a ±1 standard deviation band (e.g. one estimator over seeds). */
+export const CompareGroupSchema = z.object({
+  label: z.string().min(1).max(GROUP_LABEL_MAX),
+  runIds: z.array(z.string().min(1)).min(1),
+});
+export type CompareGroup = z.infer<typeof CompareGroupSchema>;
+
 /** Host → webview: the complete data of the shown runs; replaces whatever the page had (first draw, new selection). */
 export const DashboardRunsMessageSchema = z.object({
   type: z.literal('runs'),
   runs: z.array(DashboardRunSchema),
+  /** Grouped Compare: one mean line and band per group instead of one line per run. */
+  groups: z.array(CompareGroupSchema).optional(),
 });
 
 /** Host → webview: rows appended to one run's files since the last message; the page extends its charts. */
@@ -89,11 +105,20 @@ export const DashboardExportCsvSchema = z.object({ type: z.literal('exportCsv') 
 /** Webview → host: the user asked to add runs to the comparison. */
 export const DashboardCompareSchema = z.object({ type: z.literal('compare') });
 
+/** Webview → host: save one chart's rows (or its zoomed window) as CSV; the host asks where. */
+export const DashboardSaveChartCsvSchema = z.object({
+  type: z.literal('saveChartCsv'),
+  /** The suggested file name: a chart id and window, nothing that could name a folder. */
+  name: z.string().regex(/^[\w.-]{1,120}\.csv$/),
+  csv: z.string().max(256 * 1024 * 1024),
+});
+
 /** Everything the dashboard page sends its host; after `ready` the host answers with `runs`. */
 export const DashboardToHostSchema = z.discriminatedUnion('type', [
   ReadyMessageSchema,
   DashboardExportCsvSchema,
   DashboardCompareSchema,
+  DashboardSaveChartCsvSchema,
 ]);
 export type DashboardToHost = z.infer<typeof DashboardToHostSchema>;
 
@@ -102,6 +127,16 @@ export const DashboardViewStateSchema = z.object({
   runIds: z.array(z.string()),
   smoothing: z.number().min(0).max(0.999).default(0.6),
   logScale: z.boolean().default(false),
-  xAxis: z.enum(['step', 'wall']).default('step'),
+  /** step, relative (training) time, or absolute (clock) time. */
+  xAxis: z.enum(['step', 'wall', 'time']).default('step'),
+  /** Charts drawn on a log y axis. */
+  logCharts: z.array(z.string()).optional(),
+  /** Charts the user hid, and the user's chart order (ids; charts not named keep their place after these). */
+  hidden: z.array(z.string()).optional(),
+  order: z.array(z.string()).optional(),
+  /** Charts drawn across the whole width. */
+  wide: z.array(z.string()).optional(),
+  /** The groups of a grouped Compare, so a reload shows the same bands. */
+  groups: z.array(CompareGroupSchema).optional(),
 });
 export type DashboardViewState = z.infer<typeof DashboardViewStateSchema>;

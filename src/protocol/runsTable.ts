@@ -2,13 +2,11 @@
 // host sends what it knows of each followed run (its run.json as read, and the last reward and held-out accuracy);
 // the page derives the columns, sorts, filters, groups and colours itself.
 import { z } from 'zod';
+import { CompareGroupSchema } from './dashboard';
 import { ReadyMessageSchema } from './panelMessages';
 import { RUN_STATUSES, RunInfoSchema } from './runDir';
 
 export { RUNS_TABLE_VIEW_TYPE } from './viewTypes';
-
-/** Longest label of a Compare group. */
-export const GROUP_LABEL_MAX = 200;
 
 /** One followed run, as the table needs it. */
 export const RunsTableRunSchema = z.object({
@@ -43,12 +41,6 @@ export const HostToRunsTableSchema = z.discriminatedUnion('type', [
   RunsTableRemovedMessageSchema,
 ]);
 export type HostToRunsTable = z.infer<typeof HostToRunsTableSchema>;
-
-/** Runs drawn as one mean ± std band in Compare (the shape the dashboard's Compare takes its groups in). */
-export const CompareGroupSchema = z.object({
-  label: z.string().min(1).max(GROUP_LABEL_MAX),
-  runIds: z.array(z.string().min(1)).min(1),
-});
 
 /** Webview → host: overlay these runs on the dashboard; with groups, one band per group. */
 export const RunsTableCompareMessageSchema = z.object({

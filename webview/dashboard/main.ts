@@ -1,29 +1,39 @@
-// The dashboard page: one uPlot chart per metric, every shown run overlaid. Each series is drawn twice: the raw
-// values faint, their EMA on top. Appended rows extend the existing arrays (the EMA continues from its state) and
-// the charts take them with setData: nothing is rebuilt or re-sent. A chart is rebuilt only when what it shows
-// changes shape (runs, log scale, x axis, theme).
+// The dashboard page: one chart per metric (chart.ts), every shown run overlaid, or in a grouped Compare one mean
+// line and ±std band per group. Each series is drawn twice: the raw values faint, their EMA on top. Appended rows
+// extend the existing arrays (the EMA continues from its state) and the charts take them with setData; a chart is
+// rebuilt only when what it shows changes shape (runs, its log scale, x axis, theme). The first paint draws the
+// charts in view; the rest are drawn as they scroll into view.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import uPlot from 'uplot';
 import { DashboardViewStateSchema, HostToDashboardSchema } from '../../src/protocol/dashboard';
-import type { DashboardRun, DashboardToHost, DashboardViewState } from '../../src/protocol/dashboard';
-import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
+import type {
+  CompareGroup,
+  DashboardRun,
+  DashboardToHost,
+  DashboardViewState,
+} from '../../src/protocol/dashboard';
+import { openPage, element, onThemeChange, showError, themeColours } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
+import { DashboardChart, lineSwatch } from './chart';
+import type { SeriesStyle } from './chart';
 import {
   chartsFor,
   DEFAULT_VIEW_STATE,
   appendColumns,
+  chartCsv,
   chartData,
   chartLines,
   countPoints,
-  decimateRows,
   formatWall,
-  rowsForView,
+  groupChartData,
+  logScaleNotice,
+  lowerBound,
+  shortLabels,
   toRunData,
+  xColumn,
 } from './model';
-import type { AlignedColumns, ChartDef, ChartLine, RunData } from './model';
+import type { AlignedColumns, ChartDef, RunData } from './model';
 
 const { vscode, app, send, saved } = openPage<DashboardViewState, DashboardToHost>(DashboardViewStateSchema, {
   charts: true,
@@ -31,192 +41,439 @@ const { vscode, app, send, saved } = openPage<DashboardViewState, DashboardToHos
 
 let view: DashboardViewState = saved ?? { ...DEFAULT_VIEW_STATE };
 let runs: RunData[] = [];
-
-// ---- charts -------------------------------------------------------------------------------------------------
-
-interface Chart {
-  def: ChartDef;
-  card: HTMLElement;
-  plot: uPlot;
-  lines: ChartLine[];
-  /** Every row; the plot holds the rows its width can show (decimateRows), chosen again on zoom. */
-  full: AlignedColumns;
-}
-
-let charts: Chart[] = [];
+let groups: CompareGroup[] | undefined;
+let labels = new Map<string, string>();
 let colours: ThemeColours = themeColours();
+let search = '';
 
-const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3]];
+const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [8, 3, 2, 3], [12, 4]];
+const PLOT_HEIGHT = 210;
 
-function seriesOptions(lines: Chart['lines']): uPlot.Series[] {
-  const series: uPlot.Series[] = [
-    {
-      label: view.xAxis === 'step' ? 'step' : 'wall time',
-      value: (_u, v) => (v === null ? '–' : view.xAxis === 'step' ? String(v) : formatWall(v)),
-    },
-  ];
+interface Card {
+  def: ChartDef;
+  chart: DashboardChart;
+  /** Labels of the chart's lines, for the metric search and the CSV header. */
+  names: string[];
+  /** Non-null points of its table (the page's counter for the benchmark). */
+  points: number;
+  /** Not drawn when the smoothing changed: its table is made again when it is drawn. */
+  stale?: boolean;
+}
+let cards: Card[] = [];
+/** The one x window every chart shows (null: each chart's whole range). */
+let zoom: [number, number] | null = null;
+
+// ---- what each chart draws ----------------------------------------------------------------------------------
+
+const has = (list: readonly string[] | undefined, id: string): boolean => list?.includes(id) ?? false;
+
+/** A chart's table and legend styles: colour = run (or group) whenever several are shown, the dash = the line. */
+function chartContent(def: ChartDef): { full: AlignedColumns; styles: SeriesStyle[]; raw: AlignedColumns } {
+  const log = has(view.logCharts, def.id);
+  const chartView = { smoothing: view.smoothing, logScale: log, xAxis: view.xAxis };
+  const palette = colours.series;
+  if (groups && groups.length > 0) {
+    const { lines, table } = groupChartData(def, runs, groups, chartView);
+    const keys = [...new Set(lines.map((l) => l.line.key))];
+    const styles = lines.map((l) => ({
+      label: keys.length > 1 ? `${l.group.label} · ${l.line.label}` : l.group.label,
+      title: `${l.group.label}: mean ± std of ${l.runs} run${l.runs === 1 ? '' : 's'} (${l.group.runIds.join(', ')})`,
+      colour: palette[l.groupIndex % palette.length]!,
+      dash: DASHES[keys.indexOf(l.line.key) % DASHES.length],
+      points: false,
+      faintRaw: false,
+    }));
+    const raw = log ? groupChartData(def, runs, groups, { ...chartView, logScale: false }).table : table;
+    return { full: table, styles, raw };
+  }
+  const lines = chartLines(def, runs);
   const several = runs.length > 1;
-  const lineKeys = [...new Set(lines.map((l) => l.line.key))];
-  const width = colours.highContrast ? 2.5 : 1.75;
-  for (const { run, line } of lines) {
-    const runIndex = runs.indexOf(run);
-    // One line per run: a colour per run. Several lines per run: a colour per line, a dash per run.
-    const colour =
-      lineKeys.length === 1
-        ? colours.series[runIndex % colours.series.length]!
-        : colours.series[lineKeys.indexOf(line.key) % colours.series.length]!;
-    const dash = lineKeys.length === 1 ? undefined : DASHES[runIndex % DASHES.length];
-    const label = several ? `${run.label} · ${line.label}` : line.label;
-    // Off the chart, the legend shows each series' newest value rather than a dash.
-    const value = (u: uPlot, v: number | null, seriesIdx: number, idx: number | null): string =>
-      formatNumber(idx === null ? lastValue(u.data[seriesIdx]) : v);
-    series.push({
-      label: `${label} (raw)`,
-      stroke: colour,
-      width: 1,
-      alpha: view.smoothing > 0 && line.source !== 'heldOut' ? 0.28 : 0,
-      dash,
-      spanGaps: true,
-      points: { show: false },
-      value,
-    });
-    series.push({
-      label,
-      stroke: colour,
-      width,
-      dash,
-      spanGaps: true,
-      points: { show: line.points === true, size: 5, fill: colour, stroke: colour },
-      value,
-    });
-  }
-  return series;
-}
-
-function lastValue(values: uPlot.AlignedData[number] | undefined): number | null {
-  if (!values) return null;
-  for (let i = values.length - 1; i >= 0; i--) {
-    const v = values[i];
-    if (v !== null && v !== undefined) return v;
-  }
-  return null;
-}
-
-/** uPlot pads a flat series to 0–100; a flat line is drawn mid-height instead, and shares keep their 0–1 axis. */
-function yRange(def: ChartDef): uPlot.Scale.Range {
-  return (_u, min, max) => {
-    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-    if (def.share && min >= 0 && max <= 1) return [0, 1];
-    if (min === max) {
-      const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
-      return [min - pad, max + pad];
-    }
-    return uPlot.rangeNum(min, max, 0.1, true);
-  };
-}
-
-function makeChart(
-  def: ChartDef,
-  card: HTMLElement,
-  body: HTMLElement,
-  lines: Chart['lines'],
-  data: AlignedColumns,
-  width: number,
-): Chart {
-  const grid = { stroke: colours.grid, width: 1 };
-  const ticks = { stroke: colours.grid, width: 1 };
-  const axisFont = `${getComputedStyle(document.body).getPropertyValue('--vscode-font-size').trim() || '12px'} ${getComputedStyle(document.body).getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
-  const opts: uPlot.Options = {
-    width,
-    height: 210,
-    series: seriesOptions(lines),
-    scales: {
-      x: { time: false },
-      y: view.logScale ? { distr: 3 } : { range: yRange(def) },
-    },
-    axes: [
-      {
-        stroke: colours.foreground,
-        grid,
-        ticks,
-        font: axisFont,
-        values: view.xAxis === 'wall' ? (_u, vals) => vals.map((v) => formatWall(v)) : undefined,
-        // Steps are whole numbers: no 2.5 on a step axis.
-        incrs:
-          view.xAxis === 'step'
-            ? [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]
-            : undefined,
-      },
-      {
-        stroke: colours.foreground,
-        grid,
-        ticks,
-        font: axisFont,
-        // Wide enough for the longest tick label (about 7 px a character at the workbench's font size).
-        size: (_u, values) => 18 + 7 * Math.max(3, ...(values ?? []).map((v) => v.length)),
-        values: (_u, vals) => vals.map((v) => formatNumber(v, 6)),
-      },
-    ],
-    cursor: { sync: { key: 'bnpo-dashboard' }, points: { size: 6 } },
-    legend: { live: true },
-  };
-  // `shown`: the x range the plot's rows were chosen for (null: all of it).
-  const self: { chart?: Chart; choosing: boolean; shown: [number, number] | null } = {
-    choosing: false,
-    shown: null,
-  };
-  opts.hooks = {
-    // Zoomed in (drag) or out (double-click): draw the rows the new x range needs, at full detail inside it.
-    setScale: [
-      (u, key) => {
-        const scale = u.scales.x;
-        if (key !== 'x' || self.choosing || !self.chart || !scale) return;
-        const { min, max } = scale;
-        const xs = self.chart.full[0];
-        if (min === undefined || max === undefined || xs.length === 0) return;
-        const all = min <= xs[0]! && max >= xs[xs.length - 1]!;
-        // Every draw sets the x scale; only a change of range needs other rows.
-        if (all ? self.shown === null : self.shown?.[0] === min && self.shown[1] === max) return;
-        self.shown = all ? null : [min, max];
-        self.choosing = true;
-        u.setData(
-          all ? decimateRows(self.chart.full, u.width) : rowsForView(self.chart.full, u.width, min, max),
-          false,
-        );
-        self.choosing = false;
-      },
-    ],
-  };
-  const plot = new uPlot(opts, decimateRows(data, width), body);
-  // Mark the faint rows of the legend so the stylesheet can keep them small.
-  plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
-    if (i > 0 && i % 2 === 1) row.classList.add('raw');
+  const keys = [...new Set(lines.map((l) => l.line.key))];
+  const styles = lines.map(({ run, line }) => {
+    const k = keys.indexOf(line.key);
+    const r = runs.indexOf(run);
+    const label = labels.get(run.id) ?? run.label;
+    return {
+      label: several ? (keys.length > 1 ? `${label} · ${line.label}` : label) : line.label,
+      title: several ? `${run.label} · ${line.label}` : line.label,
+      colour: palette[(several ? r : k) % palette.length]!,
+      dash: several ? DASHES[k % DASHES.length] : undefined,
+      points: line.points === true,
+      faintRaw: view.smoothing > 0 && line.source !== 'heldOut',
+    };
   });
-  self.chart = { def, card, plot, lines, full: data };
-  return self.chart;
+  const full = chartData(lines, chartView);
+  return { full, styles, raw: log ? chartData(lines, { ...chartView, logScale: false }) : full };
 }
 
-function updateCounts(): number {
+/** The legend's first line: the step, the training time and the clock time of the first run's row at x. */
+function describeX(x: number): string {
+  const run = runs[0];
+  if (!run || run.metrics.step.length === 0) return String(x);
+  const xs = xColumn(run, 'metrics', view.xAxis);
+  const i = Math.min(xs.length - 1, lowerBound(xs, x));
+  const step = view.xAxis === 'step' ? x : run.metrics.step[i]!;
+  const parts = [`step ${step}`, formatWall(run.metrics.wall[i] ?? 0)];
+  const time = run.metrics.time?.[i];
+  if (time !== undefined) parts.push(new Date(time * 1000).toLocaleString('en-GB'));
+  return parts.join(' · ');
+}
+
+function refreshChart(card: Card, rebuild: boolean): void {
+  const { full, styles, raw } = chartContent(card.def);
+  const log = has(view.logCharts, card.def.id);
+  const { chart } = card;
+  chart.spec = {
+    ...chart.spec,
+    full,
+    styles,
+    log,
+    xAxis: view.xAxis,
+    colours,
+    highContrast: colours.highContrast,
+  };
+  card.names = styles.map((s) => s.label);
+  const counted = countPoints(full);
+  card.points = counted.points;
+  chart.card.dataset.rows = String(counted.rows);
+  chart.card.dataset.log = String(log);
+  chart.setNotice(log ? logScaleNotice(raw) : null);
+  chart.zoom = zoom;
+  if (!chart.plot) return;
+  if (rebuild) chart.draw(chart.plot.width, chart.plot.height);
+  else {
+    chart.apply();
+    chart.renderLegend();
+  }
+}
+
+// ---- chart cards ----------------------------------------------------------------------------------------------
+
+function persist(): void {
+  view = { ...view, runIds: runs.map((r) => r.id), ...(groups ? { groups } : {}) };
+  if (!groups) delete view.groups;
+  vscode.setState(view);
+}
+
+function toggle(list: 'logCharts' | 'hidden' | 'wide', id: string): void {
+  const current = view[list] ?? [];
+  view[list] = current.includes(id) ? current.filter((c) => c !== id) : [...current, id];
+  persist();
+}
+
+function cardButton(text: string, label: string, testid: string, onClick: () => void): HTMLButtonElement {
+  const b = element('button', text, {
+    class: 'card-button',
+    title: label,
+    'aria-label': label,
+    'data-testid': testid,
+  });
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function saveCsv(card: Card): void {
+  const xName =
+    view.xAxis === 'step' ? 'step' : view.xAxis === 'wall' ? 'training time (s)' : 'time (s since epoch)';
+  const from = zoom?.[0];
+  const to = zoom?.[1];
+  const csv = chartCsv(xName, card.names, card.chart.spec.full, from, to);
+  const name = `${card.def.id}${zoom ? `-${Math.round(zoom[0])}-${Math.round(zoom[1])}` : ''}.csv`;
+  send({ type: 'saveChartCsv', name, csv });
+}
+
+function cardHeader(card: Card): HTMLElement {
+  const { def } = card;
+  const head = element('div', undefined, { class: 'card-head' });
+  const log = cardButton('log', 'Logarithmic y axis', 'chart-log', () => {
+    const started = performance.now();
+    toggle('logCharts', def.id);
+    refreshChart(card, true);
+    reportDrawTime(started);
+    log.setAttribute('aria-pressed', String(has(view.logCharts, def.id)));
+  });
+  log.setAttribute('aria-pressed', String(has(view.logCharts, def.id)));
+  const move = (by: number) => () => moveChart(def.id, by);
+  head.append(
+    element('h2', def.title),
+    log,
+    cardButton('CSV', 'Save this chart as CSV (the zoomed window when zoomed)', 'chart-csv', () =>
+      saveCsv(card),
+    ),
+    cardButton('↑', 'Move earlier', 'chart-up', move(-1)),
+    cardButton('↓', 'Move later', 'chart-down', move(1)),
+    cardButton('⇔', 'Full width', 'chart-wide', () => {
+      toggle('wide', def.id);
+      card.chart.card.classList.toggle('wide', has(view.wide, def.id));
+    }),
+    cardButton('⤢', 'Full screen (Escape to leave)', 'chart-fullscreen', () => fullScreen(card)),
+    cardButton('✕', 'Hide this chart', 'chart-hide', () => {
+      toggle('hidden', def.id);
+      layoutCards();
+    }),
+  );
+  return head;
+}
+
+function fullScreen(card: Card): void {
+  const el = card.chart.card;
+  const on = !el.classList.contains('fullscreen');
+  for (const c of cards) c.chart.card.classList.remove('fullscreen');
+  el.classList.toggle('fullscreen', on);
+  document.body.classList.toggle('has-fullscreen', on);
+  sizeChart(card);
+}
+
+function orderedDefs(): ChartDef[] {
+  const order = view.order ?? [];
+  const defs = chartsFor(runs);
+  const rank = (def: ChartDef): number => {
+    const i = order.indexOf(def.id);
+    return i < 0 ? order.length + defs.findIndex((d) => d.id === def.id) : i;
+  };
+  return defs.sort((a, b) => rank(a) - rank(b));
+}
+
+function moveChart(id: string, by: number): void {
+  const ids = orderedDefs().map((d) => d.id);
+  const i = ids.indexOf(id);
+  const j = Math.max(0, Math.min(ids.length - 1, i + by));
+  ids.splice(i, 1);
+  ids.splice(j, 0, id);
+  view.order = ids;
+  persist();
+  layoutCards();
+}
+
+function matches(card: Card): boolean {
+  if (search === '') return true;
+  const needle = search.toLowerCase();
+  return [card.def.title, ...card.names].some((t) => t.toLowerCase().includes(needle));
+}
+
+/** Puts the cards in the user's order, hides hidden and unmatched ones, lists the hidden ones to show again. */
+function layoutCards(): void {
+  if (!grid) return;
+  const byId = new Map(cards.map((c) => [c.def.id, c]));
+  const shown: HTMLElement[] = [];
+  for (const def of orderedDefs()) {
+    const card = byId.get(def.id);
+    if (!card) continue;
+    card.chart.card.hidden = has(view.hidden, def.id) || !matches(card);
+    card.chart.card.classList.toggle('wide', has(view.wide, def.id));
+    shown.push(card.chart.card);
+  }
+  grid.replaceChildren(...shown);
+  renderHiddenList();
+  for (const card of cards) if (!card.chart.card.hidden) observer.observe(card.chart.card);
+}
+
+function renderHiddenList(): void {
+  if (!hiddenList) return;
+  const hidden = cards.filter((c) => has(view.hidden, c.def.id));
+  hiddenList.replaceChildren();
+  hiddenList.hidden = hidden.length === 0;
+  if (hidden.length === 0) return;
+  hiddenList.append(element('span', 'Hidden:', { class: 'muted' }));
+  for (const card of hidden) {
+    hiddenList.append(
+      cardButton(`${card.def.title} ＋`, `Show ${card.def.title} again`, 'chart-unhide', () => {
+        toggle('hidden', card.def.id);
+        layoutCards();
+      }),
+    );
+  }
+}
+
+function sizeChart(card: Card): void {
+  const { chart } = card;
+  if (!chart.plot) return;
+  const full = chart.card.classList.contains('fullscreen');
+  const width = Math.max(280, chart.body.clientWidth);
+  const height = full
+    ? Math.max(PLOT_HEIGHT, window.innerHeight - 160)
+    : Math.max(120, chart.body.clientHeight);
+  if (Math.abs(chart.plot.width - width) > 4 || Math.abs(chart.plot.height - height) > 4) {
+    chart.plot.setSize({ width, height });
+    chart.apply();
+  }
+}
+
+/** Draws a chart the first time it comes into view (the first paint draws only the charts in view). */
+const observer = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    const card = cards.find((c) => c.chart.card === entry.target);
+    observer.unobserve(entry.target);
+    if (card && !card.chart.plot) drawCard(card);
+  }
+});
+
+function drawCard(card: Card, width = card.chart.body.clientWidth): void {
+  const started = performance.now();
+  if (card.stale) refreshChart(card, false);
+  card.stale = false;
+  card.chart.zoom = zoom;
+  card.chart.draw(Math.max(280, width), PLOT_HEIGHT);
+  resizer.observe(card.chart.body);
+  app.dataset.lazyDrawMs = (performance.now() - started).toFixed(1);
+  updateCounts();
+}
+
+const resizer = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const card = cards.find((c) => c.chart.body === entry.target);
+    if (card) sizeChart(card);
+  }
+});
+
+function updateCounts(): void {
   let points = 0;
-  for (const chart of charts) {
-    const { rows, points: drawn } = countPoints(chart.full);
-    chart.card.dataset.rows = String(rows);
-    chart.card.dataset.points = String(drawn);
-    points += drawn;
+  let drawn = 0;
+  for (const card of cards) {
+    points += card.points;
+    if (card.chart.plot) drawn++;
   }
   app.dataset.points = String(points);
-  return points;
+  app.dataset.chartsDrawn = String(drawn);
+}
+
+/** Every chart's zoom: one exact x window for all (a drag on any chart), or null (a double-click: all of it). */
+function setZoom(range: [number, number] | null): void {
+  zoom = range;
+  app.dataset.zoom = range ? `${range[0]},${range[1]}` : '';
+  for (const card of cards) {
+    card.chart.zoom = range;
+    card.chart.apply();
+  }
 }
 
 // ---- page ---------------------------------------------------------------------------------------------------
 
 let grid: HTMLElement | undefined;
 let header: HTMLElement | undefined;
-let footer: HTMLElement | undefined;
+let hiddenList: HTMLElement | undefined;
 
-function persist(): void {
-  view = { ...view, runIds: runs.map((r) => r.id) };
-  vscode.setState(view);
+function renderHeader(): void {
+  if (!header) return;
+  const title = element('h1', groups ? 'Compare groups' : runs.length > 1 ? 'Compare runs' : 'Dashboard');
+  const list = element('ul', undefined, { class: 'runs' });
+  const entries = groups
+    ? groups.map((g) => ({ id: g.label, label: g.label, title: g.runIds.join(', '), run: undefined }))
+    : runs.map((run) => ({ id: run.id, label: labels.get(run.id) ?? run.label, title: run.label, run }));
+  entries.forEach((entry, i) => {
+    const item = element('li', undefined, { 'data-run': entry.id, title: entry.title });
+    const colour = colours.series[i % colours.series.length]!;
+    item.append(lineSwatch({ colour, dash: undefined }, groups !== undefined));
+    item.append(element('span', entry.label, { class: 'label' }));
+    if (entry.run) {
+      const { run } = entry;
+      const last = run.metrics.step.length > 0 ? run.metrics.step[run.metrics.step.length - 1]! : 0;
+      item.append(
+        element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
+        element('span', `step ${last}`, { class: 'step', 'data-testid': 'run-step' }),
+      );
+    } else {
+      const n = groups?.[i]?.runIds.length ?? 0;
+      item.append(element('span', `${n} run${n === 1 ? '' : 's'}`, { class: 'step' }));
+    }
+    list.append(item);
+  });
+  header.replaceChildren(title, list);
+}
+
+function rebuildCharts(): void {
+  const started = performance.now();
+  colours = themeColours();
+  for (const card of cards) card.chart.destroy();
+  observer.disconnect();
+  resizer.disconnect();
+  cards = [];
+  zoom = null;
+  if (!grid) return;
+  grid.replaceChildren();
+  if (runs.length === 0) {
+    grid.append(
+      element('p', 'No run is selected. Run “BNPO: Open Dashboard” or “BNPO: Compare Runs”.', {
+        class: 'placeholder',
+      }),
+    );
+    return;
+  }
+  for (const def of chartsFor(runs)) {
+    const el = element('section', undefined, {
+      class: 'chart',
+      'data-chart': def.id,
+      'aria-label': def.title,
+    });
+    const card: Card = {
+      def,
+      names: [],
+      points: 0,
+      chart: new DashboardChart(
+        {
+          def,
+          grouped: groups !== undefined && groups.length > 0,
+          styles: [],
+          full: [[]],
+          log: false,
+          xAxis: view.xAxis,
+          highContrast: colours.highContrast,
+          colours,
+        },
+        el,
+        { zoomed: setZoom, describeX },
+      ),
+    };
+    el.prepend(cardHeader(card));
+    refreshChart(card, false);
+    cards.push(card);
+  }
+  app.dataset.prepareMs = (performance.now() - started).toFixed(1);
+  layoutCards();
+  // The charts in view now, before the first paint; the others when they scroll into view (the observer).
+  // Positions and widths are read once, before any chart is drawn: reading them between draws lays out each time.
+  const height = window.innerHeight;
+  const placed = cards.map((card) => ({
+    card,
+    top: card.chart.card.hidden ? Infinity : card.chart.card.getBoundingClientRect().top,
+    width: card.chart.body.clientWidth,
+  }));
+  for (const { card, top, width } of placed) if (top < height) drawCard(card, width);
+  reportDrawTime(started);
+}
+
+/** The time from data to painted frame, kept on the page for the benchmark. */
+function reportDrawTime(started: number): void {
+  updateCounts();
+  requestAnimationFrame(() => {
+    app.dataset.drawMs = (performance.now() - started).toFixed(1);
+  });
+}
+
+let pendingFrame = 0;
+let pendingRebuild = false;
+let pendingAll = false;
+/**
+ * Redraws on the next frame. `all`: every chart takes the new rows (appended rows: every chart's row count is
+ * shown); otherwise (smoothing) only the drawn charts, the others when they are drawn (stale).
+ */
+function scheduleUpdate(rebuild: boolean, all: boolean): void {
+  pendingRebuild ||= rebuild;
+  pendingAll ||= all;
+  if (pendingFrame !== 0) return;
+  const started = performance.now();
+  pendingFrame = requestAnimationFrame(() => {
+    pendingFrame = 0;
+    for (const card of cards) {
+      if (pendingAll || card.chart.plot) refreshChart(card, pendingRebuild);
+      else card.stale = true;
+    }
+    pendingRebuild = pendingAll = false;
+    updateCounts();
+    renderHeader();
+    reportDrawTime(started);
+  });
 }
 
 function toolbar(): HTMLElement {
@@ -237,23 +494,26 @@ function toolbar(): HTMLElement {
     'data-testid': 'smoothing',
   });
   range.addEventListener('input', () => {
+    const before = view.smoothing;
     view.smoothing = Number(range.value);
     smoothValue.textContent = view.smoothing.toFixed(2);
     for (const run of runs) run.smooth.clear();
-    rebuildCharts();
+    // The faint raw lines come and go with smoothing 0: only then do the series change.
+    scheduleUpdate((before === 0) !== (view.smoothing === 0), false);
     persist();
   });
   smoothLabel.append(element('span', 'Smoothing'), range, smoothValue);
 
-  const log = document.createElement('vscode-checkbox');
-  log.label = 'Log scale';
-  log.checked = view.logScale;
-  log.dataset.testid = 'log-scale';
-  log.title = 'Logarithmic y axis (values ≤ 0 are not drawn)';
-  log.addEventListener('change', () => {
-    view.logScale = log.checked;
-    rebuildCharts();
-    persist();
+  const find = element('input', undefined, {
+    type: 'search',
+    placeholder: 'Search metrics',
+    'aria-label': 'Search metrics',
+    'data-testid': 'metric-search',
+    class: 'search',
+  });
+  find.addEventListener('input', () => {
+    search = find.value.trim();
+    layoutCards();
   });
 
   const xLabel = element('label', 'X axis', { class: 'x-axis' });
@@ -261,7 +521,8 @@ function toolbar(): HTMLElement {
   x.dataset.testid = 'x-axis';
   for (const [value, text] of [
     ['step', 'Step'],
-    ['wall', 'Wall time'],
+    ['wall', 'Relative time'],
+    ['time', 'Absolute time'],
   ] as const) {
     const option = document.createElement('vscode-option');
     option.value = value;
@@ -270,7 +531,7 @@ function toolbar(): HTMLElement {
     x.append(option);
   }
   x.addEventListener('change', () => {
-    view.xAxis = x.value === 'wall' ? 'wall' : 'step';
+    view.xAxis = x.value === 'wall' || x.value === 'time' ? x.value : 'step';
     rebuildCharts();
     persist();
   });
@@ -288,117 +549,34 @@ function toolbar(): HTMLElement {
   csv.dataset.testid = 'export-csv';
   csv.addEventListener('click', () => send({ type: 'exportCsv' }));
 
-  bar.append(smoothLabel, log, xLabel, compare, csv);
+  bar.append(smoothLabel, find, xLabel, compare, csv);
   return bar;
-}
-
-function renderHeader(): void {
-  if (!header) return;
-  const title = element('h1', runs.length > 1 ? 'Compare runs' : 'Dashboard');
-  const list = element('ul', undefined, { class: 'runs' });
-  runs.forEach((run, i) => {
-    const item = element('li', undefined, { 'data-run': run.id });
-    const swatch = element('span', undefined, { class: 'swatch', 'aria-hidden': 'true' });
-    swatch.style.background = colours.series[i % colours.series.length]!;
-    const last = run.metrics.step.length > 0 ? run.metrics.step[run.metrics.step.length - 1]! : 0;
-    item.append(
-      swatch,
-      element('span', run.label, { class: 'label' }),
-      element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
-      element('span', `step ${last}`, { class: 'step', 'data-testid': 'run-step' }),
-    );
-    list.append(item);
-  });
-  header.replaceChildren(title, list);
-}
-
-function rebuildCharts(): void {
-  const started = performance.now();
-  colours = themeColours();
-  for (const chart of charts) chart.plot.destroy();
-  charts = [];
-  if (!grid) return;
-  grid.replaceChildren();
-  if (runs.length === 0) {
-    grid.append(
-      element('p', 'No run is selected. Run “BNPO: Open Dashboard” or “BNPO: Compare Runs”.', {
-        class: 'placeholder',
-      }),
-    );
-    return;
-  }
-  const prepared = chartsFor(runs).map((def) => {
-    const lines = chartLines(def, runs);
-    return { def, lines, data: chartData(lines, view) };
-  });
-  app.dataset.prepareMs = (performance.now() - started).toFixed(1);
-  // All cards first, then one layout to learn their width: reading it per chart would lay the page out 8 times.
-  const cards = prepared.map(({ def }) => {
-    const card = element('section', undefined, {
-      class: 'chart',
-      'data-chart': def.id,
-      'aria-label': def.title,
-    });
-    const body = element('div', undefined, { class: 'plot' });
-    card.append(element('h2', def.title), body);
-    grid!.append(card);
-    return { card, body };
-  });
-  const width = Math.max(280, cards[0]?.body.clientWidth ?? 280);
-  prepared.forEach(({ def, lines, data }, i) => {
-    const { card, body } = cards[i]!;
-    charts.push(makeChart(def, card, body, lines, data, width));
-  });
-  reportDrawTime(started);
-}
-
-/** The time from data to painted frame, shown in the footer and kept on the page for the benchmark. */
-function reportDrawTime(started: number): void {
-  const points = updateCounts();
-  requestAnimationFrame(() => {
-    const ms = performance.now() - started;
-    app.dataset.drawMs = ms.toFixed(1);
-    if (footer) footer.textContent = `${points.toLocaleString('en')} points drawn in ${ms.toFixed(0)} ms`;
-  });
-}
-
-let pendingFrame = 0;
-function scheduleUpdate(): void {
-  if (pendingFrame !== 0) return;
-  pendingFrame = requestAnimationFrame(() => {
-    pendingFrame = 0;
-    for (const chart of charts) {
-      chart.full = chartData(chart.lines, view);
-      chart.plot.setData(decimateRows(chart.full, chart.plot.width));
-    }
-    updateCounts();
-    renderHeader();
-  });
 }
 
 function layout(): void {
   header = element('header');
   grid = element('div', undefined, { class: 'grid' });
-  footer = element('footer', undefined, { class: 'footer', 'data-testid': 'draw-time' });
-  app.replaceChildren(header, toolbar(), grid, footer);
+  hiddenList = element('div', undefined, { class: 'hidden-charts', 'data-testid': 'hidden-charts' });
+  app.replaceChildren(header, toolbar(), hiddenList, grid);
   app.setAttribute('aria-busy', 'false');
 }
 
-function onRuns(data: DashboardRun[]): void {
+function onRuns(data: DashboardRun[], grouped: CompareGroup[] | undefined): void {
   runs = data.map(toRunData);
+  groups = grouped && grouped.length > 0 ? grouped : undefined;
+  const short = shortLabels(runs.map((r) => r.label));
+  labels = new Map(runs.map((r, i) => [r.id, short[i]!]));
   persist();
   if (!grid) layout();
   renderHeader();
   rebuildCharts();
 }
 
-new ResizeObserver(() => {
-  for (const chart of charts) {
-    const body = chart.card.querySelector<HTMLElement>('.plot');
-    if (body && Math.abs(chart.plot.width - body.clientWidth) > 4)
-      chart.plot.setSize({ width: Math.max(280, body.clientWidth), height: 210 });
-  }
-}).observe(app);
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  const open = cards.find((c) => c.chart.card.classList.contains('fullscreen'));
+  if (open) fullScreen(open);
+});
 
 onThemeChange(() => {
   renderHeader();
@@ -414,13 +592,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = parsed.data;
   switch (message.type) {
     case 'runs':
-      onRuns(message.runs);
+      onRuns(message.runs, message.groups);
       break;
     case 'append': {
       const run = runs.find((r) => r.id === message.id);
       if (!run) return;
       appendColumns(run, message.metrics, message.heldOut);
-      scheduleUpdate();
+      scheduleUpdate(false, true);
       break;
     }
     case 'status': {

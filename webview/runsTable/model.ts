@@ -2,7 +2,8 @@
 // per-column filters, grouping by a column (with each group's mean ± std) and the colour of each value of the
 // colour-by column. main.ts only draws what these return.
 import { builtinTaskOf } from '../../src/protocol/runConfig';
-import { GROUP_LABEL_MAX, RUNS_TABLE_COLUMNS } from '../../src/protocol/runsTable';
+import { GROUP_LABEL_MAX } from '../../src/protocol/dashboard';
+import { RUNS_TABLE_COLUMNS } from '../../src/protocol/runsTable';
 import type { RunsTableColumn, RunsTableRun, RunsTableViewState } from '../../src/protocol/runsTable';
 
 /** What a cell shows, and what it sorts, groups and compares by (null: nothing known, sorted last). */

@@ -19,13 +19,16 @@ export function toMetricColumns(records: readonly MetricsRecord[], rules: readon
   for (const rule of rules) series[RULE_SERIES_PREFIX + rule] = [];
   const step: number[] = [];
   const wall: number[] = [];
+  const time: number[] = [];
   for (const r of records) {
     step.push(r.step);
     wall.push(r.wall);
+    time.push(Date.parse(r.time) / 1000);
     for (const key of SCALAR_SERIES) series[key]!.push(r[key]);
     for (const rule of rules) series[RULE_SERIES_PREFIX + rule]!.push(r.rewards[rule] ?? null);
   }
-  return { step, wall, series };
+  // A record whose time does not parse leaves the absolute-time axis out rather than drawing it at 1970.
+  return time.every(Number.isFinite) ? { step, wall, time, series } : { step, wall, series };
 }
 
 /**

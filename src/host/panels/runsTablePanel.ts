@@ -12,17 +12,9 @@ import { COMMAND_IDS } from '../commandIds';
 import type { FollowedRun } from '../runs/runFollower';
 import type { Studio } from '../runs/studio';
 import { runsNewestFirst } from '../runs/studio';
+import { openCompare } from './dashboardPanel';
 import { runsTableRun } from './pageData';
 import { defineRunPanel } from './runPanel';
-
-type CompareMessage = Extract<RunsTableToHost, { type: 'compare' }>;
-
-/** Overlays the runs on the dashboard. */
-function compare(message: CompareMessage): Thenable<unknown> {
-  // HOOK (one line): with the dashboard's openCompare(studio, runIds, groups), pass message.groups to draw
-  // mean ± std bands per group.
-  return vscode.commands.executeCommand(COMMAND_IDS.compareRuns, undefined, message.runIds);
-}
 
 export const RunsTablePanel = defineRunPanel({
   viewType: RUNS_TABLE_VIEW_TYPE,
@@ -54,7 +46,7 @@ export const RunsTablePanel = defineRunPanel({
       onMessage: (message: RunsTableToHost) => {
         const done =
           message.type === 'compare'
-            ? compare(message)
+            ? openCompare(studio, message.runIds, message.groups)
             : message.type === 'open'
               ? vscode.commands.executeCommand(COMMAND_IDS.openDashboard, message.runId)
               : undefined;

@@ -19,6 +19,7 @@ import { reviveRunPanel } from '../panels/runPanels';
 import { RunsTablePanel } from '../panels/runsTablePanel';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
+import { noticeCompletions } from './completionNotice';
 import { metricsCsv } from './csv';
 import { pickLaunch } from './launch';
 import type { LaunchRequest } from './launchPlan';
@@ -87,6 +88,7 @@ export class RunsFeature implements vscode.Disposable {
     this.studio = { extensionUri: context.extensionUri, model, manager: this.manager, log };
     this.disposables.push({ dispose: () => model.dispose() });
     this.disposables.push(model.onDidChange((event) => this.noticeFailure(event.kind, event.run)));
+    this.disposables.push(noticeCompletions(model, vscode));
     model.start();
     this.disposables.push(new RunsView(this.studio));
     this.disposables.push(onConfigChange(['runsFolder'], () => model.setRoots(this.roots())));
