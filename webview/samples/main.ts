@@ -12,6 +12,7 @@ import {
   DEFAULT_FILTERS,
   filterSamples,
   maxAbsAdvantage,
+  needsStep,
   sampledSteps,
   shownStep,
   zeroVariance,
@@ -27,7 +28,11 @@ interface RunView {
   label: string;
   status: RunStatus;
   rules: string[];
+  /** The groups of the steps loaded so far; the host sends a step's when the page asks (`requestStep`). */
   records: SamplesRecord[];
+  /** Every sampled step the host listed. */
+  steps: Set<number>;
+  requested: Set<number>;
 }
 
 const filters: SamplesFilters = saved ?? { ...DEFAULT_FILTERS };
@@ -112,7 +117,7 @@ function groupSection({ record: g, completions }: ShownGroup, rules: string[]): 
 
 function render(): void {
   if (!run) return;
-  const all = sampledSteps(run.records);
+  const all = sampledSteps(run.records, run.steps);
   const header = element('header');
   header.append(
     element('h1', `Samples · ${run.label}`),
@@ -129,6 +134,10 @@ function render(): void {
     return;
   }
   const step = shownStep(all, filters.step)!;
+  if (needsStep(run.records, step, run.requested)) {
+    run.requested.add(step);
+    send({ type: 'requestStep', step });
+  }
   const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
   const stepLabel = element('label', 'Step');
   stepLabel.append(
@@ -212,8 +221,15 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       status: message.status,
       rules: message.rules,
       records: message.records,
+      steps: new Set(message.steps ?? []),
+      requested: new Set(),
     };
     persist();
+    render();
+  } else if (run && run.id === message.id && message.type === 'step') {
+    // All of the step's groups: they replace what the page had of it.
+    run.records = [...run.records.filter((r) => r.step !== message.step), ...message.records];
+    run.steps.add(message.step);
     render();
   } else if (run && run.id === message.id && message.type === 'status') {
     run.status = message.status;

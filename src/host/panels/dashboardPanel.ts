@@ -9,6 +9,7 @@ import {
 import type { DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
 import { COMMAND_IDS } from '../commandIds';
 import type { FollowedRun } from '../runs/runFollower';
+import { RunFollower } from '../runs/runFollower';
 import { changeColumns, dashboardRun, toHeldOutColumns, wallAt } from './pageData';
 import { defineRunPanel } from './runPanel';
 
@@ -27,6 +28,14 @@ export const DashboardPanel = defineRunPanel({
     // The rules each run had when sent: a run whose rules changed gets new series, so everything again.
     let sentRules = new Map<string, string>();
     const post = (message: HostToDashboard): void => context.post(message);
+    // A run's columns are kept while this panel charts it (the Runs view needs none of them).
+    const release = (ids: readonly string[]): void => {
+      for (const id of ids) {
+        const run = studio.model.get(id);
+        if (run instanceof RunFollower) run.releaseColumns();
+      }
+    };
+    context.register({ dispose: () => release(runIds) });
     const sendAll = (): void => {
       const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is FollowedRun => r !== undefined);
       sentRules = new Map(runs.map((r) => [r.id, r.rules.join('\n')]));
@@ -38,7 +47,9 @@ export const DashboardPanel = defineRunPanel({
       },
       sendAll,
       update: (ids: string[]) => {
-        runIds = [...new Set(ids)];
+        const next = [...new Set(ids)];
+        release(runIds.filter((id) => !next.includes(id)));
+        runIds = next;
         context.refresh();
       },
       onRunsEvent: (event) => {
