@@ -1,6 +1,7 @@
 // Messages between the samples panel's host (src/host/panels/samplesPanel.ts) and its page (webview/samples).
 // The page receives samples.jsonl records as the trainer wrote them (already validated by the host's reader,
-// validated again on arrival) and does its filtering locally.
+// validated again on arrival) and does its filtering locally. A run's samples can be GBs: the host sends the list
+// of sampled steps and one step's records at a time, read from disk when the page asks for that step.
 import { z } from 'zod';
 import { CompletionRecordSchema, SamplesRecordSchema } from './runDir';
 import { ReadyMessageSchema, RunStatusMessageSchema, SHOWN_RUN_FIELDS } from './panelMessages';
@@ -25,10 +26,24 @@ export const SampleGroupSchema = SamplesRecordSchema.extend({
 });
 export type SampleGroup = z.infer<typeof SampleGroupSchema>;
 
-/** Host → webview: every sampled group of one run; replaces what the page had. */
+/** Host → webview: one run's sampled groups (of the newest step when `steps` is given); replaces what the page had. */
 export const SamplesRunMessageSchema = z.object({
   type: z.literal('run'),
   ...SHOWN_RUN_FIELDS,
+  records: z.array(SampleGroupSchema),
+  steps: z
+    .array(z.number().int().positive())
+    .optional()
+    .describe(
+      'Every step with sampled groups; the page asks for the records of one it lacks (`requestStep`).',
+    ),
+});
+
+/** Host → webview: all sampled groups of one step (asked for, or grown); replaces the page's records of it. */
+export const SamplesStepMessageSchema = z.object({
+  type: z.literal('step'),
+  id: z.string().min(1),
+  step: z.number().int().positive(),
   records: z.array(SampleGroupSchema),
 });
 
@@ -43,12 +58,22 @@ export const SamplesAppendMessageSchema = z.object({
 export const HostToSamplesSchema = z.discriminatedUnion('type', [
   SamplesRunMessageSchema,
   SamplesAppendMessageSchema,
+  SamplesStepMessageSchema,
   RunStatusMessageSchema,
 ]);
 export type HostToSamples = z.infer<typeof HostToSamplesSchema>;
 
-/** Everything the samples page sends its host: only `ready`, answered with `run`. */
-export const SamplesToHostSchema = z.discriminatedUnion('type', [ReadyMessageSchema]);
+/** Webview → host: send the sampled groups of this step (answered with `step`). */
+export const SamplesRequestStepSchema = z.object({
+  type: z.literal('requestStep'),
+  step: z.number().int().positive(),
+});
+
+/** Everything the samples page sends its host: `ready` (answered with `run`) and `requestStep`. */
+export const SamplesToHostSchema = z.discriminatedUnion('type', [
+  ReadyMessageSchema,
+  SamplesRequestStepSchema,
+]);
 export type SamplesToHost = z.infer<typeof SamplesToHostSchema>;
 
 export const SAMPLE_ORDERS = ['prompt', 'advantage'] as const;

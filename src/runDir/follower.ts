@@ -1,5 +1,8 @@
-// Follows one run directory: run.json re-read when it changes, every JSONL stream read incrementally. No VS Code
-// here, so unit tests drive it directly. A run whose run.json still says `running` while its trainer process is
+// Follows one run directory: run.json re-read when it changes, every JSONL stream read incrementally, and only
+// what the host shows kept: samples.jsonl as byte offsets by step (followIndex.ts) read again from disk on demand,
+// the newest few metrics and groups records (a row's figures, joining a step's halves), the held-out evaluations
+// (a few per run), and, only while a panel charts the run, its metrics as typed columns (followColumns.ts: read
+// from the file once when asked for, then extended as steps arrive). No VS Code here, so unit tests drive it. A run whose run.json still says `running` while its trainer process is
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,11 +23,15 @@ import type {
   SamplesRecord,
 } from '../protocol/runDir';
 import { JsonlFollower, lastLines } from './follow';
+import { MetricTable } from './followColumns';
+import { StepIndexFollower } from './followIndex';
+import { readJsonlFile } from './jsonl';
 import { runFile } from './layout';
 import { isStale, processAlive, readLock } from './lock';
 import { readRunInfoResult, runInfoStamp } from './runInfo';
 
-const STREAMS = ['metrics', 'groups', 'samples', 'evals'] as const;
+/** Newest metrics and groups records kept whole: a step's fit and its p̂ are joined when the second arrives. */
+const RECENT = 16;
 
 export interface RunChange {
   /** run.json (or the derived status) changed. */
@@ -33,7 +40,8 @@ export interface RunChange {
   readonly reset: boolean;
   readonly metrics: readonly MetricsRecord[];
   readonly groups: readonly GroupsRecord[];
-  readonly samples: readonly SamplesRecord[];
+  /** Steps whose sampled groups grew (read them with readSamples). */
+  readonly sampledSteps: readonly number[];
   readonly evals: readonly EvalRecord[];
   /** Steps another tool logged since the last change (a followed foreign log; see src/host/runs/foreignRun.ts). */
   readonly imported?: readonly ImportedMetricsRecord[];
@@ -44,9 +52,11 @@ export class RunFollower {
   info: RunInfo | undefined;
   /** Why run.json could not be used, when it could not. */
   infoProblem: string | undefined;
-  readonly metrics: MetricsRecord[] = [];
-  readonly groups: GroupsRecord[] = [];
-  readonly samples: SamplesRecord[] = [];
+  /** Every step's scalar series while a panel charts the run (see columns()); undefined otherwise. */
+  private table: MetricTable | undefined;
+  /** The newest metrics and groups records (at most RECENT of each), whole. */
+  readonly recentMetrics: MetricsRecord[] = [];
+  readonly recentGroups: GroupsRecord[] = [];
   readonly evals: EvalRecord[] = [];
   readonly problems: JsonlProblem[] = [];
   private processGone = false;
@@ -102,36 +112,92 @@ export class RunFollower {
   poll(): RunChange | undefined {
     const info = this.readInfo();
     let read = this.readStreams();
-    const reset = Object.values(read).some((r) => r.reset);
+    const reset = read.metrics.reset || read.groups.reset || read.samples.reset || read.evals.reset;
     if (reset) {
       // Take every stream afresh: appending to some and not others would mix two versions of the run.
       this.streams = this.createStreams();
-      read = this.readStreams();
-      for (const key of STREAMS) this[key].length = 0;
+      this.table = undefined;
+      this.recentMetrics.length = 0;
+      this.recentGroups.length = 0;
+      this.evals.length = 0;
       this.problems.length = 0;
+      read = this.readStreams();
     }
-    for (const key of STREAMS) (this[key] as unknown[]).push(...read[key].records);
-    for (const r of Object.values(read)) this.problems.push(...r.problems);
+    if (this.table) for (const record of read.metrics.records) this.table.push(record);
+    keepNewest(this.recentMetrics, read.metrics.records);
+    keepNewest(this.recentGroups, read.groups.records);
+    this.evals.push(...read.evals.records);
+    this.problems.push(...read.metrics.problems, ...read.groups.problems, ...read.evals.problems);
     // Keep the newest few: a broken writer must not grow this without bound.
     if (this.problems.length > 50) this.problems.splice(0, this.problems.length - 50);
-    if (reset) return { info: true, reset: true, metrics: [], groups: [], samples: [], evals: [] };
-    const added = STREAMS.reduce((n, key) => n + read[key].records.length, 0);
+    if (reset) return { info: true, reset: true, metrics: [], groups: [], sampledSteps: [], evals: [] };
+    const added =
+      read.metrics.records.length +
+      read.groups.records.length +
+      read.samples.steps.length +
+      read.evals.records.length;
     if (!info && added === 0) return undefined;
     return {
       info,
       reset: false,
       metrics: read.metrics.records,
       groups: read.groups.records,
-      samples: read.samples.records,
+      sampledSteps: read.samples.steps,
       evals: read.evals.records,
     };
+  }
+
+  /** Every step's scalar series as typed columns, read from metrics.jsonl on first use and then kept up to date. */
+  columns(): MetricTable {
+    if (!this.table) {
+      const table = new MetricTable();
+      // Up to what the stream has read: later records arrive through poll().
+      for (const record of readJsonlFile(runFile(this.dir, 'metrics'), MetricsRecordSchema).records) {
+        if (record.step <= (this.recentMetrics[this.recentMetrics.length - 1]?.step ?? 0)) table.push(record);
+      }
+      this.table = table;
+    }
+    return this.table;
+  }
+
+  /** Drops the columns (no panel charts the run any more); columns() reads them again. */
+  releaseColumns(): void {
+    this.table = undefined;
+  }
+
+  /** The newest metrics record, undefined before the first. */
+  get lastMetrics(): MetricsRecord | undefined {
+    return this.recentMetrics[this.recentMetrics.length - 1];
+  }
+
+  /** Steps with sampled groups, ascending. */
+  sampleSteps(): number[] {
+    return this.streams.samples.index.stepList();
+  }
+
+  /** One step's sampled groups, read from samples.jsonl now. */
+  readSamples(step: number): SamplesRecord[] {
+    return this.streams.samples.readStep(step);
+  }
+
+  /** Every metrics and groups record, read from the files now (the Beta-fit page's first draw, CSV export). */
+  readRecords(): { metrics: MetricsRecord[]; groups: GroupsRecord[] } {
+    return {
+      metrics: readJsonlFile(runFile(this.dir, 'metrics'), MetricsRecordSchema).records,
+      groups: readJsonlFile(runFile(this.dir, 'groups'), GroupsRecordSchema).records,
+    };
+  }
+
+  /** Bytes the follower holds for the run's series and indexes (for the memory benchmark). */
+  get heldBytes(): number {
+    return (this.table?.bytes ?? 0) + this.streams.samples.index.bytes;
   }
 
   private createStreams() {
     return {
       metrics: new JsonlFollower(runFile(this.dir, 'metrics'), MetricsRecordSchema),
       groups: new JsonlFollower(runFile(this.dir, 'groups'), GroupsRecordSchema),
-      samples: new JsonlFollower(runFile(this.dir, 'samples'), SamplesRecordSchema),
+      samples: new StepIndexFollower(runFile(this.dir, 'samples'), SamplesRecordSchema),
       evals: new JsonlFollower(runFile(this.dir, 'eval'), EvalRecordSchema),
     };
   }
@@ -191,4 +257,10 @@ export class RunFollower {
       this.processGone = !this.isAlive(this.info.pid);
     }
   }
+}
+
+/** Appends `fresh` to `kept`, keeping its newest RECENT entries. */
+function keepNewest<T>(kept: T[], fresh: readonly T[]): void {
+  kept.push(...fresh.slice(-RECENT));
+  if (kept.length > RECENT) kept.splice(0, kept.length - RECENT);
 }

@@ -9,6 +9,7 @@ interface BenchModule {
 const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['advantages', () => import('./advantages.js')],
   ['studio', () => import('./studio.js')],
+  ['host memory (followed runs)', () => import('./hostMemory.js')],
   ['rules', () => import('./rules.js')],
   ['trainer', () => import('./trainer.js')],
   ['llama (SmolLM2-135M shape)', () => import('./llama.js')],

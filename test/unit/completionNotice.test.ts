@@ -13,7 +13,7 @@ function fakeRun(status: string): RunFollower {
     id: 'r1',
     label: 'addition-quick',
     status,
-    metrics: [metricsRecord(1), metricsRecord(60)],
+    lastMetrics: metricsRecord(60),
     evals: [],
   } as unknown as RunFollower;
 }
@@ -61,7 +61,11 @@ describe('run completion notice', () => {
   });
 
   it('names the held-out accuracy when the run evaluated', () => {
-    const run = { label: 'x', metrics: [], evals: [{ accuracy: 0.6412 }] } as unknown as RunFollower;
+    const run = {
+      label: 'x',
+      lastMetrics: undefined,
+      evals: [{ accuracy: 0.6412 }],
+    } as unknown as RunFollower;
     assert.equal(completionText(run), 'BNPO: run x completed: held-out accuracy 0.641.');
   });
 });

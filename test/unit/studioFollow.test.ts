@@ -127,7 +127,8 @@ describe('RunFollower', () => {
       second?.metrics.map((m) => m.step),
       [1],
     );
-    assert.equal(second?.samples.length, 1);
+    assert.deepEqual(second?.sampledSteps, [1]);
+    assert.deepEqual(run.readSamples(1), [samplesRecord(1)], 'the step is read back from disk');
     assert.equal(run.poll(), undefined, 'nothing changed');
     fs.appendFileSync(
       path.join(runDir, RUN_FILES.metrics),
@@ -137,10 +138,7 @@ describe('RunFollower', () => {
       run.poll()?.metrics.map((m) => m.step),
       [2],
     );
-    assert.deepEqual(
-      run.metrics.map((m) => m.step),
-      [1, 2],
-    );
+    assert.deepEqual(run.columns().toColumns([]).step, [1, 2]);
   });
 
   it('reports a running run whose trainer process is gone as failed, with why', () => {
@@ -216,10 +214,7 @@ describe('RunFollower', () => {
     fs.renameSync(`${metrics}.tmp`, metrics);
     const change = run.poll();
     assert.equal(change?.reset, true);
-    assert.deepEqual(
-      run.metrics.map((m) => m.step),
-      [1, 2],
-    );
+    assert.deepEqual(run.columns().toColumns([]).step, [1, 2]);
   });
 });
 

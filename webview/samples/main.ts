@@ -14,6 +14,7 @@ import {
   DEFAULT_FILTERS,
   filterSamples,
   maxAbsAdvantage,
+  needsStep,
   sampledSteps,
   shownStep,
   zeroVariance,
@@ -30,7 +31,11 @@ interface RunView {
   label: string;
   status: RunStatus;
   rules: string[];
+  /** The groups of the steps loaded so far; the host sends a step's when the page asks (`requestStep`). */
   records: SamplesRecord[];
+  /** Every sampled step the host listed. */
+  steps: Set<number>;
+  requested: Set<number>;
 }
 
 const filters: SamplesFilters = saved ?? { ...DEFAULT_FILTERS };
@@ -112,7 +117,7 @@ function render(): void {
 
 function draw(): void {
   if (!run) return;
-  const all = sampledSteps(run.records);
+  const all = sampledSteps(run.records, run.steps);
   const header = element('header');
   header.append(
     element('h1', `Samples · ${run.label}`),
@@ -159,7 +164,18 @@ function viewSwitch(): HTMLElement {
   return group;
 }
 
+/** Asks the host for the steps of `steps` the page has not got nor asked for yet. */
+function request(shown: RunView, steps: readonly number[]): void {
+  for (const step of steps) {
+    if (!needsStep(shown.records, step, shown.requested)) continue;
+    shown.requested.add(step);
+    send({ type: 'requestStep', step });
+  }
+}
+
+/** The table searches every step: the host sends those the page lacks, one message each, as they are read. */
 function tableView(shown: RunView): HTMLElement[] {
+  request(shown, sampledSteps(shown.records, shown.steps));
   return completionsTable(shown.records, shown.rules, filters.query, tableRows, {
     change: (update) => {
       filters.query = update(filters.query);
@@ -176,6 +192,7 @@ function tableView(shown: RunView): HTMLElement[] {
 
 function stepView(shown: RunView, all: number[]): HTMLElement[] {
   const step = shownStep(all, filters.step)!;
+  request(shown, [step]);
   const bar = element('div', undefined, { class: 'toolbar', role: 'toolbar' });
   const stepLabel = element('label', 'Step');
   stepLabel.append(
@@ -268,8 +285,15 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       status: message.status,
       rules: message.rules,
       records: message.records,
+      steps: new Set(message.steps ?? []),
+      requested: new Set(),
     };
     persist();
+    render();
+  } else if (run && run.id === message.id && message.type === 'step') {
+    // All of the step's groups: they replace what the page had of it.
+    run.records = [...run.records.filter((r) => r.step !== message.step), ...message.records];
+    run.steps.add(message.step);
     render();
   } else if (run && run.id === message.id && message.type === 'status') {
     run.status = message.status;

@@ -28,9 +28,18 @@ export const DEFAULT_FILTERS: SamplesFilters = {
   query: DEFAULT_QUERY,
 };
 
-/** The steps that have sampled groups, ascending. */
-export function sampledSteps(records: readonly SamplesRecord[]): number[] {
-  return [...new Set(records.map((r) => r.step))].sort((a, b) => a - b);
+/** The steps that have sampled groups, ascending: those of the records here and those the host listed (`known`). */
+export function sampledSteps(records: readonly SamplesRecord[], known: Iterable<number> = []): number[] {
+  return [...new Set([...known, ...records.map((r) => r.step)])].sort((a, b) => a - b);
+}
+
+/** Whether the page must ask the host for `step`'s groups: listed, none here, not asked for yet. */
+export function needsStep(
+  records: readonly SamplesRecord[],
+  step: number,
+  requested: ReadonlySet<number>,
+): boolean {
+  return !requested.has(step) && !records.some((r) => r.step === step);
 }
 
 /** The chosen step while it has samples, else the newest (undefined: no samples yet). */

@@ -9,6 +9,7 @@ import {
 import type { CompareGroup, DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
 import { COMMAND_IDS } from '../commandIds';
 import type { FollowedRun } from '../runs/runFollower';
+import { RunFollower } from '../runs/runFollower';
 import type { Studio } from '../runs/studio';
 import { changeColumns, dashboardRun, toHeldOutColumns, wallAt } from './pageData';
 import { defineRunPanel } from './runPanel';
@@ -58,6 +59,14 @@ export const DashboardPanel = defineRunPanel({
     // The rules each run had when sent: a run whose rules changed gets new series, so everything again.
     let sentRules = new Map<string, string>();
     const post = (message: HostToDashboard): void => context.post(message);
+    // A run's columns are kept while this panel charts it (the Runs view needs none of them).
+    const release = (ids: readonly string[]): void => {
+      for (const id of ids) {
+        const run = studio.model.get(id);
+        if (run instanceof RunFollower) run.releaseColumns();
+      }
+    };
+    context.register({ dispose: () => release(runIds) });
     const sendAll = (): void => {
       const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is FollowedRun => r !== undefined);
       sentRules = new Map(runs.map((r) => [r.id, r.rules.join('\n')]));
@@ -70,7 +79,9 @@ export const DashboardPanel = defineRunPanel({
       sendAll,
       update: (input: readonly string[] | DashboardInput) => {
         const next = toInput(input);
-        runIds = [...new Set(next.runIds)];
+        const ids = [...new Set(next.runIds)];
+        release(runIds.filter((id) => !ids.includes(id)));
+        runIds = ids;
         groups = next.groups;
         context.refresh();
       },

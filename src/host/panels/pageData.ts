@@ -11,6 +11,7 @@ import type { RunsTableRun } from '../../protocol/runsTable';
 import type { HostToSamples } from '../../protocol/samples';
 import { ForeignRun } from '../runs/foreignRun';
 import type { FollowedRun, RunChange } from '../runs/runFollower';
+import { runFigures } from '../runs/runRow';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
 export function toMetricColumns(records: readonly MetricsRecord[], rules: readonly string[]): MetricColumns {
@@ -108,15 +109,16 @@ export function betaFitSteps(
 
 /** The wall time of each step of a run, for placing its held-out evaluations on a wall-time axis. */
 export function wallAt(run: FollowedRun): (step: number) => number {
-  const byStep = new Map(run.metrics.map((m) => [m.step, m.wall]));
-  return (step) => byStep.get(step) ?? 0;
+  if (run instanceof ForeignRun) return () => 0;
+  const table = run.columns();
+  return (step) => table.wallAt(step);
 }
 
 /** One followed run as the dashboard's `runs` message carries it. */
 export function dashboardRun(run: FollowedRun): DashboardRun {
   const { id, label, status, rules } = run;
   const metrics =
-    run instanceof ForeignRun ? foreignColumns(run, run.imported) : toMetricColumns(run.metrics, rules);
+    run instanceof ForeignRun ? foreignColumns(run, run.imported) : run.columns().toColumns(rules);
   return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
 }
 
@@ -130,20 +132,32 @@ function groupSize(run: FollowedRun): number {
   return run.info?.config.groupSize ?? 1;
 }
 
-/** The Beta-fit page's `run` message: every step with a fit (another tool's log logs none: no steps). */
+/** The Beta-fit page's `run` message: every step with a fit, read from the files now (another tool's log has none). */
 export function betaFitRun(run: FollowedRun): Extract<HostToBetaFit, { type: 'run' }> {
-  return { type: 'run', ...shownRun(run), steps: betaFitSteps(run.metrics, run.groups, groupSize(run)) };
+  if (run instanceof ForeignRun) return { type: 'run', ...shownRun(run), steps: [] };
+  const { metrics, groups } = run.readRecords();
+  return { type: 'run', ...shownRun(run), steps: betaFitSteps(metrics, groups, groupSize(run)) };
 }
 
-/** The Beta-fit steps a change touched (a fit, or a step's p̂ arriving after it). */
+/** The Beta-fit steps a change touched (a fit, or a step's p̂ arriving after it), joined from the newest records. */
 export function betaFitChange(run: FollowedRun, change: RunChange): BetaFitStep[] {
+  if (run instanceof ForeignRun) return [];
   const touched = new Set([...change.metrics.map((m) => m.step), ...change.groups.map((g) => g.step)]);
-  return touched.size === 0 ? [] : betaFitSteps(run.metrics, run.groups, groupSize(run), touched);
+  return touched.size === 0 ? [] : betaFitSteps(run.recentMetrics, run.recentGroups, groupSize(run), touched);
 }
 
-/** The samples page's `run` message: every sampled group (another tool's log has none). */
+/** The samples page's `run` message: the sampled steps and the newest one's groups (another tool's log has none). */
 export function samplesRun(run: FollowedRun): Extract<HostToSamples, { type: 'run' }> {
-  return { type: 'run', ...shownRun(run), records: [...run.samples] };
+  if (run instanceof ForeignRun) return { type: 'run', ...shownRun(run), records: [], steps: [] };
+  const steps = run.sampleSteps();
+  const newest = steps[steps.length - 1];
+  const records = newest === undefined ? [] : run.readSamples(newest);
+  return { type: 'run', ...shownRun(run), records, steps };
+}
+
+/** The samples page's `step` message: every sampled group of one step, read from disk now. */
+export function samplesStep(run: FollowedRun, step: number): Extract<HostToSamples, { type: 'step' }> {
+  return { type: 'step', id: run.id, step, records: run instanceof ForeignRun ? [] : run.readSamples(step) };
 }
 
 /** One followed run as the runs table's messages carry it: its run.json, last reward and held-out accuracy. */
@@ -154,7 +168,7 @@ export function runsTableRun(run: FollowedRun): RunsTableRun {
     status: run.status,
     info: run.info ?? null,
     problem: run.infoProblem ?? null,
-    lastReward: run.metrics.at(-1)?.reward ?? null,
+    lastReward: runFigures(run).reward ?? null,
     lastAccuracy: run.evals.at(-1)?.accuracy ?? null,
   };
 }

@@ -58,7 +58,7 @@ export function oneRunController<ToHost extends { type: string }, ToPage>(
   context: PanelContext<ToPage>,
   runId: string,
   page: OneRunPage,
-): RunPanelController<string, ToHost> {
+): RunPanelController<string, ToHost> & { shownRun(): FollowedRun | undefined } {
   let shown = runId;
   const sendAll = (): void => {
     const run = studio.model.get(shown);
@@ -66,6 +66,7 @@ export function oneRunController<ToHost extends { type: string }, ToPage>(
   };
   return {
     sendAll,
+    shownRun: () => studio.model.get(shown),
     update: (id) => {
       shown = id;
       context.refresh();

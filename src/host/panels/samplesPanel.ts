@@ -1,7 +1,9 @@
-// The samples panel for one run: samples.jsonl as written, filtered in the page.
+// The samples panel for one run: samples.jsonl as written, one step at a time (the page asks for the step it
+// shows; a step that grows is sent again), filtered in the page.
 import { SAMPLES_VIEW_TYPE, SamplesToHostSchema, SamplesViewStateSchema } from '../../protocol/samples';
 import type { HostToSamples } from '../../protocol/samples';
-import { samplesRun } from './pageData';
+import type { SamplesToHost } from '../../protocol/samples';
+import { samplesRun, samplesStep } from './pageData';
 import { defineRunPanel, oneRunController, restoredRunId } from './runPanel';
 
 export const SamplesPanel = defineRunPanel({
@@ -13,12 +15,19 @@ export const SamplesPanel = defineRunPanel({
   restore: restoredRunId,
   create: (studio, context, runId: string) => {
     const post = (message: HostToSamples): void => context.post(message);
-    return oneRunController(studio, context, runId, {
+    const controller = oneRunController(studio, context, runId, {
       sendAll: (run) => post(samplesRun(run)),
       sendChange: (run, change) => {
         if (change.info) post({ type: 'status', id: run.id, status: run.status });
-        if (change.samples.length > 0) post({ type: 'append', id: run.id, records: [...change.samples] });
+        for (const step of change.sampledSteps) post(samplesStep(run, step));
       },
     });
+    return {
+      ...controller,
+      onMessage: (message: SamplesToHost) => {
+        const run = controller.shownRun();
+        if (message.type === 'requestStep' && run) post(samplesStep(run, message.step));
+      },
+    };
   },
 });

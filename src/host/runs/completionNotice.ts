@@ -2,7 +2,8 @@
 // to open its dashboard. The editor API comes in as a parameter so the unit tier can check it without VS Code.
 import type * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
-import type { FollowedRun } from './runFollower';
+import { ForeignRun } from './foreignRun';
+import type { RunFollower } from './runFollower';
 import type { RunsEvent } from './runsModel';
 
 type Editor = { window: Pick<typeof vscode.window, 'showInformationMessage'> } & {
@@ -12,8 +13,8 @@ type Editor = { window: Pick<typeof vscode.window, 'showInformationMessage'> } &
 const OPEN = 'Open Dashboard';
 
 /** "BNPO: run addition-quick completed: 60 steps, reward 0.81, held-out accuracy 0.64." */
-export function completionText(run: Pick<FollowedRun, 'label' | 'metrics' | 'evals'>): string {
-  const last = run.metrics.at(-1);
+export function completionText(run: Pick<RunFollower, 'label' | 'lastMetrics' | 'evals'>): string {
+  const last = run.lastMetrics;
   const evalLast = run.evals.at(-1);
   const parts: string[] = [];
   if (last) parts.push(`${last.step} steps`, `reward ${last.reward.toFixed(3)}`);
@@ -29,6 +30,8 @@ export function noticeCompletions(
   const last = new Map<string, string>();
   return model.onDidChange((event) => {
     const { run } = event;
+    // Another tool's log records no status: it reads as completed once its files stop growing, which is no news.
+    if (run instanceof ForeignRun) return;
     const before = last.get(run.dir);
     last.set(run.dir, run.status);
     if (event.kind !== 'changed' || before !== 'running' || run.status !== 'completed') return;

@@ -8,14 +8,7 @@ import type { ForeignLogFollower } from '../../interop/logFollowers';
 import { ImportedRunBuilder } from '../../interop/importedRun';
 import type { SeriesName } from '../../interop/importedRun';
 import type { ImportSource, ImportedMetricsRecord } from '../../protocol/importedRun';
-import type {
-  EvalRecord,
-  GroupsRecord,
-  MetricsRecord,
-  RunInfo,
-  RunStatus,
-  SamplesRecord,
-} from '../../protocol/runDir';
+import type { EvalRecord, RunInfo, RunStatus } from '../../protocol/runDir';
 import type { RunChange } from './runFollower';
 
 /** How long a foreign log may stay unchanged and still read as running. */
@@ -33,10 +26,7 @@ export class ForeignRun {
   readonly dir: string;
   readonly info: RunInfo | undefined = undefined;
   infoProblem: string | undefined;
-  /** Our record streams: a foreign log has none of them. */
-  readonly metrics: readonly MetricsRecord[] = [];
-  readonly groups: readonly GroupsRecord[] = [];
-  readonly samples: readonly SamplesRecord[] = [];
+  /** Held-out evaluations: a foreign log has none of ours. */
   readonly evals: readonly EvalRecord[] = [];
   /** One record per logged step, in step order. */
   imported: ImportedMetricsRecord[] = [];
@@ -147,5 +137,5 @@ function lastWrite(target: string): number | undefined {
 }
 
 function change(info: boolean, reset: boolean, imported: readonly ImportedMetricsRecord[]): RunChange {
-  return { info, reset, metrics: [], groups: [], samples: [], evals: [], imported };
+  return { info, reset, metrics: [], groups: [], sampledSteps: [], evals: [], imported };
 }

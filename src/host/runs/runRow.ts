@@ -21,8 +21,8 @@ export function runFigures(run: FollowedRun): RunFigures {
       reward = run.imported[i]!.reward;
     return { step: run.lastStep, totalSteps: undefined, reward };
   }
-  const last = run.metrics[run.metrics.length - 1];
-  return { step: run.info?.step, totalSteps: run.info?.totalSteps, reward: last?.reward };
+  const reward = run.lastMetrics?.reward;
+  return { step: run.info?.step, totalSteps: run.info?.totalSteps, reward };
 }
 
 /** `label` at most `max` characters: its start, `…`, its end (run ids differ at both ends: time first, name last). */

@@ -264,11 +264,16 @@ export class RunsFeature implements vscode.Disposable {
       filters: { CSV: ['csv'] },
     });
     if (!target) return undefined;
-    const text = metricsCsv(
-      runs.map((r) => ({ id: r.id, rules: r.rules, metrics: r.metrics, evals: r.evals })),
-    );
+    // Read from the files now: the followed runs keep only the charted series.
+    const csvRuns = runs.map((r) => ({
+      id: r.id,
+      rules: r.rules,
+      metrics: r instanceof ForeignRun ? [] : r.readRecords().metrics,
+      evals: r.evals,
+    }));
+    const text = metricsCsv(csvRuns);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
-    const rows = runs.reduce((n, r) => n + r.metrics.length, 0);
+    const rows = csvRuns.reduce((n, r) => n + r.metrics.length, 0);
     void vscode.window.showInformationMessage(`BNPO: wrote ${rows} rows to ${target.fsPath}`);
     return target.fsPath;
   }
