@@ -1,7 +1,9 @@
-// `bnpo rules check|test|serve`: validate a reward-rule file, dry-run it on sample completions, or serve it to
-// another training engine over JSON lines (messages in src/protocol/rulesServe.ts).
+// `bnpo rules check|test|audit|serve`: validate a reward-rule file, dry-run it on sample completions, audit it
+// for reward hacking (src/core/rules/audit.ts), or serve it to another training engine over JSON lines (messages in
+// src/protocol/rulesServe.ts).
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { auditRules, formatAuditText, rewardsNothing } from '../core/rules/audit';
 import { weightedSum } from '../core/rules/engine';
 import { checkRulesText, formatDiagnostic } from '../core/rules/check';
 import { formatReportText, testRules } from '../core/rules/report';
@@ -19,6 +21,7 @@ import { parseCommandLine, UsageError } from './usage';
 
 export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
        bnpo rules test FILE --samples JSONL [--dataset JSONL]
+       bnpo rules audit FILE [--dataset JSONL] [--cap CHARS] [--json]
        bnpo rules serve --rules FILE [--dataset JSONL]
 
   check   print every problem of the reward-rule files as file:line:col: severity: message
@@ -26,6 +29,10 @@ export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
   test    run the rules on sample completions and print a per-rule pass table with failure reasons.
           A samples line is {"completion": "...", "sample": {"answer": ...}} (or the sample fields inline,
           or a run's samples.jsonl record with "completions": [{"text": ...}])
+  audit   score degenerate completions (empty, tags only, the answer repeated, every candidate listed,
+          junk around the answer, cut at the length cap, \\boxed{} repeated, the answer outside the tags),
+          built from the dataset's answers, and print which forms each rule rewards
+          (exit 1 when a rule rewards an empty or tags-only completion)
   serve   read JSON lines {"id", "items": [{"completion", "sample"}]} on stdin, write one JSON line per request
           {"type": "result", "id", "results": [{"rewards", "reasons", "errors"?, "total"}]} on stdout,
           after a first {"type": "ready", "rules", "weights"} line
@@ -34,6 +41,9 @@ options:
   --dataset JSONL   the dataset the rules will score: its fields are the sample fields rules may reference
   --samples JSONL   (test) the sample completions
   --rules FILE      (serve) the reward-rule file
+  --cap CHARS       (audit) the length cap a truncated completion is cut at (default: the tightest
+                    chars length rule, else 1024)
+  --json            (audit) print the report as JSON
   -h, --help        print this help
 `;
 
@@ -96,6 +106,40 @@ async function test(file: string, samplesFile: string, dataset: string | undefin
   return 0;
 }
 
+/** The dataset's JSON object lines (bad lines named on stderr and skipped). */
+function datasetRows(text: string, file: string): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        rows.push(value as Record<string, unknown>);
+      else process.stderr.write(`${file}:${i + 1}: not a JSON object, skipped\n`);
+    } catch {
+      process.stderr.write(`${file}:${i + 1}: not JSON, skipped\n`);
+    }
+  });
+  return rows;
+}
+
+async function audit(
+  file: string,
+  dataset: string | undefined,
+  cap: string | undefined,
+  json: boolean,
+): Promise<number> {
+  const capChars = cap === undefined ? undefined : Number(cap);
+  if (capChars !== undefined && !(Number.isInteger(capChars) && capChars > 0))
+    throw new UsageError(`--cap must be a positive whole number of characters, got '${cap}'`);
+  const { compiled } = await load(file, await datasetFields(dataset));
+  const rows = dataset === undefined ? [] : datasetRows(await readText(dataset, 'dataset'), dataset);
+  const report = auditRules(compiled, rows, capChars === undefined ? {} : { cap: capChars });
+  const title = `${file}${dataset === undefined ? ' (no dataset: gold answer 42)' : ` on ${dataset}`}`;
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditText(report, title));
+  return report.rules.some(rewardsNothing) ? 1 : 0;
+}
+
 function write(message: RulesServeReady | RulesServeResponse | RulesServeError): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
@@ -151,6 +195,8 @@ export async function run(argv: string[]): Promise<number> {
       dataset: { type: 'string' },
       samples: { type: 'string' },
       rules: { type: 'string' },
+      cap: { type: 'string' },
+      json: { type: 'boolean' },
     },
     USAGE,
     { positionals: true },
@@ -167,6 +213,12 @@ export async function run(argv: string[]): Promise<number> {
       if (values.samples === undefined) throw new UsageError('test needs --samples JSONL');
       return test(file, values.samples, values.dataset);
     }
+    case 'audit': {
+      const [file, extra] = files;
+      if (file === undefined || extra !== undefined)
+        throw new UsageError('audit needs exactly one rule FILE');
+      return audit(file, values.dataset, values.cap, values.json === true);
+    }
     case 'serve': {
       const file = values.rules ?? files[0];
       if (file === undefined) throw new UsageError('serve needs --rules FILE');
@@ -176,7 +228,7 @@ export async function run(argv: string[]): Promise<number> {
       // One line naming what was wrong; the full usage is one `--help` away.
       throw new UsageError(
         `${sub === undefined ? 'missing sub-command' : `unknown sub-command '${sub}'`}: ` +
-          'use check, test or serve (bnpo rules --help)',
+          'use check, test, audit or serve (bnpo rules --help)',
       );
   }
 }
