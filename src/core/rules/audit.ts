@@ -2,7 +2,7 @@
 // the rules' own tags, scored by the compiled rules. A rule that rewards a degenerate form is a finding (with the
 // completion that got the reward); a rule that fails even the well-formed correct completion never passes.
 import type { CompiledRules } from './engine';
-import type { AnswerRule, FormatRule, LengthRule, RewardRules, Rule, RuleKind } from './schema';
+import type { AnswerRule, LengthRule, RewardRules, Rule, RuleKind } from './schema';
 
 export const DEGENERATE_FORMS = [
   'empty',
