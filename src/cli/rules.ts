@@ -3,7 +3,7 @@
 // src/protocol/rulesServe.ts).
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { auditRules, formatAuditText, rewardsNothing } from '../core/rules/audit';
+import { auditRules, datasetRowsFromText, formatAuditText, rewardsNothing } from '../core/rules/audit';
 import { weightedSum } from '../core/rules/engine';
 import { checkRulesText, formatDiagnostic } from '../core/rules/check';
 import { formatReportText, testRules } from '../core/rules/report';
@@ -106,23 +106,6 @@ async function test(file: string, samplesFile: string, dataset: string | undefin
   return 0;
 }
 
-/** The dataset's JSON object lines (bad lines named on stderr and skipped). */
-function datasetRows(text: string, file: string): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value))
-        rows.push(value as Record<string, unknown>);
-      else process.stderr.write(`${file}:${i + 1}: not a JSON object, skipped\n`);
-    } catch {
-      process.stderr.write(`${file}:${i + 1}: not JSON, skipped\n`);
-    }
-  });
-  return rows;
-}
-
 async function audit(
   file: string,
   dataset: string | undefined,
@@ -133,7 +116,12 @@ async function audit(
   if (capChars !== undefined && !(Number.isInteger(capChars) && capChars > 0))
     throw new UsageError(`--cap must be a positive whole number of characters, got '${cap}'`);
   const { compiled } = await load(file, await datasetFields(dataset));
-  const rows = dataset === undefined ? [] : datasetRows(await readText(dataset, 'dataset'), dataset);
+  let rows: Record<string, unknown>[] = [];
+  if (dataset !== undefined) {
+    const read = datasetRowsFromText(await readText(dataset, 'dataset'));
+    for (const p of read.problems) process.stderr.write(`${dataset}:${p.line}: ${p.message}, skipped\n`);
+    rows = read.rows;
+  }
   const report = auditRules(compiled, rows, capChars === undefined ? {} : { cap: capChars });
   const title = `${file}${dataset === undefined ? ' (no dataset: gold answer 42)' : ` on ${dataset}`}`;
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditText(report, title));

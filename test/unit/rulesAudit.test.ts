@@ -11,6 +11,7 @@ import {
   lengthCap,
   rewardsNothing,
 } from '../../src/core/rules/audit';
+import { auditDiagnostics } from '../../src/core/rules/auditCheck';
 import { checkRulesText, compileRuleFile } from '../../src/core/rules/check';
 import type { RewardRulesInput } from '../../src/core/rules/schema';
 
@@ -178,5 +179,24 @@ describe('bnpo rules audit (CLI)', () => {
     const r = bnpo(file('sound.rewards.json'), '--cap', '-3');
     assert.equal(r.status, 2);
     assert.equal(r.stderr, "bnpo rules: --cap must be a positive whole number of characters, got '-3'\n");
+  });
+});
+
+describe('reward audit: editor warning', () => {
+  it('warns on the kind of a rule that rewards empty or tags-only output, not on sound rules', () => {
+    const text = fixture('hackable.rewards.json');
+    const { rules } = checkRulesText(text);
+    const warnings = auditDiagnostics(text, rules!);
+    assert.equal(warnings.length, 1);
+    const [w] = warnings;
+    assert.equal(w?.severity, 'warning');
+    assert.deepEqual(w?.path, ['rules', 0, 'kind']);
+    assert.equal(w?.range.start.line, 4);
+    assert.match(
+      w?.message ?? '',
+      /^rule 'format' rewards a degenerate completion \(only the tags, nothing inside/,
+    );
+    const sound = fixture('sound.rewards.json');
+    assert.deepEqual(auditDiagnostics(sound, checkRulesText(sound).rules!), []);
   });
 });

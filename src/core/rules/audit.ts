@@ -245,6 +245,29 @@ export function rewardsNothing(audit: RuleAudit): FormFinding | undefined {
   return audit.rewards.find((f) => f.form === 'empty' || f.form === 'tagsOnly');
 }
 
+/** The JSON object lines of a JSONL dataset, and the lines that are not one. */
+export function datasetRowsFromText(text: string): {
+  rows: Record<string, unknown>[];
+  problems: { line: number; message: string }[];
+} {
+  const rows: Record<string, unknown>[] = [];
+  const problems: { line: number; message: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      problems.push({ line: i + 1, message: 'not JSON' });
+      return;
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      rows.push(value as Record<string, unknown>);
+    else problems.push({ line: i + 1, message: 'not a JSON object' });
+  });
+  return { rows, problems };
+}
+
 /** A completion in one quoted line; a long one keeps its end, where the answer is. */
 function quoted(text: string, max = 90): string {
   return JSON.stringify(text.length > max ? `…${text.slice(text.length - max + 1)}` : text);
@@ -272,5 +295,32 @@ export function formatAuditText(report: AuditReport, title: string): string {
     }
   }
   out.push('', flagged === 0 ? 'no rule rewards a degenerate completion' : `${flagged} rules flagged`);
+  return `${out.join('\n')}\n`;
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\n/g, '\\n');
+}
+
+/** The report as Markdown (the editor's "Audit" lens). */
+export function formatAuditMarkdown(report: AuditReport, title: string): string {
+  const out = [
+    `# Reward audit: ${mdCell(title)}`,
+    '',
+    `${report.samples} samples, length cap ${report.cap} characters. See docs/reward-audit.md for what to change.`,
+    '',
+    '| Rule | Verdict |',
+    '|---|---|',
+  ];
+  for (const r of report.rules) {
+    const notes = [r.alwaysPasses ? 'always passes' : '', r.neverPasses ? 'never passes' : ''];
+    if (r.rewards.length > 0) notes.push(`rewards ${r.rewards.map((f) => f.form).join(', ')}`);
+    out.push(`| \`${r.name}\` | ${notes.filter(Boolean).join('; ') || 'ok'} |`);
+  }
+  for (const r of report.rules.filter((x) => x.rewards.length > 0)) {
+    out.push('', `## \`${r.name}\` rewards`, '', '| Form | Samples | Example |', '|---|---:|---|');
+    for (const f of r.rewards)
+      out.push(`| ${FORM_LABELS[f.form]} | ${f.passed}/${f.total} | \`${mdCell(quoted(f.example))}\` |`);
+  }
   return `${out.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // reported by VS Code's JSON support (through contributes.jsonValidation), so only ours are added here.
 import * as vscode from 'vscode';
 import type { RuleDiagnostic } from '../../core/rules/check';
+import { auditDiagnostics } from '../../core/rules/auditCheck';
 import { checkRulesText } from '../../core/rules/check';
 import type { DatasetFields } from './datasetFields';
 import { datasetFieldsFor } from './datasetFields';
@@ -25,10 +26,15 @@ export function toVscodeDiagnostic(d: RuleDiagnostic): vscode.Diagnostic {
   return diagnostic;
 }
 
-/** Semantic diagnostics of a text; unknown fields are warnings unless a dataset is configured. */
+/**
+ * Semantic diagnostics of a text, with the audit's warning on rules that reward empty or tags-only output; unknown
+ * fields are warnings unless a dataset is configured.
+ */
 export function semanticDiagnostics(text: string, dataset: DatasetFields): RuleDiagnostic[] {
-  return checkRulesText(text, { datasetFields: dataset.fields })
-    .diagnostics.filter((d) => d.source === 'semantic')
+  const checked = checkRulesText(text, { datasetFields: dataset.fields });
+  const audited = checked.rules === undefined ? [] : auditDiagnostics(text, checked.rules);
+  return [...checked.diagnostics, ...audited]
+    .filter((d) => d.source === 'semantic')
     .map((d) => {
       if (d.code !== 'unknown-field' || dataset.file !== undefined) return d;
       return {
