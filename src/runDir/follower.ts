@@ -3,6 +3,8 @@
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AuditRecord } from '../protocol/audit';
+import { AuditRecordSchema } from '../protocol/audit';
 import type { JsonlProblem } from '../protocol/jsonl';
 import {
   EvalRecordSchema,
@@ -23,7 +25,7 @@ import { runFile } from './layout';
 import { isStale, processAlive, readLock } from './lock';
 import { readRunInfoResult, runInfoStamp } from './runInfo';
 
-const STREAMS = ['metrics', 'groups', 'samples', 'evals'] as const;
+const STREAMS = ['metrics', 'groups', 'samples', 'evals', 'audits'] as const;
 
 export interface RunChange {
   /** run.json (or the derived status) changed. */
@@ -34,6 +36,8 @@ export interface RunChange {
   readonly groups: readonly GroupsRecord[];
   readonly samples: readonly SamplesRecord[];
   readonly evals: readonly EvalRecord[];
+  /** audit.jsonl's records (none for runs written without the audit) */
+  readonly audits: readonly AuditRecord[];
 }
 
 export class RunFollower {
@@ -45,6 +49,7 @@ export class RunFollower {
   readonly groups: GroupsRecord[] = [];
   readonly samples: SamplesRecord[] = [];
   readonly evals: EvalRecord[] = [];
+  readonly audits: AuditRecord[] = [];
   readonly problems: JsonlProblem[] = [];
   private processGone = false;
   /** A live process on this machine holds run.lock: the run is being written, whatever run.json says yet. */
@@ -111,7 +116,8 @@ export class RunFollower {
     for (const r of Object.values(read)) this.problems.push(...r.problems);
     // Keep the newest few: a broken writer must not grow this without bound.
     if (this.problems.length > 50) this.problems.splice(0, this.problems.length - 50);
-    if (reset) return { info: true, reset: true, metrics: [], groups: [], samples: [], evals: [] };
+    if (reset)
+      return { info: true, reset: true, metrics: [], groups: [], samples: [], evals: [], audits: [] };
     const added = STREAMS.reduce((n, key) => n + read[key].records.length, 0);
     if (!info && added === 0) return undefined;
     return {
@@ -121,6 +127,7 @@ export class RunFollower {
       groups: read.groups.records,
       samples: read.samples.records,
       evals: read.evals.records,
+      audits: read.audits.records,
     };
   }
 
@@ -130,6 +137,7 @@ export class RunFollower {
       groups: new JsonlFollower(runFile(this.dir, 'groups'), GroupsRecordSchema),
       samples: new JsonlFollower(runFile(this.dir, 'samples'), SamplesRecordSchema),
       evals: new JsonlFollower(runFile(this.dir, 'eval'), EvalRecordSchema),
+      audits: new JsonlFollower(runFile(this.dir, 'audit'), AuditRecordSchema),
     };
   }
 
@@ -139,6 +147,7 @@ export class RunFollower {
       groups: this.streams.groups.read(),
       samples: this.streams.samples.read(),
       evals: this.streams.evals.read(),
+      audits: this.streams.audits.read(),
     };
   }
 
