@@ -4,7 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { auditRules, datasetRowsFromText, formatAuditText, rewardsNothing } from '../core/rules/audit';
+import type { AuditItem } from '../core/rules/auditRun';
+import { auditSetup, RunAudit } from '../core/rules/auditRun';
 import { weightedSum } from '../core/rules/engine';
+import { RUN_DIR_VERSION, SamplesRecordSchema } from '../protocol/runDir';
 import { checkRulesText, formatDiagnostic } from '../core/rules/check';
 import { formatReportText, testRules } from '../core/rules/report';
 import { datasetFieldsFromText, parseSamplesText } from '../core/rules/samplesFile';
@@ -22,6 +25,7 @@ import { parseCommandLine, UsageError } from './usage';
 export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
        bnpo rules test FILE --samples JSONL [--dataset JSONL]
        bnpo rules audit FILE [--dataset JSONL] [--cap CHARS] [--json]
+       bnpo rules audit FILE --run-samples JSONL --cap-tokens N [--accuracy RULE]
        bnpo rules serve --rules FILE [--dataset JSONL]
 
   check   print every problem of the reward-rule files as file:line:col: severity: message
@@ -32,7 +36,9 @@ export const USAGE = `usage: bnpo rules check FILE... [--dataset JSONL]
   audit   score degenerate completions (empty, tags only, the answer repeated, every candidate listed,
           junk around the answer, cut at the length cap, \\boxed{} repeated, the answer outside the tags),
           built from the dataset's answers, and print which forms each rule rewards
-          (exit 1 when a rule rewards an empty or tags-only completion)
+          (exit 1 when a rule rewards an empty or tags-only completion).
+          With --run-samples, replay the run audit instead over a run's samples.jsonl (each record is
+          one prompt group) and print one audit.jsonl record per step
   serve   read JSON lines {"id", "items": [{"completion", "sample"}]} on stdin, write one JSON line per request
           {"type": "result", "id", "results": [{"rewards", "reasons", "errors"?, "total"}]} on stdout,
           after a first {"type": "ready", "rules", "weights"} line
@@ -44,6 +50,9 @@ options:
   --cap CHARS       (audit) the length cap a truncated completion is cut at (default: the tightest
                     chars length rule, else 1024)
   --json            (audit) print the report as JSON
+  --run-samples F   (audit) a run's samples.jsonl to replay the run audit over
+  --cap-tokens N    (audit --run-samples) the generation cap in tokens
+  --accuracy RULE   (audit --run-samples) the accuracy rule (default: the first answer rule)
   -h, --help        print this help
 `;
 
@@ -128,6 +137,44 @@ async function audit(
   return report.rules.some(rewardsNothing) ? 1 : 0;
 }
 
+/** The run audit over a run's samples.jsonl, one audit.jsonl record per step, in step order. */
+async function auditReplay(
+  file: string,
+  samplesFile: string,
+  cap: string | undefined,
+  accuracy: string | undefined,
+): Promise<number> {
+  const capTokens = Number(cap);
+  if (cap === undefined || !(Number.isInteger(capTokens) && capTokens > 0))
+    throw new UsageError(`--run-samples needs --cap-tokens, a positive whole number of tokens`);
+  const { compiled } = await load(file, undefined);
+  if (accuracy !== undefined && !compiled.names.includes(accuracy))
+    throw new UsageError(`--accuracy '${accuracy}' is not a reward rule of ${file}`);
+  const steps = new Map<number, AuditItem[]>();
+  const lines = (await readText(samplesFile, 'samples file')).split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let parsed: ReturnType<typeof SamplesRecordSchema.safeParse>;
+    try {
+      parsed = SamplesRecordSchema.safeParse(JSON.parse(line));
+    } catch {
+      throw new UsageError(`${samplesFile}:${i + 1}: not JSON`);
+    }
+    if (!parsed.success) throw new UsageError(`${samplesFile}:${i + 1}: not a samples.jsonl record`);
+    const items = steps.get(parsed.data.step) ?? [];
+    steps.set(parsed.data.step, items);
+    const group = new Set(items.map((it) => it.group)).size;
+    for (const c of parsed.data.completions)
+      items.push({ text: c.text, tokens: c.tokens, group, rewards: c.rewards });
+  });
+  const audit = new RunAudit(auditSetup(compiled.rules, capTokens, accuracy ?? null));
+  for (const step of [...steps.keys()].sort((a, b) => a - b)) {
+    const { record } = audit.observe(step, steps.get(step) ?? []);
+    process.stdout.write(`${JSON.stringify({ v: RUN_DIR_VERSION, ...record })}\n`);
+  }
+  return 0;
+}
+
 function write(message: RulesServeReady | RulesServeResponse | RulesServeError): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
@@ -185,6 +232,9 @@ export async function run(argv: string[]): Promise<number> {
       rules: { type: 'string' },
       cap: { type: 'string' },
       json: { type: 'boolean' },
+      'run-samples': { type: 'string' },
+      'cap-tokens': { type: 'string' },
+      accuracy: { type: 'string' },
     },
     USAGE,
     { positionals: true },
@@ -205,6 +255,8 @@ export async function run(argv: string[]): Promise<number> {
       const [file, extra] = files;
       if (file === undefined || extra !== undefined)
         throw new UsageError('audit needs exactly one rule FILE');
+      const replay = values['run-samples'];
+      if (replay !== undefined) return auditReplay(file, replay, values['cap-tokens'], values.accuracy);
       return audit(file, values.dataset, values.cap, values.json === true);
     }
     case 'serve': {
