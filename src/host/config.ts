@@ -3,12 +3,15 @@
 // the workspace folder of the resource they are read for. The extension never writes settings. No VS Code here:
 // editorConfig.ts reads the editor's values through `configFrom`.
 import * as path from 'node:path';
+import type { AuditThresholds } from '../protocol/audit';
+import { DEFAULT_AUDIT_THRESHOLDS } from '../protocol/audit';
 
 /** Every setting's default, as package.json declares it (keys under `bnpo.`). */
 export const CONFIG_DEFAULTS = {
   runsFolder: '.bnpo/runs',
   'rules.dataset': '',
   'rules.codeLens': true,
+  'audit.thresholds': DEFAULT_AUDIT_THRESHOLDS,
 } as const;
 
 export const CONFIG_SECTION = 'bnpo';
@@ -22,6 +25,8 @@ export interface Config {
   /** `bnpo.rules.dataset` as written (trimmed), for messages. */
   readonly rulesDatasetSetting: string;
   readonly rulesCodeLens: boolean;
+  /** Every audit check's threshold: the setting's finite numbers over the defaults. */
+  readonly auditThresholds: AuditThresholds;
 }
 
 /** What a settings section answers (vscode.WorkspaceConfiguration in the editor). */
@@ -49,5 +54,16 @@ export function configFrom(settings: SettingsReader, folder: string | undefined)
     rulesDataset: dataset === '' ? undefined : resolveSettingPath(dataset, folder),
     rulesDatasetSetting: dataset,
     rulesCodeLens: settings.get<boolean>('rules.codeLens', CONFIG_DEFAULTS['rules.codeLens']),
+    auditThresholds: auditThresholdsFrom(settings.get<unknown>('audit.thresholds', DEFAULT_AUDIT_THRESHOLDS)),
   };
+}
+
+function auditThresholdsFrom(value: unknown): AuditThresholds {
+  const out = { ...DEFAULT_AUDIT_THRESHOLDS };
+  if (typeof value !== 'object' || value === null) return out;
+  for (const key of Object.keys(out) as (keyof AuditThresholds)[]) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
+  }
+  return out;
 }

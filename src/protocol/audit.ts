@@ -38,3 +38,40 @@ export const AuditRecordSchema = z.object({
   flagged: z.number().int().nonnegative().describe('Completions flagged this step.'),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+/**
+ * The run audit's checks as the studio shows them: each is one number per step (the dashboard's `audit.<key>`
+ * series) with a threshold the user sets (`bnpo.audit.thresholds`); crossing it (value > threshold) during a live
+ * run raises a notification.
+ */
+export const AUDIT_CHECKS = [
+  { key: 'lengthDrift', label: 'mean length / start', share: false, threshold: 1.5 },
+  { key: 'atCap', label: 'share at the length cap', share: true, threshold: 0.2 },
+  { key: 'duplicates', label: 'duplicates within groups', share: true, threshold: 0.5 },
+  { key: 'repeats', label: 'trigram repeat rate', share: true, threshold: 0.3 },
+  { key: 'formatNotAccuracy', label: 'format passed, accuracy failed', share: true, threshold: 0.6 },
+  { key: 'multipleCandidates', label: 'several candidate answers', share: true, threshold: 0.3 },
+  { key: 'opposedPairs', label: 'rule pairs moving apart', share: false, threshold: 0 },
+] as const;
+export type AuditCheckKey = (typeof AUDIT_CHECKS)[number]['key'];
+export const AUDIT_SERIES_PREFIX = 'audit.';
+/** The threshold of check `k` rides beside it as the series `audit.<k>.threshold` (constant, drawn as a line). */
+export const AUDIT_THRESHOLD_SUFFIX = '.threshold';
+export type AuditThresholds = Record<AuditCheckKey, number>;
+export const DEFAULT_AUDIT_THRESHOLDS = Object.fromEntries(
+  AUDIT_CHECKS.map((c) => [c.key, c.threshold]),
+) as AuditThresholds;
+
+/** The value of each check in one record (null where the record has none). */
+export function auditCheckValues(r: AuditRecord): Record<AuditCheckKey, number | null> {
+  const candidates = Object.values(r.multipleCandidates);
+  return {
+    lengthDrift: r.length.meanDrift,
+    atCap: r.length.atCap,
+    duplicates: r.duplicateShare,
+    repeats: r.repeatRate,
+    formatNotAccuracy: r.formatNotAccuracy,
+    multipleCandidates: candidates.length > 0 ? Math.max(...candidates) : null,
+    opposedPairs: r.opposed.length,
+  };
+}

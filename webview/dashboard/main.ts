@@ -24,6 +24,8 @@ import {
   toRunData,
 } from './model';
 import type { AlignedColumns, ChartDef, ChartLine, RunData } from './model';
+import { renderAudit } from './audit';
+import { auditCharts } from './auditModel';
 
 const { vscode, app, send, saved } = openPage<DashboardViewState, DashboardToHost>(DashboardViewStateSchema, {
   charts: true,
@@ -327,7 +329,7 @@ function rebuildCharts(): void {
     );
     return;
   }
-  const prepared = CHARTS.map((def) => {
+  const prepared = [...CHARTS, ...auditCharts(runs)].map((def) => {
     const lines = chartLines(def, runs);
     return { def, lines, data: chartData(lines, view) };
   });
@@ -349,6 +351,7 @@ function rebuildCharts(): void {
     const { card, body } = cards[i]!;
     charts.push(makeChart(def, card, body, lines, data, width));
   });
+  renderAudit(grid, runs);
   reportDrawTime(started);
 }
 
@@ -373,6 +376,7 @@ function scheduleUpdate(): void {
     }
     updateCounts();
     renderHeader();
+    if (grid && renderAudit(grid, runs)) rebuildCharts();
   });
 }
 

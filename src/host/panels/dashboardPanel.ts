@@ -7,7 +7,9 @@ import {
   DashboardViewStateSchema,
 } from '../../protocol/dashboard';
 import type { DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
+import { withAuditSeries } from '../audit/auditSeries';
 import { COMMAND_IDS } from '../commandIds';
+import { readConfig } from '../editorConfig';
 import type { RunFollower } from '../runs/runFollower';
 import { dashboardRun, toHeldOutColumns, toMetricColumns, wallAt } from './pageData';
 import { defineRunPanel } from './runPanel';
@@ -30,7 +32,8 @@ export const DashboardPanel = defineRunPanel({
     const sendAll = (): void => {
       const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is RunFollower => r !== undefined);
       sentRules = new Map(runs.map((r) => [r.id, r.rules.join('\n')]));
-      post({ type: 'runs', runs: runs.map(dashboardRun) });
+      const { auditThresholds } = readConfig();
+      post({ type: 'runs', runs: runs.map((r) => dashboardRun(r, auditThresholds)) });
     };
     return {
       get shownRunIds(): readonly string[] {
@@ -54,7 +57,11 @@ export const DashboardPanel = defineRunPanel({
         }
         const { change } = event;
         if (change.metrics.length > 0 || change.evals.length > 0) {
-          const metrics = toMetricColumns(change.metrics, run.rules);
+          const metrics = withAuditSeries(
+            toMetricColumns(change.metrics, run.rules),
+            run.audits,
+            readConfig().auditThresholds,
+          );
           post({ type: 'append', id: run.id, metrics, heldOut: toHeldOutColumns(change.evals, wallAt(run)) });
         }
         if (change.info) post({ type: 'status', id: run.id, status: run.status });

@@ -4,6 +4,8 @@ import type { BetaFitStep } from '../../protocol/betaFit';
 import { RULE_SERIES_PREFIX, SCALAR_SERIES } from '../../protocol/dashboard';
 import type { DashboardRun, HeldOutColumns, MetricColumns } from '../../protocol/dashboard';
 import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/runDir';
+import { withAuditSeries } from '../audit/auditSeries';
+import type { AuditThresholds } from '../../protocol/audit';
 import type { RunFollower } from '../runs/runFollower';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
@@ -65,9 +67,9 @@ export function wallAt(run: RunFollower): (step: number) => number {
   return (step) => byStep.get(step) ?? 0;
 }
 
-/** One followed run as the dashboard's `runs` message carries it. */
-export function dashboardRun(run: RunFollower): DashboardRun {
+/** One followed run as the dashboard's `runs` message carries it (its audit checks beside the metrics). */
+export function dashboardRun(run: RunFollower, thresholds: AuditThresholds): DashboardRun {
   const { id, label, status, rules } = run;
-  const metrics = toMetricColumns(run.metrics, rules);
+  const metrics = withAuditSeries(toMetricColumns(run.metrics, rules), run.audits, thresholds);
   return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
 }

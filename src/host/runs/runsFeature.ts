@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { RunStatus } from '../../protocol/runDir';
+import { AuditWatch } from '../audit/auditWatch';
 import { COMMAND_IDS } from '../commandIds';
 import { allowedByTrust } from '../commands';
 import { onConfigChange, readConfig } from '../editorConfig';
@@ -64,6 +65,7 @@ export class RunsFeature implements vscode.Disposable {
     this.disposables.push(model.onDidChange((event) => this.noticeFailure(event.kind, event.run)));
     model.start();
     this.disposables.push(new RunsView(this.studio));
+    this.disposables.push(new AuditWatch(model, log));
     this.disposables.push(onConfigChange(['runsFolder'], () => model.setRoots(this.roots())));
   }
 
