@@ -11,6 +11,7 @@ const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['studio', () => import('./studio.js')],
   ['rules', () => import('./rules.js')],
   ['trainer', () => import('./trainer.js')],
+  ['audit', () => import('./audit.js')],
 ];
 
 async function main(): Promise<void> {

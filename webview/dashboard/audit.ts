@@ -9,12 +9,16 @@ import type { RunData } from './model';
  * the runs have an audit but the grid has no audit charts yet (the audit arrived after the charts were built).
  */
 export function renderAudit(grid: HTMLElement, runs: readonly RunData[]): boolean {
-  grid.querySelector('[data-testid="audit-section"]')?.remove();
   const rows = auditRows(runs);
   const firstChart = grid.querySelector(`[data-chart^="${AUDIT_CHART_PREFIX}"]`);
-  if (rows.length === 0) return false;
-  if (firstChart === null) return true;
-  const section = element('section', undefined, { class: 'audit', 'data-testid': 'audit-section' });
+  const existing = grid.querySelector<HTMLElement>('[data-testid="audit-section"]');
+  if (rows.length === 0 || firstChart === null) {
+    existing?.remove();
+    return rows.length > 0;
+  }
+  // updated in place on every append: the section stays the same element
+  const section =
+    existing ?? element('section', undefined, { class: 'audit', 'data-testid': 'audit-section' });
   section.style.gridColumn = '1 / -1';
   const table = element('table', undefined, { class: 'audit-table' });
   const head = element('tr');
@@ -35,16 +39,16 @@ export function renderAudit(grid: HTMLElement, runs: readonly RunData[]): boolea
     table.append(tr);
   }
   const crossed = rows.filter((r) => r.crossedAt !== null).length;
-  section.append(
+  section.replaceChildren(
     element('h2', 'Audit'),
     element(
       'p',
       crossed === 0
         ? 'No audit check is above its threshold (set them in bnpo.audit.thresholds).'
-        : `${crossed} checks went above their thresholds: the policy may be gaming its rules. See docs/reward-audit.md.`,
+        : `${crossed} ${crossed === 1 ? 'check went' : 'checks went'} above its threshold: the policy may be gaming its rules. See docs/reward-audit.md.`,
     ),
     table,
   );
-  grid.insertBefore(section, firstChart);
+  if (section.nextElementSibling !== firstChart) grid.insertBefore(section, firstChart);
   return false;
 }
