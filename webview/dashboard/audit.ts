@@ -45,7 +45,7 @@ export function renderAudit(grid: HTMLElement, runs: readonly RunData[]): boolea
       'p',
       crossed === 0
         ? 'No audit check is above its threshold (set them in bnpo.audit.thresholds).'
-        : `${crossed} ${crossed === 1 ? 'check went' : 'checks went'} above its threshold: the policy may be gaming its rules. See docs/reward-audit.md.`,
+        : `${crossed} ${crossed === 1 ? 'check went above its threshold' : 'checks went above their thresholds'}: the policy may be gaming its rules. See docs/reward-audit.md.`,
     ),
     table,
   );
