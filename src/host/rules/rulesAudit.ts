@@ -9,7 +9,7 @@ import { checkRulesText } from '../../core/rules/check';
 import { compileRules } from '../../core/rules/engine';
 import { readConfig } from '../editorConfig';
 import type { RulesReportProvider } from './rulesCommands';
-import { isRulesDocument } from './rulesDocument';
+import { rulesFileFor, showReport, textOf } from './rulesCommands';
 
 /** From the code lens (a Uri) or from tests (`{rules, quiet}`). */
 export interface AuditRulesArgs {
@@ -32,17 +32,10 @@ export async function auditRulesCommand(
   arg?: vscode.Uri | AuditRulesArgs,
 ): Promise<{ report: AuditReport; markdown: string } | undefined> {
   const args: AuditRulesArgs = arg instanceof vscode.Uri ? { rules: arg } : (arg ?? {});
-  const active = vscode.window.activeTextEditor?.document;
-  const uri = args.rules ?? (active !== undefined && isRulesDocument(active) ? active.uri : undefined);
-  if (uri === undefined) {
-    void vscode.window.showErrorMessage(
-      'Open a *.rewards.json file first, or run this from its "Audit" lens.',
-    );
-    return undefined;
-  }
+  const uri = rulesFileFor(args.rules, 'Audit');
+  if (uri === undefined) return undefined;
   const name = path.basename(uri.path);
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const text = await textOf(uri);
   const { rules, diagnostics } = checkRulesText(text);
   if (rules === undefined) {
     const e = diagnostics.find((d) => d.severity === 'error');
@@ -53,13 +46,6 @@ export async function auditRulesCommand(
   }
   const report = auditRules(compileRules(rules), await datasetRows(uri));
   const markdown = formatAuditMarkdown(report, name);
-  if (args.quiet !== true) {
-    const shown = reports.show(`${name} — reward audit`, markdown);
-    try {
-      await vscode.commands.executeCommand('markdown.showPreviewToSide', shown);
-    } catch {
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(shown), { preview: true });
-    }
-  }
+  if (args.quiet !== true) await showReport(reports, `${name} — reward audit`, markdown);
   return { report, markdown };
 }
