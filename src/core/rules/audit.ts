@@ -146,6 +146,8 @@ export interface FormFinding {
 export interface RuleAudit {
   name: string;
   kind: RuleKind;
+  /** false for helpers (`"reward": false`): what they pass is no reward by itself */
+  reward: boolean;
   /** the degenerate forms this rule rewards (only forms that test its kind) */
   rewards: FormFinding[];
   /** passes every degenerate form it was judged on, on every sample */
@@ -232,6 +234,7 @@ export function auditRules(
       return {
         name,
         kind: byName.get(name)!.kind,
+        reward: byName.get(name)!.reward,
         rewards,
         alwaysPasses: a.judged > 0 && passes === a.judged,
         neverPasses: a.refPassed === 0,
@@ -240,8 +243,9 @@ export function auditRules(
   };
 }
 
-/** The findings that make a rule file unsafe to train on as it stands: rewarding empty or tags-only output. */
+/** The finding that makes a reward rule unsafe to train on as it stands: it rewards empty or tags-only output. */
 export function rewardsNothing(audit: RuleAudit): FormFinding | undefined {
+  if (!audit.reward) return undefined;
   return audit.rewards.find((f) => f.form === 'empty' || f.form === 'tagsOnly');
 }
 
@@ -294,7 +298,12 @@ export function formatAuditText(report: AuditReport, title: string): string {
       out.push(`  ${f.form} (${FORM_LABELS[f.form]}): ${f.passed}/${f.total}, e.g. ${quoted(f.example)}`);
     }
   }
-  out.push('', flagged === 0 ? 'no rule rewards a degenerate completion' : `${flagged} rules flagged`);
+  out.push(
+    '',
+    flagged === 0
+      ? 'no rule rewards a degenerate completion'
+      : `${flagged} rule${flagged === 1 ? '' : 's'} flagged`,
+  );
   return `${out.join('\n')}\n`;
 }
 
