@@ -4,10 +4,13 @@
 // Control: SIGTERM, SIGINT or an IPC `stop` checkpoints and ends with status `stopped`; any error ends `failed`.
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { auditSetup, RunAudit } from '../core/rules/auditRun';
+import { auditSetup, auditStartOf, RunAudit } from '../core/rules/auditRun';
+import { AuditRecordSchema } from '../protocol/audit';
 import type { RunConfig } from '../protocol/runConfig';
 import { RUN_DIR_VERSION, type EvalRecord, type RunInfo } from '../protocol/runDir';
 import { readCheckpoint, type CheckpointChoice } from '../runDir/checkpoints';
+import { readJsonlFile } from '../runDir/jsonl';
+import { runFile } from '../runDir/layout';
 import { describeBackend, selectBackend } from './backend';
 import { Control } from './control';
 import { evaluate } from './evaluate';
@@ -294,9 +297,10 @@ class Training {
     const { rules, accuracyRule } = this.loaded;
     let lastEval: number | null = this.handle.info.baseAccuracy;
     const flat = new ZeroVarianceWatch();
-    const audit = new RunAudit(
-      auditSetup(rules.rules, config.maxNewTokens ?? this.loaded.task.maxNew, accuracyRule),
-    );
+    // a resumed run measures drift from the run's first step, which audit.jsonl still holds
+    const [first] = readJsonlFile(runFile(this.handle.dir, 'audit'), AuditRecordSchema).records;
+    const setup = auditSetup(rules.rules, config.maxNewTokens ?? this.loaded.task.maxNew, accuracyRule);
+    const audit = new RunAudit(setup, first === undefined ? undefined : auditStartOf(first));
     while (this.step < config.steps && !this.control.stop) {
       const o = await rlStep(learner, this.rng, this.step + 1, this.skippedSteps, this.report.log);
       this.step = o.step;

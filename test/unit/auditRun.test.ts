@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import type { AuditItem } from '../../src/core/rules/auditRun';
 import {
   auditSetup,
+  auditStartOf,
   candidateFinder,
   opposedPairs,
   percentile,
@@ -159,5 +160,18 @@ describe('run audit: the trainer writes it', () => {
         .filter((c) => (c.flags?.length ?? 0) > 0).length;
       assert.equal(flagged, a.flagged, `step ${a.step}`);
     }
+  });
+});
+
+describe('run audit: resuming', () => {
+  it('measures drift from the start a first record holds', () => {
+    const batch = [item('a b', 6, 0, 1, 0), item('c d', 6, 0, 0, 1)];
+    const fresh = new RunAudit(setup);
+    const first = fresh.observe(1, [item('a', 3, 0, 0, 0), item('b', 3, 0, 0, 0)]).record;
+    const continued = fresh.observe(2, batch).record;
+    const resumed = new RunAudit(setup, auditStartOf(first)).observe(2, batch).record;
+    assert.deepEqual(resumed, continued);
+    assert.equal(resumed.length.meanDrift, 2);
+    assert.deepEqual(new RunAudit(setup).observe(2, batch).record.length.meanDrift, 1);
   });
 });

@@ -425,6 +425,13 @@ class RunDirSink:
                          "accuracyRule": batch.accuracy_rule, "extractors": {}}
             setup["rules"] = [r for r in setup["rules"] if r in batch.rules] or list(batch.rules)
             self._audit = RunAudit(setup)
+            # a resumed run measures drift from the run's first step, which the kept audit.jsonl holds
+            if os.path.exists(self._path("audit")):
+                with open(self._path("audit"), encoding="utf-8") as f:
+                    first = f.readline()
+                if first.strip():
+                    rec = json.loads(first)
+                    self._audit.start = {"mean": rec["length"]["mean"], "p95": rec["length"]["p95"], "passRates": rec["passRates"]}
         of_row = stats.result.group_of_row.tolist()
         items = [
             {"text": batch.completions[i], "tokens": int(stats.tokens[i]), "group": of_row[i], "rewards": batch.rewards[i]}

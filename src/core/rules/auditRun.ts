@@ -182,11 +182,20 @@ function multipleCandidates(
   return shares;
 }
 
-/** Audits the steps of one run in order; the first step observed is the start that drift is measured from. */
-export class RunAudit {
-  private start: { mean: number; p95: number; passRates: Record<string, number> } | undefined;
+/** Where drift is measured from: the first audited step's figures. */
+export type AuditStart = { mean: number; p95: number; passRates: Record<string, number> };
 
-  constructor(readonly setup: AuditSetup) {}
+/** The start a run's first audit record holds (a resumed run measures drift from its real start). */
+export function auditStartOf(first: Pick<StepAudit, 'length' | 'passRates'>): AuditStart {
+  return { mean: first.length.mean, p95: first.length.p95, passRates: { ...first.passRates } };
+}
+
+/** Audits the steps of one run in order; the first step observed is the start, unless `start` is given. */
+export class RunAudit {
+  constructor(
+    readonly setup: AuditSetup,
+    private start?: AuditStart,
+  ) {}
 
   observe(step: number, items: readonly AuditItem[]): { record: StepAudit; flags: AuditFlag[][] } {
     const { setup } = this;
