@@ -4,6 +4,7 @@ export const COMMAND_IDS = {
   openWelcome: 'bnpo.openWelcome',
   newRulesFile: 'bnpo.newRulesFile',
   testRules: 'bnpo.testRules',
+  auditRules: 'bnpo.auditRules',
   launchRun: 'bnpo.launchRun',
   launchOnVerl: 'bnpo.launchOnVerl',
   launchOnTrl: 'bnpo.launchOnTrl',

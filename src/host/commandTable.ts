@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS as C } from './commandIds';
 import type { CommandSpec } from './commands';
 import { openExperimentReport } from './experimentReport/openReport';
+import type { AuditRulesArgs } from './rules/rulesAudit';
+import { auditRulesCommand } from './rules/rulesAudit';
 import type { RulesReportProvider, TestRulesArgs } from './rules/rulesCommands';
 import { newRulesFileCommand, testRulesCommand } from './rules/rulesCommands';
 import type { RunsFeature } from './runs/runsFeature';
@@ -33,6 +35,10 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
       id: C.testRules,
       // A Uri from the explorer or the code lens, or {rules, samples, quiet} from keybindings and tests.
       run: (arg) => testRulesCommand(targets.ruleReports, arg as vscode.Uri | TestRulesArgs | undefined),
+    },
+    {
+      id: C.auditRules,
+      run: (arg) => auditRulesCommand(targets.ruleReports, arg as vscode.Uri | AuditRulesArgs | undefined),
     },
     {
       id: C.launchOnVerl,

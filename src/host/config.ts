@@ -3,6 +3,8 @@
 // the workspace folder of the resource they are read for. The extension never writes settings. No VS Code here:
 // editorConfig.ts reads the editor's values through `configFrom`.
 import * as path from 'node:path';
+import type { AuditThresholds } from '../protocol/audit';
+import { DEFAULT_AUDIT_THRESHOLDS } from '../protocol/audit';
 
 /** Every setting's default, as package.json declares it (keys under `bnpo.`). */
 export const CONFIG_DEFAULTS = {
@@ -10,6 +12,7 @@ export const CONFIG_DEFAULTS = {
   'rules.dataset': '',
   'rules.codeLens': true,
   'trl.python': 'python3',
+  'audit.thresholds': DEFAULT_AUDIT_THRESHOLDS,
 } as const;
 
 export const CONFIG_SECTION = 'bnpo';
@@ -25,6 +28,8 @@ export interface Config {
   readonly rulesCodeLens: boolean;
   /** The Python *Launch on TRL…* runs: a name looked up on PATH, or a path (relative ones against the folder). */
   readonly trlPython: string;
+  /** Every audit check's threshold: the setting's finite numbers over the defaults. */
+  readonly auditThresholds: AuditThresholds;
 }
 
 /** What a settings section answers (vscode.WorkspaceConfiguration in the editor). */
@@ -59,5 +64,16 @@ export function configFrom(settings: SettingsReader, folder: string | undefined)
     rulesDatasetSetting: dataset,
     rulesCodeLens: settings.get<boolean>('rules.codeLens', CONFIG_DEFAULTS['rules.codeLens']),
     trlPython: programSetting(settings.get<string>('trl.python', CONFIG_DEFAULTS['trl.python']), folder),
+    auditThresholds: auditThresholdsFrom(settings.get<unknown>('audit.thresholds', DEFAULT_AUDIT_THRESHOLDS)),
   };
+}
+
+function auditThresholdsFrom(value: unknown): AuditThresholds {
+  const out = { ...DEFAULT_AUDIT_THRESHOLDS };
+  if (typeof value !== 'object' || value === null) return out;
+  for (const key of Object.keys(out) as (keyof AuditThresholds)[]) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
+  }
+  return out;
 }

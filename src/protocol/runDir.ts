@@ -197,6 +197,12 @@ export const CompletionRecordSchema = z.object({
   reasons: z.record(z.string(), z.string()),
   advantage: finite(),
   correct: z.boolean(),
+  flags: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'What the run audit flagged in this completion (duplicate, atCap, repetitive, multipleCandidates).',
+    ),
 });
 export type CompletionRecord = z.infer<typeof CompletionRecordSchema>;
 

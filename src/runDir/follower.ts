@@ -6,6 +6,8 @@
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AuditRecord } from '../protocol/audit';
+import { AuditRecordSchema } from '../protocol/audit';
 import type { ImportedMetricsRecord } from '../protocol/importedRun';
 import type { JsonlProblem } from '../protocol/jsonl';
 import {
@@ -43,6 +45,8 @@ export interface RunChange {
   /** Steps whose sampled groups grew (read them with readSamples). */
   readonly sampledSteps: readonly number[];
   readonly evals: readonly EvalRecord[];
+  /** audit.jsonl's records (none for runs written without the audit). */
+  readonly audits: readonly AuditRecord[];
   /** Steps another tool logged since the last change (a followed foreign log; see src/host/runs/foreignRun.ts). */
   readonly imported?: readonly ImportedMetricsRecord[];
 }
@@ -58,6 +62,8 @@ export class RunFollower {
   readonly recentMetrics: MetricsRecord[] = [];
   readonly recentGroups: GroupsRecord[] = [];
   readonly evals: EvalRecord[] = [];
+  /** The per-step audit records (small: a few numbers a step). */
+  readonly audits: AuditRecord[] = [];
   readonly problems: JsonlProblem[] = [];
   private processGone = false;
   /** A live process on this machine holds run.lock: the run is being written, whatever run.json says yet. */
@@ -112,7 +118,7 @@ export class RunFollower {
   poll(): RunChange | undefined {
     const info = this.readInfo();
     let read = this.readStreams();
-    const reset = read.metrics.reset || read.groups.reset || read.samples.reset || read.evals.reset;
+    const reset = Object.values(read).some((r) => r.reset);
     if (reset) {
       // Take every stream afresh: appending to some and not others would mix two versions of the run.
       this.streams = this.createStreams();
@@ -120,6 +126,7 @@ export class RunFollower {
       this.recentMetrics.length = 0;
       this.recentGroups.length = 0;
       this.evals.length = 0;
+      this.audits.length = 0;
       this.problems.length = 0;
       read = this.readStreams();
     }
@@ -127,15 +134,23 @@ export class RunFollower {
     keepNewest(this.recentMetrics, read.metrics.records);
     keepNewest(this.recentGroups, read.groups.records);
     this.evals.push(...read.evals.records);
-    this.problems.push(...read.metrics.problems, ...read.groups.problems, ...read.evals.problems);
+    this.audits.push(...read.audits.records);
+    this.problems.push(
+      ...read.metrics.problems,
+      ...read.groups.problems,
+      ...read.evals.problems,
+      ...read.audits.problems,
+    );
     // Keep the newest few: a broken writer must not grow this without bound.
     if (this.problems.length > 50) this.problems.splice(0, this.problems.length - 50);
-    if (reset) return { info: true, reset: true, metrics: [], groups: [], sampledSteps: [], evals: [] };
+    if (reset)
+      return { info: true, reset: true, metrics: [], groups: [], sampledSteps: [], evals: [], audits: [] };
     const added =
       read.metrics.records.length +
       read.groups.records.length +
       read.samples.steps.length +
-      read.evals.records.length;
+      read.evals.records.length +
+      read.audits.records.length;
     if (!info && added === 0) return undefined;
     return {
       info,
@@ -144,6 +159,7 @@ export class RunFollower {
       groups: read.groups.records,
       sampledSteps: read.samples.steps,
       evals: read.evals.records,
+      audits: read.audits.records,
     };
   }
 
@@ -199,6 +215,7 @@ export class RunFollower {
       groups: new JsonlFollower(runFile(this.dir, 'groups'), GroupsRecordSchema),
       samples: new StepIndexFollower(runFile(this.dir, 'samples'), SamplesRecordSchema),
       evals: new JsonlFollower(runFile(this.dir, 'eval'), EvalRecordSchema),
+      audits: new JsonlFollower(runFile(this.dir, 'audit'), AuditRecordSchema),
     };
   }
 
@@ -208,6 +225,7 @@ export class RunFollower {
       groups: this.streams.groups.read(),
       samples: this.streams.samples.read(),
       evals: this.streams.evals.read(),
+      audits: this.streams.audits.read(),
     };
   }
 

@@ -7,6 +7,7 @@
 //   groups.jsonl    GroupsRecord, one per RL step: p̂ of every prompt group per rule
 //   samples.jsonl   SamplesRecord, every `sampleEvery` steps: one per prompt group
 //   eval.jsonl      EvalRecord, one per held-out evaluation
+//   audit.jsonl     AuditRecord (src/protocol/audit.ts), one per RL step; optional (older runs and engines lack it)
 //   checkpoints/    step-N/ (meta.json, weights.bin, optimizer.bin) and `latest` (a text file naming the folder)
 //   trainer.log     free text
 import * as fs from 'node:fs';
@@ -19,6 +20,7 @@ export const RUN_FILES = {
   groups: 'groups.jsonl',
   samples: 'samples.jsonl',
   eval: 'eval.jsonl',
+  audit: 'audit.jsonl',
   checkpoints: 'checkpoints',
   latest: 'latest',
   log: 'trainer.log',
@@ -27,7 +29,7 @@ export const RUN_FILES = {
 export type RunFileName = keyof typeof RUN_FILES;
 
 /** The JSONL record streams, by their RUN_FILES key. */
-export const RECORD_STREAMS = ['metrics', 'groups', 'samples', 'eval'] as const;
+export const RECORD_STREAMS = ['metrics', 'groups', 'samples', 'eval', 'audit'] as const;
 export type RecordStream = (typeof RECORD_STREAMS)[number];
 
 export const CHECKPOINT_FILES = {

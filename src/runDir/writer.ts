@@ -1,6 +1,7 @@
 // The writing side of a run directory, as the trainer uses it: appended records, the log, run.json, checkpoints.
 import * as fs from 'node:fs';
 import { z } from 'zod';
+import type { AuditRecord } from '../protocol/audit';
 import type { EvalRecord, GroupsRecord, MetricsRecord, RunInfo, SamplesRecord } from '../protocol/runDir';
 import { writeAtomic } from './atomic';
 import { writeCheckpoint, type CheckpointData, type CheckpointMetaDraft } from './checkpoints';
@@ -48,6 +49,9 @@ export class RunWriter {
   evalRecord(r: EvalRecord): void {
     this.stream('eval').append(r);
   }
+  audit(r: AuditRecord): void {
+    this.stream('audit').append(r);
+  }
 
   /** Appends `line` to trainer.log with a timestamp. */
   log(line: string): void {
@@ -61,7 +65,7 @@ export class RunWriter {
    */
   truncateAfter(step: number): { dropped: number; byStream: Record<RecordStream, number> } {
     let dropped = 0;
-    const byStream = { metrics: 0, groups: 0, samples: 0, eval: 0 };
+    const byStream = { metrics: 0, groups: 0, samples: 0, eval: 0, audit: 0 };
     for (const name of RECORD_STREAMS) {
       const file = runFile(this.dir, name);
       if (!fs.existsSync(file)) continue;

@@ -1,7 +1,9 @@
 // Pure builders of the run directory's records from one step's results: no clock reads, no I/O, so what a record
 // holds is decided here and tested without a model.
 import type { AdvantageResult } from '../core/estimators';
+import type { AuditFlag, RunAudit } from '../core/rules/auditRun';
 import { weightedSum, type CompiledRules } from '../core/rules/engine';
+import type { AuditRecord } from '../protocol/audit';
 import type { RunConfig } from '../protocol/runConfig';
 import {
   RUN_DIR_VERSION,
@@ -90,8 +92,29 @@ export function groupsRecord(o: StepOutcome, rules: CompiledRules): GroupsRecord
   };
 }
 
-/** One record per prompt group: its completions with their rewards, reasons and advantages. */
-export function samplesRecords(o: StepOutcome, groupSize: number, accuracyRule: string): SamplesRecord[] {
+/** The step's audit.jsonl record (src/core/rules/auditRun.ts) and each completion's flags, in completion order. */
+export function auditStep(
+  o: StepOutcome,
+  audit: RunAudit,
+  groupSize: number,
+): { record: AuditRecord; flags: AuditFlag[][] } {
+  const items = o.scored.map((s, i) => ({
+    text: s.text,
+    tokens: o.tokens[i]!.length,
+    group: Math.floor(i / groupSize),
+    rewards: Object.fromEntries(s.outcomes.map((x) => [x.name, x.reward])),
+  }));
+  const { record, flags } = audit.observe(o.step, items);
+  return { record: { v: RUN_DIR_VERSION, ...record }, flags };
+}
+
+/** One record per prompt group: its completions with their rewards, reasons, advantages and audit flags. */
+export function samplesRecords(
+  o: StepOutcome,
+  groupSize: number,
+  accuracyRule: string,
+  flags?: readonly (readonly AuditFlag[])[],
+): SamplesRecord[] {
   return o.examples.map((e, i) => ({
     v: RUN_DIR_VERSION,
     step: o.step,
@@ -105,6 +128,7 @@ export function samplesRecords(o: StepOutcome, groupSize: number, accuracyRule: 
       reasons: Object.fromEntries(s.outcomes.map((x) => [x.name, x.reason])),
       advantage: o.adv.advantages[i]![j]!,
       correct: rewardOf(s, accuracyRule) === 1,
+      ...(flags?.[i * groupSize + j]?.length ? { flags: [...flags[i * groupSize + j]!] } : {}),
     })),
   }));
 }

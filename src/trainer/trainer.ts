@@ -3,16 +3,20 @@
 // record holds), reporter.ts (trainer.log, the terminal and the host hear every event the same way).
 // Control: SIGTERM, SIGINT or an IPC `stop` checkpoints and ends with status `stopped`; any error ends `failed`.
 import * as os from 'node:os';
+import { auditSetup, auditStartOf, RunAudit } from '../core/rules/auditRun';
+import { AuditRecordSchema } from '../protocol/audit';
 import type { RunConfig } from '../protocol/runConfig';
 import { RUN_DIR_VERSION, type EvalRecord, type RunInfo } from '../protocol/runDir';
 import type { CheckpointChoice } from '../runDir/checkpoints';
+import { readJsonlFile } from '../runDir/jsonl';
+import { runFile } from '../runDir/layout';
 import { describeBackend, selectBackend } from './backend';
 import { loadCheckpointWeights } from './checkpointWeights';
 import { Control } from './control';
 import { evaluate } from './evaluate';
 import { yieldToEventLoop } from './gradient';
 import { AdamW } from './optimizer';
-import { evalRecord, groupsRecord, metricsRecord, samplesRecords, stepLine } from './records';
+import { auditStep, evalRecord, groupsRecord, metricsRecord, samplesRecords, stepLine } from './records';
 import { fanOut, ipcReporter, logReporter, type Reporter } from './reporter';
 import { Rng } from './rng';
 import { rlStep, type Learner } from './rlStep';
@@ -293,12 +297,18 @@ class Training {
     const { rules, accuracyRule } = this.loaded;
     let lastEval: number | null = this.handle.info.baseAccuracy;
     const flat = new ZeroVarianceWatch();
+    // a resumed run measures drift from the run's first step, which audit.jsonl still holds
+    const [first] = readJsonlFile(runFile(this.handle.dir, 'audit'), AuditRecordSchema).records;
+    const setup = auditSetup(rules.rules, config.maxNewTokens ?? this.loaded.task.maxNew, accuracyRule);
+    const audit = new RunAudit(setup, first === undefined ? undefined : auditStartOf(first));
     while (this.step < config.steps && !this.control.stop) {
       const o = await rlStep(learner, this.rng, this.step + 1, this.skippedSteps, this.report.log);
       this.step = o.step;
       this.skippedSteps = o.skippedSteps;
       await yieldToEventLoop();
       const writer = this.handle.writer;
+      const audited = auditStep(o, audit, config.groupSize);
+      writer.audit(audited.record); // before metrics: a reader that sees step N's metrics has its audit too
       const m = metricsRecord(o, config, rules, accuracyRule, { time: now(), wall: this.wall() });
       writer.metrics(m);
       if (o.step <= ZERO_VARIANCE_STEPS) {
@@ -308,7 +318,7 @@ class Training {
       }
       writer.groups(groupsRecord(o, rules));
       if (o.step % config.sampleEvery === 0)
-        samplesRecords(o, config.groupSize, accuracyRule).forEach((r) => writer.samples(r));
+        samplesRecords(o, config.groupSize, accuracyRule, audited.flags).forEach((r) => writer.samples(r));
       if (o.step % config.eval.every === 0 && o.step < config.steps)
         lastEval = await this.evalAndRecord(o.step, 'rl');
       this.handle.save({ step: o.step });

@@ -13,6 +13,7 @@ const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['rules', () => import('./rules.js')],
   ['trainer', () => import('./trainer.js')],
   ['llama (SmolLM2-135M shape)', () => import('./llama.js')],
+  ['audit', () => import('./audit.js')],
 ];
 
 async function main(): Promise<void> {

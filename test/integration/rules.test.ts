@@ -5,6 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestRulesResult } from '../../src/host/rules/rulesCommands';
+import type { auditRulesCommand } from '../../src/host/rules/rulesAudit';
+
+type AuditResult = NonNullable<Awaited<ReturnType<typeof auditRulesCommand>>>;
 
 const EXTENSION_ID = 'bnpo-studio.bnpo-studio';
 
@@ -340,6 +343,42 @@ describe('reward rules in the editor', function () {
       labels.some((l) => l.includes('good.rewards.json — rule test')),
       `no report tab; tabs: ${labels.join(', ')}`,
     );
+  });
+
+  it('audits a hackable file from its lens, and warns on the rule that rewards tags-only output', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    const text = fs.readFileSync(
+      path.join(ext.extensionPath, 'test', 'fixtures', 'audit', 'hackable.rewards.json'),
+      'utf8',
+    );
+    const uri = write('hack.rewards.json', text);
+    await vscode.workspace.openTextDocument(uri);
+    const warnings = (await ours(uri, 1)).filter((d) => d.code === 'rewards-degenerate');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(warnings[0]?.range.start.line, 4);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      uri,
+    );
+    assert.ok(
+      lenses.some((l) => l.command?.command === 'bnpo.auditRules'),
+      'no Audit lens',
+    );
+    const result = await vscode.commands.executeCommand<AuditResult | undefined>('bnpo.auditRules', {
+      rules: uri,
+      quiet: true,
+    });
+    assert.ok(result);
+    assert.deepEqual(
+      result.report.rules.map((r) => [r.name, r.rewards.map((f) => f.form)]),
+      [
+        ['format', ['tagsOnly', 'answerOutsideTags']],
+        ['accuracy', ['answerOutsideTags', 'answerRepeated', 'junkAppended', 'boxedRepeated']],
+      ],
+    );
+    assert.match(result.markdown, /^# Reward audit: hack\.rewards\.json/);
   });
 
   it('creates a commented starter file that the checks accept', async () => {

@@ -21,7 +21,7 @@ describe('an unknown sub-command', () => {
         rulesCommand(['lint', 'x.rewards.json']),
         (err: unknown) =>
           err instanceof UsageError &&
-          /^unknown sub-command 'lint': use check, test or serve/.test(err.message),
+          /^unknown sub-command 'lint': use check, test, audit or serve/.test(err.message),
       );
     } finally {
       process.stderr.write = write;

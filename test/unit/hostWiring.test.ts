@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { COMMAND_IDS } from '../../src/host/commandIds';
 import { CONFIG_DEFAULTS, CONFIG_SECTION, configFrom } from '../../src/host/config';
+import { DEFAULT_AUDIT_THRESHOLDS } from '../../src/protocol/audit';
 import { RunsModel } from '../../src/host/runs/runsModel';
 import { RUN_FILES } from '../../src/runDir/layout';
 import { runInfo } from './studioFixtures';
@@ -64,6 +65,7 @@ describe('settings', () => {
       rulesDatasetSetting: '',
       rulesCodeLens: true,
       trlPython: 'python3',
+      auditThresholds: DEFAULT_AUDIT_THRESHOLDS,
     });
     const set = configFrom(read({ runsFolder: '/abs/runs', 'rules.dataset': ' data/d.jsonl ' }), '/w');
     assert.equal(set.runsFolder, '/abs/runs');

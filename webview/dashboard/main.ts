@@ -34,6 +34,8 @@ import {
   xColumn,
 } from './model';
 import type { AlignedColumns, ChartDef, RunData } from './model';
+import { renderAudit } from './audit';
+import { auditCharts } from './auditModel';
 
 const { vscode, app, send, saved } = openPage<DashboardViewState, DashboardToHost>(DashboardViewStateSchema, {
   charts: true,
@@ -224,9 +226,14 @@ function fullScreen(card: Card): void {
   sizeChart(card);
 }
 
+/** Our charts, one per metric another tool logged, and the Audit section's charts when the runs have an audit. */
+function chartDefs(): ChartDef[] {
+  return [...chartsFor(runs), ...auditCharts(runs)];
+}
+
 function orderedDefs(): ChartDef[] {
   const order = view.order ?? [];
-  const defs = chartsFor(runs);
+  const defs = chartDefs();
   const rank = (def: ChartDef): number => {
     const i = order.indexOf(def.id);
     return i < 0 ? order.length + defs.findIndex((d) => d.id === def.id) : i;
@@ -264,6 +271,7 @@ function layoutCards(): void {
     shown.push(card.chart.card);
   }
   grid.replaceChildren(...shown);
+  renderAudit(grid, runs);
   renderHiddenList();
   for (const card of cards) if (!card.chart.card.hidden) observer.observe(card.chart.card);
 }
@@ -400,7 +408,7 @@ function rebuildCharts(): void {
     );
     return;
   }
-  for (const def of chartsFor(runs)) {
+  for (const def of chartDefs()) {
     const el = element('section', undefined, {
       class: 'chart',
       'data-chart': def.id,
@@ -472,6 +480,8 @@ function scheduleUpdate(rebuild: boolean, all: boolean): void {
     pendingRebuild = pendingAll = false;
     updateCounts();
     renderHeader();
+    // The audit's first record came after the charts were built: build them again with its charts.
+    if (grid && renderAudit(grid, runs)) rebuildCharts();
     reportDrawTime(started);
   });
 }

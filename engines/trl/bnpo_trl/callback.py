@@ -99,6 +99,7 @@ class RunDirCallback(TrainerCallback):
             total_steps=run_config["steps"],
             sample_every=self.sample_every,
             sample_groups=self.sample_groups,
+            max_response_length=getattr(args, "max_completion_length", None),
         )
         self.sink.write_log(f"TRL run: model {self.model_path}")
 

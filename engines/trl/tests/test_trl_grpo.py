@@ -176,6 +176,11 @@ class BnpoInGrpoTrainer(unittest.TestCase):
         self.assertTrue(all(g["id"].isdigit() for g in groups[0]["groups"]), "prompt ids are the dataset index")
         samples = self.read("samples.jsonl")
         self.assertEqual(len(samples[0]["completions"]), GROUP)
+        audits = self.read("audit.jsonl")
+        self.assertEqual([a["step"] for a in audits], [m["step"] for m in metrics])
+        for a, m in zip(audits, metrics):
+            self.assertAlmostEqual(a["passRates"]["seven"], m["rewards"]["seven"], delta=1e-9)
+            self.assertEqual(a["completions"], GROUP * PROMPTS_PER_STEP)
 
     def write(self, step: int, payload: Any) -> str:
         path = os.path.join(self.tmp, f"step{step}.json")

@@ -73,6 +73,7 @@ def sink_from_env(config: Any) -> RunDirSink:
         sample_every=sample_every,
         sample_groups=int(os.environ.get("BNPO_SAMPLE_GROUPS", "4")),
         config_file=os.environ.get("BNPO_CONFIG_FILE") or None,
+        max_response_length=(config.get("data") or {}).get("max_response_length"),
     )
     sink.write_log(f"verl run: model {config.get('actor_rollout_ref', {}).get('model', {}).get('path', '?')}")
     finish_at_exit(sink)

@@ -1,6 +1,7 @@
 """The run-directory sink: a verl run written in the studio's run-directory format (src/protocol/runDir.ts).
 
-run.json (replaced atomically), metrics.jsonl, groups.jsonl, samples.jsonl, eval.jsonl and trainer.log, each
+run.json (replaced atomically), metrics.jsonl, groups.jsonl, samples.jsonl, eval.jsonl, audit.jsonl (the run
+audit of bnpo_verl.audit, written before the step's metrics) and trainer.log, each
 JSONL record appended as one whole line and flushed, so the studio follows a verl run like a built-in one.
 
 Resuming: verl continues at the step after its checkpoint and logs that step first. On its first write the sink
@@ -26,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import exchange
+from .audit import RunAudit, load_audit_setup
 from .exchange import ScoredBatch, StepStats
 
 RUN_DIR_VERSION = 1
@@ -35,9 +37,10 @@ FILES = {
     "groups": "groups.jsonl",
     "samples": "samples.jsonl",
     "eval": "eval.jsonl",
+    "audit": "audit.jsonl",
     "log": "trainer.log",
 }
-STREAMS = ("metrics", "groups", "samples", "eval")
+STREAMS = ("metrics", "groups", "samples", "eval", "audit")
 
 
 def iso(t: float) -> str:
@@ -157,6 +160,7 @@ class RunDirSink:
         clock: Callable[[], float] = time.time,
         pid: int | None = None,
         host: str | None = None,
+        max_response_length: int | None = None,
     ) -> None:
         self.dir = run_dir
         self.run_config = dict(run_config)
@@ -177,6 +181,8 @@ class RunDirSink:
         self.step = 0
         self.base_accuracy: float | None = None
         self.final_accuracy: float | None = None
+        self.max_response_length = max_response_length
+        self._audit: RunAudit | None = None
         self._resumed = False
         self._trained_here = False
         os.makedirs(run_dir, exist_ok=True)
@@ -385,6 +391,7 @@ class RunDirSink:
                 "update": ms("timing_s/update_actor"),
             },
         }
+        flags = self._write_audit(step, stats, batch) if stats is not None and batch is not None else None
         self._append("metrics", record)
         if stats is not None:
             self._append(
@@ -400,13 +407,41 @@ class RunDirSink:
                 },
             )
             if batch is not None and step % self.sample_every == 0:
-                self._write_samples(step, stats, batch)
+                self._write_samples(step, stats, batch, flags)
         self.step = step
         self.info.update(step=step, phase="rl")
         self._trained_here = True
         self.write_log(f"step {step}: reward {reward:.4f}, accuracy {accuracy:.4f}")
 
-    def _write_samples(self, step: int, stats: StepStats, batch: ScoredBatch) -> None:
+    def _write_audit(self, step: int, stats: StepStats, batch: ScoredBatch) -> list[list[str]]:
+        """Appends the step's audit record; returns each row's flags (for samples.jsonl)."""
+        if self._audit is None:
+            cap = float(self.max_response_length) if self.max_response_length else math.inf
+            try:
+                setup = load_audit_setup(self.rules_file, cap, batch.accuracy_rule)
+            except (OSError, ValueError, KeyError) as err:
+                self.write_log(f"audit: cannot read the rule file's extractors ({err}); counting no candidates")
+                setup = {"cap": cap, "rules": list(batch.rules), "formatRule": "format" if "format" in batch.rules else None,
+                         "accuracyRule": batch.accuracy_rule, "extractors": {}}
+            setup["rules"] = [r for r in setup["rules"] if r in batch.rules] or list(batch.rules)
+            self._audit = RunAudit(setup)
+            # a resumed run measures drift from the run's first step, which the kept audit.jsonl holds
+            if os.path.exists(self._path("audit")):
+                with open(self._path("audit"), encoding="utf-8") as f:
+                    first = f.readline()
+                if first.strip():
+                    rec = json.loads(first)
+                    self._audit.start = {"mean": rec["length"]["mean"], "p95": rec["length"]["p95"], "passRates": rec["passRates"]}
+        of_row = stats.result.group_of_row.tolist()
+        items = [
+            {"text": batch.completions[i], "tokens": int(stats.tokens[i]), "group": of_row[i], "rewards": batch.rewards[i]}
+            for i in range(len(batch.completions))
+        ]
+        record, flags = self._audit.observe(step, items)
+        self._append("audit", {"v": RUN_DIR_VERSION, **record})
+        return flags
+
+    def _write_samples(self, step: int, stats: StepStats, batch: ScoredBatch, flags: list[list[str]] | None = None) -> None:
         advantages = stats.result.advantages.tolist()
         of_row = stats.result.group_of_row.tolist()
         for g, pid in enumerate(stats.prompt_ids[: self.sample_groups]):
@@ -429,6 +464,7 @@ class RunDirSink:
                             "reasons": {r: str(batch.reasons[i].get(r, "")) for r in batch.rules},
                             "advantage": float(advantages[i]),
                             "correct": batch.rewards[i].get(batch.accuracy_rule, 0) == 1,
+                            **({"flags": flags[i]} if flags and flags[i] else {}),
                         }
                         for i in rows
                     ],

@@ -8,10 +8,15 @@ const numberPattern =
   /(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?(?:\/\d+)?|(?<![\w.])-?\.\d+/g;
 
 export function extractLastNumber(text: string): string | null {
-  let last: string | null = null;
+  return allNumbers(text).at(-1) ?? null;
+}
+
+/** Every number of the text, in order (the candidates extractLastNumber chooses from). */
+export function allNumbers(text: string): string[] {
+  const found: string[] = [];
   numberPattern.lastIndex = 0;
-  for (let m = numberPattern.exec(text); m !== null; m = numberPattern.exec(text)) last = m[0];
-  return last;
+  for (let m = numberPattern.exec(text); m !== null; m = numberPattern.exec(text)) found.push(m[0]);
+  return found;
 }
 
 /** Where each `\boxed{` / `\fbox{` opens its group: the `{` after the command and optional spaces or tabs. */
@@ -33,11 +38,15 @@ function boxOpenings(text: string): Set<number> {
  * One pass with a stack of open braces, so degenerate output (thousands of unclosed `\boxed{`) stays linear.
  */
 export function extractBoxed(text: string): string | null {
+  return allBoxed(text).at(-1) ?? null;
+}
+
+/** The content of every balanced `\\boxed{…}` (or `\\fbox{…}`), ordered by where it opens. */
+export function allBoxed(text: string): string[] {
   const openings = boxOpenings(text);
-  if (openings.size === 0) return null;
+  if (openings.size === 0) return [];
   const open: number[] = [];
-  let best = -1;
-  let bestClose = -1;
+  const found: [number, string][] = [];
   for (let j = 0; j < text.length; j++) {
     const c = text[j];
     if (c === '\\') {
@@ -46,14 +55,11 @@ export function extractBoxed(text: string): string | null {
       open.push(j);
     } else if (c === '}') {
       const from = open.pop();
-      // a stray `}` closes nothing; the latest-opening balanced box wins
-      if (from !== undefined && openings.has(from) && from > best) {
-        best = from;
-        bestClose = j;
-      }
+      // a stray `}` closes nothing; the latest-opening balanced box is the last candidate
+      if (from !== undefined && openings.has(from)) found.push([from, text.slice(from + 1, j)]);
     }
   }
-  return best < 0 ? null : text.slice(best + 1, bestClose);
+  return found.sort((a, b) => a[0] - b[0]).map(([, content]) => content);
 }
 
 /** The content of the last complete `<tag>…</tag>` pair. */
@@ -63,6 +69,20 @@ export function extractTag(text: string, tag: string): string | null {
   const open = text.lastIndexOf(`<${tag}>`, close);
   if (open < 0) return null;
   return text.slice(open + tag.length + 2, close);
+}
+
+/** The content of every complete `<tag>…</tag>` pair, in order (each close pairs with the open before it). */
+export function allTags(text: string, tag: string): string[] {
+  const found: string[] = [];
+  const openTag = `<${tag}>`;
+  const closeTag = `</${tag}>`;
+  let from = 0;
+  for (let close = text.indexOf(closeTag); close >= 0; close = text.indexOf(closeTag, close + 1)) {
+    const open = text.lastIndexOf(openTag, close);
+    if (open >= from) found.push(text.slice(open + openTag.length, close));
+    from = close + closeTag.length;
+  }
+  return found;
 }
 
 /** The given group of the last match; null when nothing matches or the group did not take part. */

@@ -7,7 +7,9 @@ import {
   DashboardViewStateSchema,
 } from '../../protocol/dashboard';
 import type { CompareGroup, DashboardToHost, HostToDashboard } from '../../protocol/dashboard';
+import { withAuditSeries } from '../audit/auditSeries';
 import { COMMAND_IDS } from '../commandIds';
+import { readConfig } from '../editorConfig';
 import type { FollowedRun } from '../runs/runFollower';
 import { RunFollower } from '../runs/runFollower';
 import type { Studio } from '../runs/studio';
@@ -70,7 +72,12 @@ export const DashboardPanel = defineRunPanel({
     const sendAll = (): void => {
       const runs = runIds.map((id) => studio.model.get(id)).filter((r): r is FollowedRun => r !== undefined);
       sentRules = new Map(runs.map((r) => [r.id, r.rules.join('\n')]));
-      post({ type: 'runs', runs: runs.map(dashboardRun), ...(groups ? { groups: [...groups] } : {}) });
+      const { auditThresholds } = readConfig();
+      post({
+        type: 'runs',
+        runs: runs.map((r) => dashboardRun(r, auditThresholds)),
+        ...(groups ? { groups: [...groups] } : {}),
+      });
     };
     return {
       get shownRunIds(): readonly string[] {
@@ -98,7 +105,11 @@ export const DashboardPanel = defineRunPanel({
         }
         const { change } = event;
         if (change.metrics.length > 0 || change.evals.length > 0 || (change.imported?.length ?? 0) > 0) {
-          const metrics = changeColumns(run, change);
+          const columns = changeColumns(run, change);
+          const metrics =
+            run instanceof RunFollower
+              ? withAuditSeries(columns, run.audits, readConfig().auditThresholds)
+              : columns;
           post({ type: 'append', id: run.id, metrics, heldOut: toHeldOutColumns(change.evals, wallAt(run)) });
         }
         if (change.info) post({ type: 'status', id: run.id, status: run.status });

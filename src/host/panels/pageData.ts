@@ -12,6 +12,9 @@ import type { HostToSamples } from '../../protocol/samples';
 import { ForeignRun } from '../runs/foreignRun';
 import type { FollowedRun, RunChange } from '../runs/runFollower';
 import { runFigures } from '../runs/runRow';
+import { DEFAULT_AUDIT_THRESHOLDS } from '../../protocol/audit';
+import type { AuditThresholds } from '../../protocol/audit';
+import { withAuditSeries } from '../audit/auditSeries';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
 export function toMetricColumns(records: readonly MetricsRecord[], rules: readonly string[]): MetricColumns {
@@ -114,11 +117,16 @@ export function wallAt(run: FollowedRun): (step: number) => number {
   return (step) => table.wallAt(step);
 }
 
-/** One followed run as the dashboard's `runs` message carries it. */
-export function dashboardRun(run: FollowedRun): DashboardRun {
+/** One followed run as the dashboard's `runs` message carries it (our runs' audit checks beside the metrics). */
+export function dashboardRun(
+  run: FollowedRun,
+  thresholds: AuditThresholds = DEFAULT_AUDIT_THRESHOLDS,
+): DashboardRun {
   const { id, label, status, rules } = run;
   const metrics =
-    run instanceof ForeignRun ? foreignColumns(run, run.imported) : run.columns().toColumns(rules);
+    run instanceof ForeignRun
+      ? foreignColumns(run, run.imported)
+      : withAuditSeries(run.columns().toColumns(rules), run.audits, thresholds);
   return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
 }
 

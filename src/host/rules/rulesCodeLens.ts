@@ -1,4 +1,4 @@
-// "Test rules on samples" above the `rules` list of a reward-rule file.
+// "Test rules on samples" and "Audit" above the `rules` list of a reward-rule file.
 import { findNodeAtLocation } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
@@ -18,6 +18,13 @@ export class RulesCodeLensProvider implements vscode.CodeLensProvider {
         title: '$(beaker) Test rules on samples',
         tooltip: 'Run these rules on sample completions and show a per-rule pass table',
         command: COMMAND_IDS.testRules,
+        arguments: [doc.uri],
+      }),
+      new vscode.CodeLens(new vscode.Range(start, start), {
+        title: '$(shield) Audit',
+        tooltip:
+          'Score degenerate completions (empty, tags only, the answer repeated, …) and show which rules reward them',
+        command: COMMAND_IDS.auditRules,
         arguments: [doc.uri],
       }),
     ];

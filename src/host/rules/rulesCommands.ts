@@ -52,7 +52,7 @@ export interface TestRulesResult {
   samples: string;
 }
 
-async function textOf(uri: vscode.Uri): Promise<string> {
+export async function textOf(uri: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open !== undefined) return open.getText();
   return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
@@ -95,14 +95,8 @@ export async function testRulesCommand(
   arg?: vscode.Uri | TestRulesArgs,
 ): Promise<TestRulesResult | undefined> {
   const args: TestRulesArgs = arg instanceof vscode.Uri ? { rules: arg } : (arg ?? {});
-  const active = vscode.window.activeTextEditor?.document;
-  const rulesUri = args.rules ?? (active !== undefined && isRulesDocument(active) ? active.uri : undefined);
-  if (rulesUri === undefined) {
-    void vscode.window.showErrorMessage(
-      'Open a *.rewards.json file first, or run this from its "Test rules on samples" lens.',
-    );
-    return undefined;
-  }
+  const rulesUri = rulesFileFor(args.rules, 'Test rules on samples');
+  if (rulesUri === undefined) return undefined;
   const name = path.basename(rulesUri.path);
   const dataset = await datasetFieldsFor(rulesUri);
   const checked = checkRulesText(await textOf(rulesUri), { datasetFields: dataset.fields });
@@ -139,16 +133,34 @@ export async function testRulesCommand(
       .map((p) => `line ${p.line}: ${p.message}`)
       .join('; ')}\n`;
   }
-  if (args.quiet !== true) {
-    const uri = reports.show(`${name} — rule test`, markdown);
-    try {
-      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
-    } catch {
-      // no Markdown preview (e.g. the built-in extension is disabled): show the Markdown text itself
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
-    }
-  }
+  if (args.quiet !== true) await showReport(reports, `${name} — rule test`, markdown);
   return { report, markdown, samples: samplesUri.toString() };
+}
+
+/** The rules file a command works on: the one given, else the active editor's; else says how to pick one. */
+export function rulesFileFor(given: vscode.Uri | undefined, lens: string): vscode.Uri | undefined {
+  const active = vscode.window.activeTextEditor?.document;
+  const uri = given ?? (active !== undefined && isRulesDocument(active) ? active.uri : undefined);
+  if (uri === undefined)
+    void vscode.window.showErrorMessage(
+      `Open a *.rewards.json file first, or run this from its "${lens}" lens.`,
+    );
+  return uri;
+}
+
+/** Shows a Markdown report in the preview beside the editor. */
+export async function showReport(
+  reports: RulesReportProvider,
+  title: string,
+  markdown: string,
+): Promise<void> {
+  const uri = reports.show(title, markdown);
+  try {
+    await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+  } catch {
+    // no Markdown preview (e.g. the built-in extension is disabled): show the Markdown text itself
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+  }
 }
 
 /** An untitled `*.rewards.json` (so the schema and our checks apply at once) holding the commented starter. */

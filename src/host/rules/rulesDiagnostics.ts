@@ -3,6 +3,7 @@
 // for text nested too deep for any JSON reader to walk.
 import * as vscode from 'vscode';
 import type { RuleDiagnostic } from '../../core/rules/check';
+import { auditDiagnostics } from '../../core/rules/auditCheck';
 import { TOO_DEEP, checkRulesText } from '../../core/rules/check';
 import type { DatasetFields } from './datasetFields';
 import { datasetFieldsFor } from './datasetFields';
@@ -26,10 +27,15 @@ export function toVscodeDiagnostic(d: RuleDiagnostic): vscode.Diagnostic {
   return diagnostic;
 }
 
-/** Semantic diagnostics of a text; unknown fields are warnings unless a dataset is configured. */
+/**
+ * Semantic diagnostics of a text, with the audit's warning on rules that reward empty or tags-only output; unknown
+ * fields are warnings unless a dataset is configured.
+ */
 export function semanticDiagnostics(text: string, dataset: DatasetFields): RuleDiagnostic[] {
-  return checkRulesText(text, { datasetFields: dataset.fields })
-    .diagnostics.filter((d) => d.source === 'semantic' || d.code === TOO_DEEP)
+  const checked = checkRulesText(text, { datasetFields: dataset.fields });
+  const audited = checked.rules === undefined ? [] : auditDiagnostics(text, checked.rules);
+  return [...checked.diagnostics, ...audited]
+    .filter((d) => d.source === 'semantic' || d.code === TOO_DEEP)
     .map((d) => {
       if (d.code !== 'unknown-field' || dataset.file !== undefined) return d;
       return {

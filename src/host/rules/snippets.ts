@@ -89,15 +89,19 @@ export const starterRulesFile = `// Reward rules for BNPO Studio. Each rule scor
 // Regexes use RE2 syntax (linear time: no backreferences or lookaround); double backslashes in JSON: "\\\\d+".
 // Check this file:   bnpo rules check FILE
 // Dry-run it:        "Test rules on samples" above "rules", or bnpo rules test FILE --samples SAMPLES.jsonl
+// Audit it:          "Audit" above "rules", or bnpo rules audit FILE --dataset DATA.jsonl (docs/reward-audit.md)
 {
   "description": "R1-style format and a numeric answer",
   "rules": [
     {
-      // <think>…</think> then <answer>…</answer>, each once, nothing outside them
+      // <think>…</think> then <answer>…</answer>, each once and not empty, nothing outside them
+      // (without the pattern, empty tags would pass: see "Audit" above "rules")
       "name": "format",
       "kind": "format",
       "tags": ["think", "answer"],
-      "allowTextOutside": false
+      "allowTextOutside": false,
+      "pattern": "\\\\s*<think>.*\\\\S.*</think>\\\\s*<answer>.*\\\\S.*</answer>\\\\s*",
+      "flags": "s"
     },
     {
       // the content of <answer> equals the sample's "answer" as a number

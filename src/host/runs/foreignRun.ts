@@ -137,5 +137,5 @@ function lastWrite(target: string): number | undefined {
 }
 
 function change(info: boolean, reset: boolean, imported: readonly ImportedMetricsRecord[]): RunChange {
-  return { info, reset, metrics: [], groups: [], sampledSteps: [], evals: [], imported };
+  return { info, reset, metrics: [], groups: [], sampledSteps: [], evals: [], audits: [], imported };
 }

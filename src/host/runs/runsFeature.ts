@@ -9,6 +9,7 @@ import type { HostToDashboard } from '../../protocol/dashboard';
 import type { ImportSource } from '../../protocol/importedRun';
 import type { RunStatus } from '../../protocol/runDir';
 import type { HostToSamples } from '../../protocol/samples';
+import { AuditWatch } from '../audit/auditWatch';
 import { COMMAND_IDS } from '../commandIds';
 import { allowedByTrust } from '../commands';
 import { onConfigChange, readConfig } from '../editorConfig';
@@ -91,6 +92,7 @@ export class RunsFeature implements vscode.Disposable {
     this.disposables.push(noticeCompletions(model, vscode));
     model.start();
     this.disposables.push(new RunsView(this.studio));
+    this.disposables.push(new AuditWatch(model, log));
     this.disposables.push(onConfigChange(['runsFolder'], () => model.setRoots(this.roots())));
   }
 
@@ -312,7 +314,7 @@ export class RunsFeature implements vscode.Disposable {
     if (!run) return undefined;
     return {
       source: run instanceof ForeignRun ? run.source : 'bnpo',
-      dashboard: { type: 'runs', runs: [dashboardRun(run)] },
+      dashboard: { type: 'runs', runs: [dashboardRun(run, readConfig().auditThresholds)] },
       betaFit: betaFitRun(run),
       samples: samplesRun(run),
     };
