@@ -109,6 +109,8 @@ export class CausalLM {
   /** By Hugging Face name; linear weights transposed to [in, out]. Ordered as expectedWeights. */
   readonly params: Map<string, tf.Variable>;
   private readonly invFreq: Float64Array;
+  /** The tied output projection ([hidden, vocab]) while the embedding is frozen: transposed once, not per call. */
+  private frozenHead: { readonly of: object; readonly t: tf.Tensor2D } | undefined;
   delta: LinearDelta | undefined;
 
   constructor(
@@ -163,10 +165,21 @@ export class CausalLM {
 
   private logits(x: tf.Tensor2D): tf.Tensor2D {
     const y = this.rmsNorm(x, 'model.norm.weight');
-    const head = this.config.tiedEmbeddings
-      ? tf.transpose(this.p('model.embed_tokens.weight'))
-      : this.p('lm_head.weight');
-    return matMulPlain(y, head as tf.Tensor2D);
+    return matMulPlain(y, this.outputProjection());
+  }
+
+  private outputProjection(): tf.Tensor2D {
+    if (!this.config.tiedEmbeddings) return this.p('lm_head.weight') as tf.Tensor2D;
+    const table = this.params.get('model.embed_tokens.weight')!;
+    // A trained table's transpose is part of the graph (its gradient reaches the embedding); a frozen one's is a
+    // constant, and on a 49k-token vocabulary transposing it costs more than the product itself.
+    if (table.trainable) return tf.transpose(table as tf.Tensor2D);
+    // Keyed by the table's storage: assigning the variable (a checkpoint loaded) gives it new storage.
+    if (this.frozenHead?.of !== table.dataId) {
+      this.frozenHead?.t.dispose();
+      this.frozenHead = { of: table.dataId, t: tf.keep(tf.transpose(table as tf.Tensor2D)) };
+    }
+    return this.frozenHead.t;
   }
 
   /** Rotates [B, T, heads, hd] by the positions' angles. */
@@ -309,5 +322,7 @@ export class CausalLM {
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
+    this.frozenHead?.t.dispose();
+    this.frozenHead = undefined;
   }
 }

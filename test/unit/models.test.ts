@@ -196,6 +196,32 @@ describe('CausalLM', () => {
     model.dispose();
   });
 
+  it('keeps the tied output projection equal to the embedding after the embedding is assigned', async () => {
+    const raw = tinyConfig();
+    const config = parseModelConfig(raw);
+    const input = { ids: [[5, 6, 7]], positions: [[0, 1, 2]], keyMask: [[1, 1, 1]] };
+    const model = new CausalLM(config, randomWeights(raw, 5));
+    const reference = new CausalLM(config, randomWeights(raw, 6));
+    const first = tf.tidy(() => model.run(input));
+    // A checkpoint loaded into a frozen model: the embedding gets the other model's values.
+    const table = model.params.get('model.embed_tokens.weight')!;
+    table.assign(reference.params.get('model.embed_tokens.weight')!);
+    for (const [name, v] of reference.params)
+      if (name !== 'model.embed_tokens.weight') model.params.get(name)!.assign(v);
+    const [after, expected] = tf.tidy(() => [model.run(input), reference.run(input)]);
+    const a = (await after.data()) as Float32Array;
+    const e = (await expected.data()) as Float32Array;
+    const f = (await first.data()) as Float32Array;
+    assert.ok(
+      f.some((v, i) => Math.abs(v - e[i]!) > 1e-3),
+      'the two models must differ to begin with',
+    );
+    a.forEach((v, i) => assert.ok(Math.abs(v - e[i]!) < 1e-5, `logit ${i}: ${v} vs ${e[i]}`));
+    tf.dispose([first, after, expected]);
+    model.dispose();
+    reference.dispose();
+  });
+
   it('samples with the KV cache exactly what full recomputation gives (greedy), and stops at eos', async () => {
     const dir = track(writeTinyModel({ model_type: 'llama', tie_word_embeddings: false }, 7));
     const { model, folder } = await loadModel(dir);
