@@ -32,7 +32,7 @@ export class Column {
   }
 }
 
-/** The series of a metrics record kept as columns, besides step and wall. */
+/** The series of a metrics record kept as columns, besides step, wall and time (seconds since the epoch). */
 const KEPT = [...SCALAR_SERIES, 'tokensPerSecond', 'lr'] as const;
 type Kept = (typeof KEPT)[number];
 
@@ -41,7 +41,7 @@ export class MetricTable {
   private rows = 0;
 
   constructor() {
-    for (const key of ['step', 'wall', ...KEPT]) this.columns.set(key, new Column());
+    for (const key of ['step', 'wall', 'time', ...KEPT]) this.columns.set(key, new Column());
   }
 
   get length(): number {
@@ -51,6 +51,7 @@ export class MetricTable {
   push(record: MetricsRecord): void {
     this.column('step').push(record.step);
     this.column('wall').push(record.wall);
+    this.column('time').push(Date.parse(record.time) / 1000);
     for (const key of KEPT) this.column(key).push(record[key] ?? NaN);
     for (const [rule, value] of Object.entries(record.rewards)) {
       const key = RULE_SERIES_PREFIX + rule;
@@ -88,7 +89,11 @@ export class MetricTable {
     const series: Record<string, (number | null)[]> = {};
     for (const key of SCALAR_SERIES) series[key] = range(key);
     for (const rule of rules) series[RULE_SERIES_PREFIX + rule] = range(RULE_SERIES_PREFIX + rule);
-    return { step: range('step') as number[], wall: range('wall') as number[], series };
+    const step = range('step') as number[];
+    const wall = range('wall') as number[];
+    const time = range('time');
+    // A record whose time does not parse leaves the absolute-time axis out rather than drawing it at 1970.
+    return time.every((t) => t !== null) ? { step, wall, time: time, series } : { step, wall, series };
   }
 
   /** The wall time of the row with this step (for placing held-out evaluations), 0 when there is none. */

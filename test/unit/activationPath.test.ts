@@ -39,6 +39,7 @@ describe('activation path', () => {
       'bnpo.dashboard',
       'bnpo.betaFit',
       'bnpo.samples',
+      'bnpo.runsTable',
     ]);
     assert.deepEqual(panelViewTypes({}), []);
   });
