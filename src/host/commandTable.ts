@@ -54,7 +54,7 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
     { id: C.checkpointNow, run: onRuns((runs, arg) => runs.checkpointNow(arg)) },
     { id: C.openDashboard, run: onRuns((runs, arg) => runs.openDashboard(arg)) },
     { id: C.openBetaFit, run: onRuns((runs, arg) => runs.openBetaFit(arg)) },
-    { id: C.showSamples, run: onRuns((runs, arg) => runs.showSamples(arg)) },
+    { id: C.showSamples, run: onRuns((runs, arg, options) => runs.showSamples(arg, options)) },
     { id: C.compareRuns, run: onRuns((runs, arg, selected) => runs.compare(arg, selected)) },
     { id: C.openRunsTable, run: onRuns((runs) => runs.openRunsTable()) },
     { id: C.exportMetricsCsv, run: onRuns((runs, arg) => runs.exportCsv(arg)) },

@@ -37,6 +37,10 @@ export const SamplesRunMessageSchema = z.object({
     .describe(
       'Every step with sampled groups; the page asks for the records of one it lacks (`requestStep`).',
     ),
+  show: z
+    .literal('flagged')
+    .optional()
+    .describe("Open on the completions the audit flagged (the run's audit notification asked for them)."),
 });
 
 /** Host → webview: all sampled groups of one step (asked for, or grown); replaces the page's records of it. */

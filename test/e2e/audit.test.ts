@@ -115,7 +115,15 @@ describe('reward audit: editor and studio (packaged extension)', function () {
     );
     await toast.locator('.monaco-button', { hasText: 'Show Flagged Samples' }).click();
     const samplesFrame = await webviewFrame(page, 'BNPO Samples', 30_000);
-    await samplesFrame.locator('[data-testid="summary"]').waitFor({ timeout: 30_000 });
+    // It opens on the completions table, filtered to what the audit flagged, and shows some.
+    const summary = samplesFrame.locator('[data-testid="table-summary"]');
+    await summary.waitFor({ timeout: 30_000 });
+    assert.equal(await samplesFrame.locator('[data-testid="flag-filter"]').inputValue(), '*');
+    await until(
+      'flagged completions in the table',
+      async () => Number((await summary.getAttribute('data-rows')) ?? '0'),
+      (rows) => rows > 0,
+    );
     await screenshot(page, 'audit-flagged-samples');
   });
 

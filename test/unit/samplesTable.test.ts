@@ -6,10 +6,12 @@ import { HostToSamplesSchema, SamplesViewStateSchema } from '../../src/protocol/
 import type { CompletionQuery, SampleGroup } from '../../src/protocol/samples';
 import {
   AUDIT_FLAG,
+  DEFAULT_FILTERS,
   DEFAULT_QUERY,
   LONG_COMPLETION_CHARS,
   completionRows,
   filtersActive,
+  flaggedView,
   flagsOf,
   knownFlags,
   parseRuleResult,
@@ -183,5 +185,19 @@ describe('samples page: long completions', () => {
     assert.deepEqual(preview('short'), { shown: 'short', hidden: 0 });
     const unbroken = 'x'.repeat(5000);
     assert.equal(preview(unbroken).shown.length, LONG_COMPLETION_CHARS);
+  });
+});
+
+describe('the audit notification’s samples view', () => {
+  it('opens the table on every flagged completion, clearing the other filters but keeping the sort', () => {
+    const before = {
+      ...DEFAULT_FILTERS,
+      view: 'step' as const,
+      query: { ...DEFAULT_QUERY, text: 'x', advantage: 'positive' as const, sort: 'advantage' as const },
+    };
+    const after = flaggedView(before);
+    assert.equal(after.view, 'table');
+    assert.deepEqual(after.query, { ...DEFAULT_QUERY, sort: 'advantage', flag: '*' });
+    assert.equal(before.view, 'step', 'the filters it was given are left alone');
   });
 });

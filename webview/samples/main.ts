@@ -13,6 +13,7 @@ import { element, formatNumber, openPage, showError } from '../shared/page';
 import {
   DEFAULT_FILTERS,
   filterSamples,
+  flaggedView,
   maxAbsAdvantage,
   needsStep,
   sampledSteps,
@@ -288,6 +289,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       steps: new Set(message.steps ?? []),
       requested: new Set(),
     };
+    if (message.show === 'flagged') Object.assign(filters, flaggedView(filters));
     persist();
     render();
   } else if (run && run.id === message.id && message.type === 'step') {

@@ -111,6 +111,11 @@ export interface CompletionRow {
   flags: string[];
 }
 
+/** The filters that show every completion the audit flagged: the table view, any flag, the other filters cleared. */
+export function flaggedView(filters: SamplesFilters): SamplesFilters {
+  return { ...filters, view: 'table', query: { ...DEFAULT_QUERY, sort: filters.query.sort, flag: '*' } };
+}
+
 /** The flag an audit's boolean `flagged` / `audit` field stands for. */
 export const AUDIT_FLAG = 'audit';
 

@@ -15,8 +15,13 @@ export const SamplesPanel = defineRunPanel({
   restore: restoredRunId,
   create: (studio, context, runId: string) => {
     const post = (message: HostToSamples): void => context.post(message);
+    // Asked for by showFlagged(): the next full message opens the page on the flagged completions, once.
+    let flagged = false;
     const controller = oneRunController(studio, context, runId, {
-      sendAll: (run) => post(samplesRun(run)),
+      sendAll: (run) => {
+        post({ ...samplesRun(run), ...(flagged ? { show: 'flagged' as const } : {}) });
+        flagged = false;
+      },
       sendChange: (run, change) => {
         if (change.info) post({ type: 'status', id: run.id, status: run.status });
         for (const step of change.sampledSteps) post(samplesStep(run, step));
@@ -24,6 +29,11 @@ export const SamplesPanel = defineRunPanel({
     });
     return {
       ...controller,
+      /** Shows the completions the run's audit flagged (the page sends everything again, with `show`). */
+      showFlagged: () => {
+        flagged = true;
+        context.refresh();
+      },
       onMessage: (message: SamplesToHost) => {
         const run = controller.shownRun();
         if (message.type === 'requestStep' && run) post(samplesStep(run, message.step));

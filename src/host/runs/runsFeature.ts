@@ -239,10 +239,12 @@ export class RunsFeature implements vscode.Disposable {
     return run.id;
   }
 
-  async showSamples(arg: unknown): Promise<string | undefined> {
+  /** `options.filter: 'flagged'` (the audit notification's button) opens on the flagged completions. */
+  async showSamples(arg: unknown, options?: unknown): Promise<string | undefined> {
     const run = await runFrom(this.studio, arg, 'Samples of which run?');
     if (!run) return undefined;
-    SamplesPanel.show(this.studio, run.id);
+    const panel = SamplesPanel.show(this.studio, run.id);
+    if (isFlaggedRequest(options)) panel.showFlagged();
     return run.id;
   }
 
@@ -358,4 +360,10 @@ export class RunsFeature implements vscode.Disposable {
       if (choice === 'Show Log') void vscode.commands.executeCommand(COMMAND_IDS.showTrainerLog, run.id);
     });
   }
+}
+
+function isFlaggedRequest(options: unknown): boolean {
+  return (
+    typeof options === 'object' && options !== null && (options as { filter?: unknown }).filter === 'flagged'
+  );
 }
