@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { hfHubDir, scanHfCache } from '../../src/host/runs/hfCache';
-import { configFileFor, configFromPicks, modelName } from '../../src/host/runs/launchPlan';
+import { compactCount, hfHubDir, modelName, modelSummary, scanHfCache } from '../../src/host/runs/hfCache';
+import { configFileFor, configFromPicks } from '../../src/host/runs/launchPlan';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
 import { tempDir } from './modelsFixtures';
 
@@ -34,6 +34,29 @@ describe('Hugging Face cache', () => {
     assert.deepEqual(scanHfCache(path.join(hub, 'missing')), []);
     assert.equal(modelName(qwen), 'Qwen/Qwen2.5-0.5B');
     assert.equal(modelName('/models/tiny-llama/'), 'tiny-llama');
+  });
+
+  it('names a run model in one line', () => {
+    assert.deepEqual([999, 1234, 135_000_000, 7_615_616_512].map(compactCount), [
+      '999',
+      '1.2k',
+      '135M',
+      '7.6B',
+    ]);
+    const lora = { rank: 8, alpha: 16, dropout: 0, targetModules: ['q_proj'] };
+    const hf = {
+      path: '/m/tiny-llama',
+      architecture: 'llama',
+      parameters: 134_515_008,
+      trainableParameters: 1,
+      configSha256: 'a',
+      lora,
+    };
+    assert.equal(modelSummary(hf), 'tiny-llama · llama · 135M parameters · LoRA r 8');
+    assert.equal(
+      modelSummary({ ...hf, path: null, architecture: 'builtin', parameters: 52_000, lora: null }),
+      'builtin · 52k parameters · every weight trained',
+    );
   });
 
   it('looks where the hub library does', () => {

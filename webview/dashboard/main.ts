@@ -306,6 +306,7 @@ function renderHeader(): void {
       element('span', run.label, { class: 'label' }),
       element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
       element('span', `step ${last}`, { class: 'step', 'data-testid': 'run-step' }),
+      ...(run.model ? [element('span', run.model, { class: 'model', 'data-testid': 'run-model' })] : []),
     );
     list.append(item);
   });

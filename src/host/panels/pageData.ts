@@ -10,6 +10,7 @@ import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/run
 import type { RunsTableRun } from '../../protocol/runsTable';
 import type { HostToSamples } from '../../protocol/samples';
 import { ForeignRun } from '../runs/foreignRun';
+import { modelSummary } from '../runs/hfCache';
 import type { FollowedRun, RunChange } from '../runs/runFollower';
 
 /** Metrics records as columns; a rule missing from a record (rules changed between resumes) is null there. */
@@ -114,7 +115,9 @@ export function dashboardRun(run: FollowedRun): DashboardRun {
   const { id, label, status, rules } = run;
   const metrics =
     run instanceof ForeignRun ? foreignColumns(run, run.imported) : toMetricColumns(run.metrics, rules);
-  return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
+  const heldOut = toHeldOutColumns(run.evals, wallAt(run));
+  const info = run.info?.modelInfo;
+  return { id, label, status, rules, metrics, heldOut, ...(info ? { model: modelSummary(info) } : {}) };
 }
 
 /** The fields that name the shown run in a one-run panel's first message. */

@@ -1,9 +1,10 @@
 // Models in the local Hugging Face cache, found without VS Code: `$HF_HOME/hub` (or `$HF_HUB_CACHE`, or
 // `~/.cache/huggingface/hub`) holds `models--org--name/snapshots/<revision>/`; a snapshot with a config.json is a
-// model folder `bnpo train` can be pointed at.
+// model folder `bnpo train` can be pointed at. Also the one line that names a run's model (Runs view, dashboard).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ModelInfo } from '../../protocol/runDir';
 
 export interface CachedModel {
   /** `org/name` as the hub spells it. */
@@ -67,4 +68,32 @@ export function scanHfCache(hubDir: string): CachedModel[] {
     }
   }
   return found;
+}
+
+/** `1.2M`, `135M`, `7.6B`: a parameter count as model cards write it. */
+export function compactCount(n: number): string {
+  for (const [unit, size] of [
+    ['B', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
+    if (n >= size) return `${Number((n / size).toPrecision(n >= size * 100 ? 3 : 2))}${unit}`;
+  }
+  return `${n}`;
+}
+
+/** A run's model in one line: `SmolLM2-135M · llama · 135M parameters · LoRA r 8` (the built-in model: no name). */
+export function modelSummary(info: ModelInfo): string {
+  const parts = info.path === null ? [] : [modelName(info.path)];
+  parts.push(info.architecture, `${compactCount(info.parameters)} parameters`);
+  parts.push(info.lora ? `LoRA r ${info.lora.rank}` : 'every weight trained');
+  return parts.join(' · ');
+}
+
+/** A model folder's short name: `org/name` for a hub cache snapshot, else the folder's own name. */
+export function modelName(dir: string): string {
+  const parts = path.resolve(dir).split(path.sep);
+  const at = parts.lastIndexOf('snapshots');
+  const id = at > 0 ? hubRepoId(parts[at - 1] ?? '') : undefined;
+  return id ?? path.basename(path.resolve(dir));
 }

@@ -6,7 +6,7 @@ import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runCo
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
 import type { EnvPolicy } from '../process/supervisor';
 import { buildEnv } from '../process/supervisor';
-import { hubRepoId } from './hfCache';
+import { modelName } from './hfCache';
 
 export type LaunchRequest =
   | { readonly kind: 'config'; readonly configFile: string }
@@ -84,12 +84,4 @@ export function configFileFor(folder: string, picks: LaunchPicks): string {
     '_',
   );
   return path.join(folder, `${name}${RUN_CONFIG_FILE_SUFFIX}`);
-}
-
-/** A model folder's short name: `org/name` for a hub cache snapshot, else the folder's own name. */
-export function modelName(dir: string): string {
-  const parts = path.resolve(dir).split(path.sep);
-  const at = parts.lastIndexOf('snapshots');
-  const id = at > 0 ? hubRepoId(parts[at - 1] ?? '') : undefined;
-  return id ?? path.basename(path.resolve(dir));
 }
