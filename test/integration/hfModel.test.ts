@@ -25,7 +25,7 @@ type Item = vscode.QuickPickItem & { value?: string };
 /** The answer to each step of Launch Training Run, by the step's title. */
 function answer(title: string, items: readonly Item[]): Item | undefined {
   const want: [RegExp, (item: Item) => boolean][] = [
-    [/\(1\/6\)/, (i) => i.label.includes('sorting')],
+    [/\(1\/6\)/, (i) => i.label === '$(beaker) sorting'],
     [/\(2\/6\)/, (i) => i.label.includes('A model folder')],
     [/\(3\/6\)/, (i) => i.label.includes('Built-in rules')],
     [/\(4\/6\)/, (i) => i.value === 'grpo'],
@@ -123,5 +123,38 @@ describe('Hugging Face model', function () {
     };
     assert.equal(adapter.r, info.modelInfo?.lora?.rank);
     assert.ok(fs.statSync(path.join(out, 'adapter_model.safetensors')).size > 0);
+  });
+
+  it('lists the models of the Hugging Face cache (HF_HOME) in the model pick', async () => {
+    const home = tempDir('hf-home');
+    const snapshot = path.join(home, 'hub', 'models--tiny-org--tiny-llama', 'snapshots', '0123abcd');
+    fs.mkdirSync(snapshot, { recursive: true });
+    fs.writeFileSync(path.join(snapshot, 'config.json'), '{"model_type":"llama"}');
+    const saved = { HF_HOME: process.env['HF_HOME'], HF_HUB_CACHE: process.env['HF_HUB_CACHE'] };
+    process.env['HF_HOME'] = home;
+    delete process.env['HF_HUB_CACHE'];
+    let offered: readonly Item[] = [];
+    window.showQuickPick = (async (
+      items: readonly Item[] | Thenable<readonly Item[]>,
+      options?: vscode.QuickPickOptions,
+    ) => {
+      const title = options?.title ?? '';
+      if (!title.includes('(2/6)')) return answer(title, await items);
+      offered = await items;
+      return undefined; // cancel here: the first test trained a run already
+    }) as unknown as typeof window.showQuickPick;
+    try {
+      assert.equal(await vscode.commands.executeCommand('bnpo.launchRun'), undefined);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    const cached = offered.find((i) => i.label.includes('tiny-org/tiny-llama'));
+    assert.ok(cached, offered.map((i) => i.label).join(', '));
+    assert.equal(cached.detail, snapshot);
+    assert.ok(offered.some((i) => i.label.includes('Built-in demo model')));
+    assert.ok(offered.some((i) => i.label.includes('A model folder')));
   });
 });
