@@ -123,6 +123,10 @@ describe('Hugging Face model', function () {
     };
     assert.equal(adapter.r, info.modelInfo?.lora?.rank);
     assert.ok(fs.statSync(path.join(out, 'adapter_model.safetensors')).size > 0);
+    // bnpo export refuses a folder that is not empty: the command reports it and names no folder.
+    const again = await vscode.commands.executeCommand('bnpo.exportModel', id, { format: 'merged', out });
+    assert.equal(again, undefined);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['adapter_config.json', 'adapter_model.safetensors']);
   });
 
   it('lists the models of the Hugging Face cache (HF_HOME) in the model pick', async () => {
