@@ -17,6 +17,7 @@ export const COMMAND_IDS = {
   compareRuns: 'bnpo.compareRuns',
   openRunsTable: 'bnpo.openRunsTable',
   exportMetricsCsv: 'bnpo.exportMetricsCsv',
+  exportModel: 'bnpo.exportModel',
   showTrainerLog: 'bnpo.showTrainerLog',
   revealRunFolder: 'bnpo.revealRunFolder',
   refreshRuns: 'bnpo.refreshRuns',

@@ -58,6 +58,7 @@ export function commandTable(targets: CommandTargets): CommandSpec[] {
     { id: C.compareRuns, run: onRuns((runs, arg, selected) => runs.compare(arg, selected)) },
     { id: C.openRunsTable, run: onRuns((runs) => runs.openRunsTable()) },
     { id: C.exportMetricsCsv, run: onRuns((runs, arg) => runs.exportCsv(arg)) },
+    { id: C.exportModel, trust: 'export', run: onRuns((runs, arg, choice) => runs.exportModel(arg, choice)) },
     { id: C.showTrainerLog, run: onRuns((runs, arg) => runs.showLog(arg)) },
     { id: C.revealRunFolder, run: onRuns((runs, arg) => runs.revealFolder(arg)) },
     { id: C.refreshRuns, run: onRuns((runs) => runs.refresh()) },

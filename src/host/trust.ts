@@ -3,7 +3,7 @@
 // window did not start) asks here too.
 
 /** Actions that run or signal code named by the workspace. */
-export type TrustedAction = 'launch' | 'resume' | 'stop' | 'runVerl' | 'runTrl';
+export type TrustedAction = 'launch' | 'resume' | 'stop' | 'export' | 'runVerl' | 'runTrl';
 
 const REFUSALS: Record<TrustedAction, { what: string; why: string }> = {
   launch: {
@@ -17,6 +17,10 @@ const REFUSALS: Record<TrustedAction, { what: string; why: string }> = {
   stop: {
     what: 'stop a run this window did not start',
     why: 'Stopping signals the process that a run folder of this workspace names',
+  },
+  export: {
+    what: 'export a model',
+    why: "Exporting runs the trainer's code on this machine and reads the run's model folder",
   },
   runVerl: {
     what: 'launch a verl run',

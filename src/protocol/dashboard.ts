@@ -63,6 +63,8 @@ export const DashboardRunSchema = z.object({
   ...SHOWN_RUN_FIELDS,
   metrics: MetricColumnsSchema,
   heldOut: HeldOutColumnsSchema,
+  /** The trained model in one line (run.json's modelInfo), when the run records it. */
+  model: z.string().max(500).optional(),
 });
 export type DashboardRun = z.infer<typeof DashboardRunSchema>;
 

@@ -380,6 +380,7 @@ function renderHeader(): void {
       item.append(
         element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
         element('span', `step ${last}`, { class: 'step', 'data-testid': 'run-step' }),
+        ...(run.model ? [element('span', run.model, { class: 'model', 'data-testid': 'run-model' })] : []),
       );
     } else {
       const n = groups?.[i]?.runIds.length ?? 0;

@@ -36,6 +36,7 @@ export interface RunData {
   rules: string[];
   metrics: MetricColumns;
   heldOut: HeldOutColumns;
+  model?: string | undefined;
   /** EMA of each series (key → smoothed), extended on append, rebuilt when the smoothing changes. */
   smooth: Map<string, Smoothed>;
 }

@@ -10,6 +10,7 @@ import type { EvalRecord, GroupsRecord, MetricsRecord } from '../../protocol/run
 import type { RunsTableRun } from '../../protocol/runsTable';
 import type { HostToSamples } from '../../protocol/samples';
 import { ForeignRun } from '../runs/foreignRun';
+import { modelSummary } from '../runs/hfCache';
 import type { FollowedRun, RunChange } from '../runs/runFollower';
 import { runFigures } from '../runs/runRow';
 import { DEFAULT_AUDIT_THRESHOLDS } from '../../protocol/audit';
@@ -127,7 +128,9 @@ export function dashboardRun(
     run instanceof ForeignRun
       ? foreignColumns(run, run.imported)
       : withAuditSeries(run.columns().toColumns(rules), run.audits, thresholds);
-  return { id, label, status, rules, metrics, heldOut: toHeldOutColumns(run.evals, wallAt(run)) };
+  const heldOut = toHeldOutColumns(run.evals, wallAt(run));
+  const info = run.info?.modelInfo;
+  return { id, label, status, rules, metrics, heldOut, ...(info ? { model: modelSummary(info) } : {}) };
 }
 
 /** The fields that name the shown run in a one-run panel's first message. */

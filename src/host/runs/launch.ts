@@ -8,6 +8,7 @@ import { ESTIMATOR_NAMES, ESTIMATORS } from '../../core/estimators';
 import { BACKEND_NAMES, DEFAULT_TASK, RunConfigSchema, TASK_NAMES } from '../../protocol/runConfig';
 import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runConfig';
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
+import { hfHubDir, isModelFolder, scanHfCache } from './hfCache';
 import type { LaunchPicks, LaunchRequest, RunSize } from './launchPlan';
 import { QUICK_RUN, configFileFor, configFromPicks } from './launchPlan';
 
@@ -62,7 +63,7 @@ export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | un
     pick: 'browse',
   });
   const source = await vscode.window.showQuickPick(items, {
-    title: 'BNPO: Launch Training Run (1/5): what to train on',
+    title: 'BNPO: Launch Training Run (1/6): what to train on',
     placeHolder: 'A run configuration, a built-in task or a dataset',
     matchOnDescription: true,
   });
@@ -90,18 +91,20 @@ export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | un
   } else {
     dataSource = { task: source.pick.task };
   }
+  const model = await pickModel(folder);
+  if (model === null) return undefined;
   const rules = await pickRules(folder, 'task' in dataSource ? dataSource.task : undefined);
   if (rules === null) return undefined;
   const estimator = await pickFrom(
     ESTIMATOR_NAMES,
     (e) => ESTIMATORS[e].summary,
-    'BNPO: Launch Training Run (3/5): advantage estimator',
+    'BNPO: Launch Training Run (4/6): advantage estimator',
   );
   if (!estimator) return undefined;
   const backend = await pickFrom(
     BACKEND_NAMES,
     (b) => BACKEND_INFO[b],
-    'BNPO: Launch Training Run (4/5): backend',
+    'BNPO: Launch Training Run (5/6): backend',
   );
   if (!backend) return undefined;
   const size = await pickFrom<RunSize>(
@@ -110,10 +113,10 @@ export async function pickLaunch(folder: vscode.Uri): Promise<LaunchRequest | un
       s === 'quick'
         ? `tiny model, ${QUICK_RUN.steps ?? ''} steps of ${QUICK_RUN.promptsPerStep ?? ''}×${QUICK_RUN.groupSize ?? ''}: minutes on a CPU`
         : `the defaults: ${defaults.steps} steps of ${defaults.promptsPerStep}×${defaults.groupSize}, a ${defaults.model.layers}-layer model`,
-    'BNPO: Launch Training Run (5/5): size',
+    'BNPO: Launch Training Run (6/6): size',
   );
   if (!size) return undefined;
-  const picks: LaunchPicks = { source: dataSource, rules, estimator, backend, size };
+  const picks: LaunchPicks = { source: dataSource, rules, estimator, backend, size, model };
   const file = configFileFor(path.join(folder.fsPath, '.bnpo', 'configs'), picks);
   writeConfig(file, configFromPicks(picks));
   return { kind: 'config', configFile: file };
@@ -149,7 +152,7 @@ async function pickRules(folder: vscode.Uri, task: TaskName | undefined): Promis
   for (const uri of files) items.push({ label: `$(law) ${relative(folder, uri)}`, file: uri.fsPath });
   items.push({ label: '$(folder-opened) Rules file…', browse: true });
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'BNPO: Launch Training Run (2/5): reward rules',
+    title: 'BNPO: Launch Training Run (3/6): reward rules',
     placeHolder: task
       ? 'The task’s built-in rules, or a *.rewards.json file'
       : 'A dataset needs a *.rewards.json file',
@@ -163,4 +166,56 @@ async function pickRules(folder: vscode.Uri, task: TaskName | undefined): Promis
     return chosen?.[0]?.fsPath ?? null;
   }
   return picked.file;
+}
+
+/**
+ * The model to fine-tune: the built-in demo model (undefined), a Hugging Face model folder, or a model from the
+ * local hub cache (its absolute path); null: cancelled.
+ */
+async function pickModel(folder: vscode.Uri): Promise<string | undefined | null> {
+  type Item = vscode.QuickPickItem & { dir?: string; browse?: true };
+  const hub = hfHubDir();
+  const items: Item[] = [
+    {
+      label: '$(circuit-board) Built-in demo model',
+      description: 'default: a small transformer trained from scratch',
+    },
+    {
+      label: '$(folder-opened) A model folder…',
+      description: 'a Hugging Face folder with config.json',
+      browse: true,
+    },
+  ];
+  const cached = scanHfCache(hub);
+  if (cached.length > 0)
+    items.push({ label: 'Hugging Face cache', kind: vscode.QuickPickItemKind.Separator });
+  for (const m of cached) {
+    items.push({
+      label: `$(hubot) ${m.id}`,
+      description: m.revision.slice(0, 12),
+      detail: m.dir,
+      dir: m.dir,
+    });
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'BNPO: Launch Training Run (2/6): model',
+    placeHolder: `The built-in model, a model folder, or one of ${cached.length} in ${hub}`,
+    matchOnDescription: true,
+  });
+  if (!picked) return null;
+  if (picked.dir) return picked.dir;
+  if (!picked.browse) return undefined;
+  const chosen = await vscode.window.showOpenDialog({
+    title: 'Hugging Face model folder (config.json, model.safetensors, tokenizer.json)',
+    defaultUri: folder,
+    canSelectFiles: false,
+    canSelectFolders: true,
+  });
+  const dir = chosen?.[0]?.fsPath;
+  if (dir === undefined) return null;
+  if (!isModelFolder(dir)) {
+    void vscode.window.showErrorMessage(`BNPO: ${dir} is not a model folder: it has no config.json.`);
+    return null;
+  }
+  return dir;
 }

@@ -6,6 +6,7 @@ import type { BackendName, RunConfigInput, TaskName } from '../../protocol/runCo
 import { RUN_CONFIG_FILE_SUFFIX } from '../../protocol/runConfigJsonSchema';
 import type { EnvPolicy } from '../process/supervisor';
 import { buildEnv } from '../process/supervisor';
+import { modelName } from './hfCache';
 
 export type LaunchRequest =
   | { readonly kind: 'config'; readonly configFile: string }
@@ -55,6 +56,8 @@ export interface LaunchPicks {
   readonly estimator: EstimatorName;
   readonly backend: BackendName;
   readonly size: RunSize;
+  /** A Hugging Face model folder (absolute); undefined: the built-in demo model. */
+  readonly model?: string | undefined;
 }
 
 /** The run configuration the palette's choices describe (written to a file so it can be edited and relaunched). */
@@ -67,13 +70,16 @@ export function configFromPicks(picks: LaunchPicks): RunConfigInput {
   if ('task' in picks.source) config.task = picks.source.task;
   else config.dataset = { train: picks.source.dataset };
   if (picks.rules !== undefined) config.rules = picks.rules;
+  // A model folder replaces the built-in model's sizes; LoRA is the default for it.
+  if (picks.model !== undefined) config.model = { path: picks.model };
   return config;
 }
 
-/** `<folder>/<task or dataset>-<estimator>[-quick].bnporun.json`. */
+/** `<folder>/<task or dataset>[-<model folder>]-<estimator>[-quick].bnporun.json`. */
 export function configFileFor(folder: string, picks: LaunchPicks): string {
   const source = 'task' in picks.source ? picks.source.task : path.basename(picks.source.dataset, '.jsonl');
-  const name = `${source}-${picks.estimator}${picks.size === 'quick' ? '-quick' : ''}`.replace(
+  const model = picks.model === undefined ? '' : `-${modelName(picks.model)}`;
+  const name = `${source}${model}-${picks.estimator}${picks.size === 'quick' ? '-quick' : ''}`.replace(
     /[^\w.-]+/g,
     '_',
   );

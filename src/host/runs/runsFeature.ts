@@ -21,6 +21,7 @@ import { RunsTablePanel } from '../panels/runsTablePanel';
 import { SamplesPanel } from '../panels/samplesPanel';
 import type { Supervisor } from '../process/supervisor';
 import { noticeCompletions } from './completionNotice';
+import { exportModel, isExportChoice } from './exportModel';
 import { metricsCsv } from './csv';
 import { pickLaunch } from './launch';
 import type { LaunchRequest } from './launchPlan';
@@ -78,13 +79,16 @@ export class RunsFeature implements vscode.Disposable {
   /** Last status seen per run, for crash reports: a run seen running here that turns failed. */
   private readonly lastStatus = new Map<string, RunStatus>();
 
+  private readonly cli: string;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     log: vscode.LogOutputChannel,
-    supervisor: Supervisor,
+    private readonly supervisor: Supervisor,
   ) {
     const model = new RunsModel(this.roots());
     const cli = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+    this.cli = cli;
     this.manager = new RunManager(model, supervisor, log, cli, () => readConfig().runsFolder);
     this.studio = { extensionUri: context.extensionUri, model, manager: this.manager, log };
     this.disposables.push({ dispose: () => model.dispose() });
@@ -246,6 +250,16 @@ export class RunsFeature implements vscode.Disposable {
     const panel = SamplesPanel.show(this.studio, run.id);
     if (isFlaggedRequest(options)) panel.showFlagged();
     return run.id;
+  }
+
+  /** Export Model…: `choice` (format, step, folder) skips the questions, for keybindings and tests. */
+  async exportModel(arg: unknown, choice?: unknown): Promise<string | undefined> {
+    const run = ownRun(
+      await runFrom(this.studio, arg, 'Export the model of which run?', (r) => !!r.info?.modelInfo),
+      'export',
+    );
+    if (!run) return undefined;
+    return exportModel(run, this.supervisor, this.cli, isExportChoice(choice) ? choice : undefined);
   }
 
   async exportCsv(arg: unknown): Promise<string | undefined> {

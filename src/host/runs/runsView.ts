@@ -8,6 +8,7 @@ import { COMMAND_IDS } from '../commandIds';
 import type { FollowedRun } from './runFollower';
 import type { Studio } from './studio';
 import { ForeignRun, SOURCE_LABELS } from './foreignRun';
+import { modelSummary } from './hfCache';
 import { runFigures, runRow } from './runRow';
 import { defaultRun, describeRun, runsNewestFirst } from './studio';
 
@@ -44,6 +45,7 @@ export function runTreeItem(run: FollowedRun): vscode.TreeItem {
         `step ${info.step}/${info.totalSteps} · ${info.config.estimator} · ${task} · backend ${backend}`,
       ) + '\n\n',
     );
+    if (info.modelInfo) tip.appendMarkdown(`$(hubot) ${escapeMarkdown(modelSummary(info.modelInfo))}\n\n`);
   }
   if (run instanceof ForeignRun) {
     tip.appendMarkdown(escapeMarkdown(`${SOURCE_LABELS[run.source]} log: ${run.logPath}`) + '\n\n');
