@@ -277,7 +277,12 @@ describe('run panels: moved during a live run, keyboard, the completions table (
     );
     await frame.locator('[data-testid="view-table"]').click();
     await frame.locator('[data-testid="completions-table"]').waitFor();
-    assert.equal(await tableRows(frame), 6, 'every completion of the three steps');
+    // The page asks the host for the steps it has not got yet; they arrive one message each.
+    await until(
+      'every completion of the three steps',
+      () => tableRows(frame),
+      (n) => n === 6,
+    );
     // Text search in completions (and prompts), keeping the typing focus.
     await frame.locator('[data-testid="search"]').fill('needle');
     await until(
@@ -367,7 +372,13 @@ describe('run panels: moved during a live run, keyboard, the completions table (
         const frame = await panelFrame(page, title);
         await webviewInTheme(frame, theme);
         await frame.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
-        await frame.locator('h1').scrollIntoViewIfNeeded();
+        // Scrolled to the top (the page itself: a live redraw may replace any element inside it).
+        await frame
+          .locator('body')
+          .evaluate(
+            (body: { ownerDocument: { defaultView: { scrollTo(x: number, y: number): void } | null } }) =>
+              body.ownerDocument.defaultView?.scrollTo(0, 0),
+          );
         await page.waitForTimeout(600);
         await screenshot(page, `panels-${name}-${theme}`);
       }

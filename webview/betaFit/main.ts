@@ -10,6 +10,7 @@ import type { BetaFit } from '../../src/protocol/runDir';
 import { accessibleChart, dataTable, keepFocus, keyed } from '../shared/a11y';
 import type { ChartAccess } from '../shared/a11y';
 import { openPage, element, formatNumber, onThemeChange, showError, themeColours } from '../shared/page';
+import { liveRedraw } from '../shared/liveRedraw';
 import {
   GLOSSARY,
   currentStep,
@@ -536,14 +537,8 @@ function draw(): void {
   historyPlot = historyChart(historyBody, step.step);
 }
 
-let frame = 0;
-function scheduleRender(): void {
-  if (frame !== 0) return;
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    render();
-  });
-}
+/** What a live run's new steps and status cause: a redraw at most once a second. */
+const scheduleRender = liveRedraw(render);
 
 onThemeChange(render);
 new ResizeObserver(() => {

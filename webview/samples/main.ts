@@ -10,6 +10,7 @@ import type { SamplesToHost, SamplesViewState } from '../../src/protocol/samples
 import type { RunStatus } from '../../src/protocol/runDir';
 import { keepFocus, keyed } from '../shared/a11y';
 import { element, formatNumber, openPage, showError } from '../shared/page';
+import { liveRedraw } from '../shared/liveRedraw';
 import {
   DEFAULT_FILTERS,
   filterSamples,
@@ -262,6 +263,9 @@ function stepView(shown: RunView, all: number[]): HTMLElement[] {
   return [bar, summary, list];
 }
 
+/** What a live run's new samples (and steps the page asked for) cause: a redraw at most once a second. */
+const scheduleLive = liveRedraw(render);
+
 let frame = 0;
 /** Typing in the search redraws once per frame, not once per key. */
 function scheduleRender(): void {
@@ -296,14 +300,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     // All of the step's groups: they replace what the page had of it.
     run.records = [...run.records.filter((r) => r.step !== message.step), ...message.records];
     run.steps.add(message.step);
-    render();
+    scheduleLive();
   } else if (run && run.id === message.id && message.type === 'status') {
     run.status = message.status;
     render();
   } else if (run && run.id === message.id && message.type === 'append') {
     run.records.push(...message.records);
     // A chosen step stays; "latest" moves on.
-    if (filters.step === null) render();
+    if (filters.step === null) scheduleLive();
   }
 });
 

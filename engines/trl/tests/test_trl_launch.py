@@ -75,7 +75,8 @@ class LaunchEntry(unittest.TestCase):
         self.assertEqual((summary["records"]["metrics"], summary["records"]["groups"]), (2, 2))
         self.assertEqual(summary["records"]["samples"], 2 * 2)
         self.assertEqual(sorted(os.listdir(run_dir)), sorted(["run.json", "metrics.jsonl", "groups.jsonl",
-                                                            "samples.jsonl", "trainer.log"]))
+                                                            "samples.jsonl", "audit.jsonl",
+                                                            "trainer.log"]))
 
     def test_sigterm_to_its_group_ends_the_run_as_stopped(self) -> None:
         run_dir = os.path.join(self.tmp, "runs", "trl-stop")
