@@ -193,42 +193,6 @@ describe('run panels: moved during a live run, keyboard, the completions table (
     await (await panelFrame(page, SAMPLES)).locator('[data-testid="summary"]').waitFor({ timeout: 30_000 });
   });
 
-  it('draws each run panel again after it moves to another editor group, even when its script fails to load there', async () => {
-    const { page, workspace } = workbench;
-    const [extension] = fs
-      .readdirSync(path.join(path.dirname(workspace), 'extensions'))
-      .filter((d) => d.startsWith('bnpo-studio.bnpo-studio-'));
-    assert.ok(extension, 'the installed extension');
-    const bundles = path.join(path.dirname(workspace), 'extensions', extension, 'dist', 'webview');
-    const panels: [string, string, string][] = [
-      [DASHBOARD, 'dashboard', '[data-chart="reward"]'],
-      [BETA_FIT, 'betaFit', 'section.rule'],
-      [SAMPLES, 'samples', '[data-testid="summary"]'],
-    ];
-    for (const [title, bundle, content] of panels) {
-      await (await panelFrame(page, title)).locator('main[aria-busy="false"]').waitFor({ timeout: 30_000 });
-      // The new frame's script is missing while it loads, as when the load fails after a move.
-      const script = path.join(bundles, `${bundle}.js`);
-      const aside = `${script}.aside`;
-      fs.renameSync(script, aside);
-      try {
-        await runPaletteCommand(page, 'View: Move Editor into Next Group');
-        await page.waitForTimeout(1_500);
-      } finally {
-        fs.renameSync(aside, script);
-      }
-      const frame = await panelFrame(page, title, 60_000);
-      await drawnWithStyles(frame, content);
-      await screenshot(page, `panels-moved-${bundle}`);
-    }
-    // Still live after the moves: the dashboard takes new steps.
-    const dashboard = await panelFrame(page, DASHBOARD);
-    const rows = async () =>
-      Number((await dashboard.locator('[data-chart="reward"]').getAttribute('data-rows')) ?? 0);
-    const before = await rows();
-    await until('a new step on the moved dashboard', rows, (n) => n > before, 60_000);
-  });
-
   it('keeps the Beta-fit step slider under the keys; its charts are Tab stops with a data table', async () => {
     const { page } = workbench;
     const frame = await panelFrame(page, BETA_FIT);
@@ -383,5 +347,40 @@ describe('run panels: moved during a live run, keyboard, the completions table (
         await screenshot(page, `panels-${name}-${theme}`);
       }
     }
+  });
+  it('draws each run panel again after it moves to another editor group, even when its script fails to load there', async () => {
+    const { page, workspace } = workbench;
+    const [extension] = fs
+      .readdirSync(path.join(path.dirname(workspace), 'extensions'))
+      .filter((d) => d.startsWith('bnpo-studio.bnpo-studio-'));
+    assert.ok(extension, 'the installed extension');
+    const bundles = path.join(path.dirname(workspace), 'extensions', extension, 'dist', 'webview');
+    const panels: [string, string, string][] = [
+      [DASHBOARD, 'dashboard', '[data-chart="reward"]'],
+      [BETA_FIT, 'betaFit', 'section.rule'],
+      [SAMPLES, 'samples', '[data-testid="summary"], [data-testid="table-summary"]'],
+    ];
+    for (const [title, bundle, content] of panels) {
+      await (await panelFrame(page, title)).locator('main[aria-busy="false"]').waitFor({ timeout: 30_000 });
+      // The new frame's script is missing while it loads, as when the load fails after a move.
+      const script = path.join(bundles, `${bundle}.js`);
+      const aside = `${script}.aside`;
+      fs.renameSync(script, aside);
+      try {
+        await runPaletteCommand(page, 'View: Move Editor into Next Group');
+        await page.waitForTimeout(1_500);
+      } finally {
+        fs.renameSync(aside, script);
+      }
+      const frame = await panelFrame(page, title, 60_000);
+      await drawnWithStyles(frame, content);
+      await screenshot(page, `panels-moved-${bundle}`);
+    }
+    // Still live after the moves: the dashboard takes new steps.
+    const dashboard = await panelFrame(page, DASHBOARD);
+    const rows = async () =>
+      Number((await dashboard.locator('[data-chart="reward"]').getAttribute('data-rows')) ?? 0);
+    const before = await rows();
+    await until('a new step on the moved dashboard', rows, (n) => n > before, 60_000);
   });
 });
