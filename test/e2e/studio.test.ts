@@ -282,7 +282,7 @@ describe('studio: a real run from the palette (packaged extension)', function ()
     const lastLine = fs.readFileSync(path.join(dir, RUN_FILES.log), 'utf8').trim().split('\n').at(-1) ?? '';
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    const toast = await waitForNotification(page, 'failed', 5_000);
+    const toast = await waitForNotification(page, 'ended without finishing', 5_000);
     const elapsed = Date.now() - killedAt;
     const text = (await toast.textContent()) ?? '';
     assert.ok(elapsed <= 5_000, `reported after ${elapsed} ms`);
