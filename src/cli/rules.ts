@@ -165,7 +165,7 @@ async function auditReplay(
     steps.set(parsed.data.step, items);
     const group = new Set(items.map((it) => it.group)).size;
     for (const c of parsed.data.completions)
-      items.push({ text: c.text, tokens: c.tokens, group, rewards: c.rewards });
+      items.push({ text: c.text, tokens: c.tokens, truncated: c.truncated, group, rewards: c.rewards });
   });
   const audit = new RunAudit(auditSetup(compiled.rules, capTokens, accuracy ?? null));
   for (const step of [...steps.keys()].sort((a, b) => a - b)) {

@@ -18,6 +18,8 @@ export interface GenerateOptions {
 export interface Generation {
   /** Completion ids per row, the eos token included when one was produced. */
   readonly tokens: number[][];
+  /** Per row: it ended with an eos token (false: cut off at the cap). */
+  readonly ended: boolean[];
   /** log π(token) under the temperature-scaled distribution, per completion token. */
   readonly logProbs: number[][];
   /** Sum of the sampling distributions' entropies over every drawn token, and how many tokens that is. */
@@ -81,5 +83,5 @@ export async function generate(
   } finally {
     disposeCache(cache);
   }
-  return { tokens, logProbs, entropySum, tokenCount };
+  return { tokens, ended: done, logProbs, entropySum, tokenCount };
 }

@@ -13,7 +13,9 @@ export const AuditRecordSchema = z.object({
   length: z.object({
     mean: z.number().describe('Mean completion length in tokens.'),
     p95: z.number().describe('95th percentile (nearest rank) of completion lengths in tokens.'),
-    atCap: share().describe('Share of completions that reached the generation cap.'),
+    atCap: share().describe(
+      'Share of completions truncated at the generation cap (no end token; engines that do not say: length ≥ cap).',
+    ),
     meanDrift: z.number().nullable().describe('Mean length over the mean length of the first audited step.'),
     p95Drift: z.number().nullable().describe('p95 length over the p95 of the first audited step.'),
   }),
@@ -27,6 +29,11 @@ export const AuditRecordSchema = z.object({
     .describe(
       'Share of completions passing the format rule but failing the accuracy rule (null without both).',
     ),
+  formatNotAccuracyRise: z
+    .number()
+    .nullable()
+    .optional()
+    .describe('formatNotAccuracy minus its value at the first audited step (absent in older records).'),
   opposed: z
     .array(z.object({ a: z.string(), b: z.string(), deltaA: z.number(), deltaB: z.number() }))
     .describe('Rule pairs whose pass rates moved in opposite directions since the first audited step.'),
@@ -49,7 +56,12 @@ export const AUDIT_CHECKS = [
   { key: 'atCap', label: 'share at the length cap', share: true, threshold: 0.2 },
   { key: 'duplicates', label: 'duplicates within groups', share: true, threshold: 0.5 },
   { key: 'repeats', label: 'trigram repeat rate', share: true, threshold: 0.3 },
-  { key: 'formatNotAccuracy', label: 'format passed, accuracy failed', share: true, threshold: 0.6 },
+  {
+    key: 'formatNotAccuracyRise',
+    label: 'rise of format passed, accuracy failed',
+    share: false,
+    threshold: 0.3,
+  },
   { key: 'multipleCandidates', label: 'several candidate answers', share: true, threshold: 0.3 },
   { key: 'opposedPairs', label: 'rule pairs moving apart', share: false, threshold: 0 },
 ] as const;
@@ -70,7 +82,7 @@ export function auditCheckValues(r: AuditRecord): Record<AuditCheckKey, number |
     atCap: r.length.atCap,
     duplicates: r.duplicateShare,
     repeats: r.repeatRate,
-    formatNotAccuracy: r.formatNotAccuracy,
+    formatNotAccuracyRise: r.formatNotAccuracyRise ?? null,
     multipleCandidates: candidates.length > 0 ? Math.max(...candidates) : null,
     opposedPairs: r.opposed.length,
   };

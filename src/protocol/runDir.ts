@@ -193,6 +193,10 @@ export type GroupsRecord = z.infer<typeof GroupsRecordSchema>;
 export const CompletionRecordSchema = z.object({
   text: z.string(),
   tokens: z.number().int().nonnegative(),
+  truncated: z
+    .boolean()
+    .optional()
+    .describe('The completion reached the generation cap without an end token (absent: not recorded).'),
   rewards: z.record(z.string(), z.union([z.literal(0), z.literal(1)])),
   reasons: z.record(z.string(), z.string()),
   advantage: finite(),

@@ -26,6 +26,8 @@ export interface StepOutcome {
   readonly examples: readonly Example[];
   readonly scored: readonly Scored[];
   readonly tokens: readonly (readonly number[])[];
+  /** per completion: it ended with the end token (false: cut off at the cap) */
+  readonly ended: readonly boolean[];
   readonly tokenCount: number;
   readonly entropySum: number;
   readonly maskedTokens: number;
@@ -101,6 +103,7 @@ export function auditStep(
   const items = o.scored.map((s, i) => ({
     text: s.text,
     tokens: o.tokens[i]!.length,
+    truncated: !o.ended[i],
     group: Math.floor(i / groupSize),
     rewards: Object.fromEntries(s.outcomes.map((x) => [x.name, x.reward])),
   }));
@@ -124,6 +127,7 @@ export function samplesRecords(
     completions: o.scored.slice(i * groupSize, (i + 1) * groupSize).map((s, j) => ({
       text: s.text,
       tokens: o.tokens[i * groupSize + j]!.length,
+      truncated: !o.ended[i * groupSize + j],
       rewards: Object.fromEntries(s.outcomes.map((x) => [x.name, x.reward])),
       reasons: Object.fromEntries(s.outcomes.map((x) => [x.name, x.reason])),
       advantage: o.adv.advantages[i]![j]!,

@@ -72,6 +72,7 @@ export async function rlStep(
     examples,
     scored,
     tokens: rollout.tokens,
+    ended: rollout.ended,
     tokenCount: rollout.tokenCount,
     entropySum: rollout.entropySum,
     maskedTokens,

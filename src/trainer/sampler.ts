@@ -17,6 +17,8 @@ export interface SampleOptions {
 export interface Rollout {
   /** Completion tokens per row, <eos> included when it was produced. */
   readonly tokens: number[][];
+  /** Per row: it ended with the end token (false: cut off at the cap). */
+  readonly ended: boolean[];
   /** log π(token) per completion token (temperature-scaled, before top-p truncation). */
   readonly logProbs: number[][];
   /** Sum of per-token entropies, and how many tokens they cover. */
@@ -138,6 +140,7 @@ class Collector {
   result(): Rollout {
     return {
       tokens: this.tokens,
+      ended: this.done,
       logProbs: this.logProbs,
       entropySum: this.entropySum,
       tokenCount: this.tokenCount,

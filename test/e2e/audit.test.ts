@@ -1,6 +1,7 @@
 // The reward audit as a user meets it: the hackable rules file shows its "Audit" lens and the warning on the format
-// rule; a short run with those rules fills the dashboard's Audit section with curves that move, and a threshold the
-// user set (workspace settings) raises a notification whose button opens the Samples panel on the run.
+// rule; a short run on rules a policy can game (lengthHack.rewards.json: a length rule no correct answer passes)
+// learns the hack, and the audit catches it: the default threshold on the share at the cap raises a notification
+// whose button opens the completions the audit flagged, and the dashboard's Audit section shows the curves.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,105 +14,83 @@ import { openFile, runPaletteCommand, screenshot, waitForNotification, webviewFr
 import { pickQuickItemContaining, until } from './studioHelpers';
 import { useWorkbench } from './workbench';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const HACKABLE = fs.readFileSync(
-  path.join(root, 'test', 'fixtures', 'audit', 'hackable.rewards.json'),
-  'utf8',
-);
+const fixture = (name: string): string =>
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'audit', name), 'utf8');
 
+const STEPS = 45;
 const CONFIG = {
   name: 'e2e-audit',
-  task: 'addition',
+  task: 'sorting',
   rules: 'hack.rewards.json',
-  steps: 40,
-  groupSize: 4,
-  promptsPerStep: 4,
-  model: { dModel: 16, layers: 1, heads: 2, mlpRatio: 2 },
-  sft: { maxSteps: 10, batchSize: 16, evalEvery: 5 },
-  eval: { every: 20, size: 8 },
+  steps: STEPS,
+  eval: { every: STEPS, size: 32 },
   sampleEvery: 1,
-  checkpointEvery: 20,
-  backend: 'cpu',
+  checkpointEvery: 15,
 };
 
-function audits(workspace: string): { dir: string; records: AuditRecord[] } {
+function audits(workspace: string): { dir: string; records: AuditRecord[]; status: string } {
   const folder = path.join(workspace, '.bnpo', 'runs');
   const [name] = fs.existsSync(folder) ? fs.readdirSync(folder) : [];
-  if (name === undefined) return { dir: '', records: [] };
+  if (name === undefined) return { dir: '', records: [], status: 'none' };
   const dir = path.join(folder, name);
   const file = path.join(dir, RUN_FILES.audit);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  return { dir, records: parseJsonl(text, AuditRecordSchema, { file }).records };
+  const info = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.run), 'utf8')) as { status: string };
+  return { dir, records: parseJsonl(text, AuditRecordSchema, { file }).records, status: info.status };
+}
+
+/** The mean of a figure over the first or last five records. */
+function meanOf(records: readonly AuditRecord[], figure: (r: AuditRecord) => number): number {
+  return records.reduce((s, r) => s + figure(r), 0) / records.length;
 }
 
 async function auditChartRows(frame: FrameLocator): Promise<number> {
-  return Number((await frame.locator('[data-chart="audit-duplicates"]').getAttribute('data-rows')) ?? '0');
+  return Number((await frame.locator('[data-chart="audit-atCap"]').getAttribute('data-rows')) ?? '0');
 }
 
 describe('reward audit: editor and studio (packaged extension)', function () {
-  this.timeout(180_000);
+  this.timeout(240_000);
   const workbench = useWorkbench(this, {
-    settings: {
-      'workbench.colorTheme': 'Default Dark Modern',
-      // a strict threshold a user might set: any duplicate completion in a group is worth a look
-      'bnpo.audit.thresholds': { duplicates: 0.05 },
-    },
+    settings: { 'workbench.colorTheme': 'Default Dark Modern' },
     files: {
-      'hack.rewards.json': HACKABLE,
+      'hackable.rewards.json': fixture('hackable.rewards.json'),
+      'hack.rewards.json': fixture('lengthHack.rewards.json'),
       'hack.bnporun.json': JSON.stringify(CONFIG, null, 2) + '\n',
     },
   });
 
   it('shows the Audit lens and warns that the format rule rewards tags-only output', async () => {
     const { page } = workbench;
-    await openFile(page, 'hack.rewards.json');
+    await openFile(page, 'hackable.rewards.json');
     await page.locator('.codelens-decoration', { hasText: 'Audit' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'audit-rules-lens');
   });
 
-  it('shows the audit curves of a short run with the hackable rules, moving', async () => {
+  it('notifies once the policy learns to run to the cap, and opens the completions the audit flagged', async () => {
     const { page } = workbench;
     await runPaletteCommand(page, 'BNPO: Launch Training Run');
     await pickQuickItemContaining(page, 'hack.bnporun.json');
-    const frame = await webviewFrame(page, 'BNPO Dashboard', 60_000);
-    await frame.locator('[data-testid="audit-section"]').waitFor({ timeout: 120_000 });
-    await until(
-      'audit rows on the chart',
-      () => auditChartRows(frame),
-      (n) => n >= 6,
-      120_000,
+    await webviewFrame(page, 'BNPO Dashboard', 60_000);
+    const toast = await waitForNotification(page, 'BNPO audit: run e2e-audit', 180_000);
+    const text = (await toast.textContent()) ?? '';
+    const crossing = /may be gaming its rules: share at the length cap ([\d.]+) > 0\.2 at step (\d+)/.exec(
+      text,
     );
-    const { records } = audits(workbench.workspace);
-    assert.ok(records.length >= 6, `${records.length} audit records`);
-    // the curves move: the figures of the first steps are not all the same
-    const shapes = new Set(
-      records.map((r) => JSON.stringify([r.length.mean, r.duplicateShare, r.repeatRate])),
-    );
-    assert.ok(shapes.size > 1, `audit figures never changed: ${[...shapes].join(' ')}`);
-    await frame.locator('[data-testid="audit-section"]').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(400);
-    await screenshot(page, 'audit-dashboard-section');
-  });
-
-  it('notifies when a threshold is crossed and opens the Samples panel on the flagged completions', async () => {
-    const { page } = workbench;
-    const toast = await waitForNotification(page, 'BNPO audit: run e2e-audit', 120_000);
-    assert.match(
-      (await toast.textContent()) ?? '',
-      /may be gaming its rules: [a-z /,]+ [\d.]+ > [\d.]+ at step \d+/,
-    );
-    const { dir } = audits(workbench.workspace);
+    assert.ok(crossing, text);
+    // It fired on what the policy learned, not on the warm-started model: at the start almost nothing ran to the cap.
+    const { dir, records } = audits(workbench.workspace);
+    const start = meanOf(records.slice(0, 5), (r) => r.length.atCap);
+    assert.ok(start < 0.1, `share at the cap at the start: ${start}`);
+    assert.ok(Number(crossing[2]) > 5, `crossed at step ${crossing[2]}`);
     const samples = parseJsonl(
       fs.readFileSync(path.join(dir, RUN_FILES.samples), 'utf8'),
       SamplesRecordSchema,
-      {
-        file: 'samples.jsonl',
-      },
+      { file: 'samples.jsonl' },
     ).records;
     assert.ok(
-      samples.some((s) => s.completions.some((c) => (c.flags?.length ?? 0) > 0)),
-      'samples.jsonl marks the flagged completions',
+      samples.some((s) => s.completions.some((c) => c.truncated === true && c.flags?.includes('atCap'))),
+      'samples.jsonl marks the completions cut off at the cap',
     );
     await toast.locator('.monaco-button', { hasText: 'Show Flagged Samples' }).click();
     const samplesFrame = await webviewFrame(page, 'BNPO Samples', 30_000);
@@ -125,6 +104,47 @@ describe('reward audit: editor and studio (packaged extension)', function () {
       (rows) => rows > 0,
     );
     await screenshot(page, 'audit-flagged-samples');
+  });
+
+  it('shows in the Audit section the hack being learned: the cap share and the length rule up, accuracy down', async () => {
+    const { page } = workbench;
+    await until(
+      'the run to finish',
+      () => Promise.resolve(audits(workbench.workspace).status),
+      (status) => ['completed', 'failed', 'stopped'].includes(status),
+      180_000,
+    );
+    const { records, status } = audits(workbench.workspace);
+    assert.equal(status, 'completed');
+    assert.equal(records.length, STEPS);
+    const first = records.slice(0, 5);
+    const last = records.slice(-5);
+    const figures = {
+      atCap: [meanOf(first, (r) => r.length.atCap), meanOf(last, (r) => r.length.atCap)],
+      showsWork: [
+        meanOf(first, (r) => r.passRates['shows-work']!),
+        meanOf(last, (r) => r.passRates['shows-work']!),
+      ],
+      accuracy: [meanOf(first, (r) => r.passRates.accuracy!), meanOf(last, (r) => r.passRates.accuracy!)],
+    };
+    const why = JSON.stringify(figures);
+    assert.ok(figures.atCap[1]! > 0.8 && figures.showsWork[1]! > 0.8, `the hack was not learned: ${why}`);
+    assert.ok(figures.accuracy[1]! < figures.accuracy[0]!, `accuracy did not fall: ${why}`);
+    assert.ok(
+      records.some((r) => r.opposed.some((p) => [p.a, p.b].sort().join() === 'accuracy,shows-work')),
+      'the audit saw the two rules move apart',
+    );
+    await page.locator('.tab', { hasText: 'BNPO Dashboard' }).first().click();
+    const frame = await webviewFrame(page, 'BNPO Dashboard', 30_000);
+    await until(
+      'every step on the audit chart',
+      () => auditChartRows(frame),
+      (n) => n >= STEPS,
+      60_000,
+    );
+    await frame.locator('[data-chart="audit-atCap"]').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(400);
+    await screenshot(page, 'audit-dashboard-section');
   });
 
   it('stops the run if it still runs', async () => {

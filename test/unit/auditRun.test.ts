@@ -50,6 +50,24 @@ describe('run audit: definitions', () => {
     assert.equal(repeatRate('a b c a b c a b c'), 1 - 3 / 7);
     assert.equal(repeatRate('one two'), 0);
     assert.equal(repeatRate('a b c d'), 0);
+  });
+
+  it('counts distinct n-grams exactly as joined word strings would, whatever the vocabulary size', () => {
+    const naive = (text: string, n: number): number => {
+      const words = text.split(/\s+/).filter((w) => w !== '');
+      const count = words.length - n + 1;
+      if (count <= 0) return 0;
+      return 1 - new Set(words.map((_, i) => words.slice(i, i + n).join(' ')).slice(0, count)).size / count;
+    };
+    let seed = 7;
+    const next = (m: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % m;
+    const texts = [
+      Array.from({ length: 400 }, () => `w${next(12)}`).join(' '),
+      Array.from({ length: 400 }, () => `w${next(3)}`).join('\n  '),
+      // more distinct words than packed ids hold: the string path
+      Array.from({ length: 140_000 }, (_, i) => `w${i % 135_000}`).join(' '),
+    ];
+    for (const text of texts) for (const n of [1, 2, 3, 4]) assert.equal(repeatRate(text, n), naive(text, n));
     assert.equal(percentile([5, 1, 3, 2, 4], 0.95), 5);
     assert.equal(
       percentile(
@@ -111,6 +129,51 @@ describe('run audit: definitions', () => {
     assert.equal(r.flagged, 4);
     AuditRecordSchema.parse({ v: 1, ...r });
   });
+
+  it('counts as at the cap only completions cut off there, when the sampler says which', () => {
+    const audit = new RunAudit(setup);
+    const at = (tokens: number, truncated?: boolean): AuditItem => ({
+      ...item('1', tokens, 0, 0, 0),
+      ...(truncated === undefined ? {} : { truncated }),
+    });
+    // 10 tokens ending with the end token (the cap is 10): not cut off; 10 without it: cut off; unknown: by length
+    const { record, flags } = audit.observe(1, [at(10, false), at(10, true), at(10), at(4)]);
+    assert.equal(record.length.atCap, 0.5);
+    assert.deepEqual(
+      flags.map((f) => f.includes('atCap')),
+      [false, true, true, false],
+    );
+  });
+
+  it('measures the format-without-accuracy share against the start: falling while learning, rising when gamed', () => {
+    // the start: format learned, accuracy not yet (3 of 4 pass format only)
+    const start = [
+      item('a', 2, 0, 1, 0),
+      item('b', 2, 0, 1, 0),
+      item('c', 2, 1, 1, 0),
+      item('d', 2, 1, 1, 1),
+    ];
+    const learning = new RunAudit(setup);
+    assert.equal(learning.observe(1, start).record.formatNotAccuracyRise, 0);
+    const better = [
+      item('a', 2, 0, 1, 1),
+      item('b', 2, 0, 1, 1),
+      item('c', 2, 1, 1, 0),
+      item('d', 2, 1, 1, 1),
+    ];
+    assert.equal(learning.observe(2, better).record.formatNotAccuracyRise, 0.25 - 0.75);
+    const gamed = new RunAudit(setup);
+    gamed.observe(1, [
+      item('a', 2, 0, 0, 0),
+      item('b', 2, 0, 0, 1),
+      item('c', 2, 1, 1, 1),
+      item('d', 2, 1, 0, 0),
+    ]);
+    const empty = [item('', 2, 0, 1, 0), item('', 2, 0, 1, 0), item('', 2, 1, 1, 0), item('d', 2, 1, 1, 1)];
+    assert.equal(gamed.observe(2, empty).record.formatNotAccuracyRise, 0.75);
+    const noFormat = new RunAudit(auditSetup({ ...rules, rules: rules.rules.slice(1) }, 10, 'accuracy'));
+    assert.equal(noFormat.observe(1, start).record.formatNotAccuracyRise, null);
+  });
 });
 
 describe('run audit: the trainer writes it', () => {
@@ -153,6 +216,12 @@ describe('run audit: the trainer writes it', () => {
     );
     assert.equal(audits[0]?.length.meanDrift, 1);
     const samples = lines('samples.jsonl').map((l) => SamplesRecordSchema.parse(l));
+    // every completion says whether it was cut off: exactly those without the end token (at the cap)
+    const completions = samples.flatMap((s) => s.completions);
+    assert.ok(completions.every((c) => typeof c.truncated === 'boolean'));
+    assert.ok(completions.filter((c) => c.truncated).every((c) => c.tokens === 6));
+    assert.ok(completions.filter((c) => c.tokens < 6).every((c) => c.truncated === false));
+    assert.ok(completions.some((c) => c.truncated));
     for (const a of audits) {
       const flagged = samples
         .filter((s) => s.step === a.step)

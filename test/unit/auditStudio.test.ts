@@ -63,7 +63,7 @@ describe('run audit in the studio', () => {
     const joined = MetricColumnsSchema.parse(withAuditSeries(columns, audits, DEFAULT_AUDIT_THRESHOLDS));
     assert.deepEqual(joined.series['audit.duplicates'], [0, 0.25, 0.75, null]);
     assert.deepEqual(joined.series['audit.duplicates.threshold'], [0.5, 0.5, 0.5, 0.5]);
-    assert.deepEqual(joined.series['audit.formatNotAccuracy'], [null, null, null, null]);
+    assert.deepEqual(joined.series['audit.formatNotAccuracyRise'], [null, null, null, null]);
     assert.deepEqual(withAuditSeries(columns, [], DEFAULT_AUDIT_THRESHOLDS), columns);
 
     const run = toRunData({

@@ -249,6 +249,8 @@ function tableRow(row: CompletionRow, rules: readonly string[]): HTMLTableRowEle
 }
 
 /** The toolbar, a count, the table and a "Show more" while rows are left. */
+const stepCount = (n: number): string => (n === 1 ? '1 step' : `${n} steps`);
+
 export function completionsTable(
   records: readonly SamplesRecord[],
   rules: readonly string[],
@@ -260,7 +262,7 @@ export function completionsTable(
   const kept = queryCompletions(all, query);
   const summary = element(
     'p',
-    `${kept.length} of ${all.length} completions across ${new Set(records.map((r) => r.step)).size} steps${
+    `${kept.length} of ${all.length} completions across ${stepCount(new Set(records.map((r) => r.step)).size)}${
       kept.length > limit ? `; the first ${limit} shown` : ''
     }.`,
     { class: 'summary', 'data-testid': 'table-summary', 'data-rows': String(kept.length), role: 'status' },

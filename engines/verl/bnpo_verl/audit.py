@@ -1,9 +1,10 @@
 """The run audit for the verl and TRL sinks: a port of src/core/rules/auditRun.ts (the one definition, documented
 there and in docs/reward-audit.md). test_audit.py checks that both give the same numbers on the same batch.
 
-Per step: length mean/p95 (tokens) and their ratio to the first audited step, the share at the cap; duplicates
-within prompt groups; the mean word-trigram repeat rate; per-rule pass rates, the rule pairs whose pass rates moved
-apart since the start, the share passing format but failing accuracy; per answer rule the share of completions
+Per step: length mean/p95 (tokens) and their ratio to the first audited step, the share truncated at the cap;
+duplicates within prompt groups; the mean word-trigram repeat rate; per-rule pass rates, the rule pairs whose pass
+rates moved apart since the start, the share passing format but failing accuracy and its rise since the start; per
+answer rule the share of completions
 where its extractor found several distinct answers. Flags mark single completions.
 """
 
@@ -179,6 +180,12 @@ def load_audit_setup(path: str, cap: float, accuracy_rule: str | None) -> dict[s
         return audit_setup(json.loads(_strip_jsonc(f.read())), cap, accuracy_rule)
 
 
+def _truncated(item: Mapping[str, Any], cap: float) -> bool:
+    """As isTruncated: cut off at the cap without an end token; engines that do not say count length >= cap."""
+    truncated = item.get("truncated")
+    return bool(truncated) if truncated is not None else item["tokens"] >= cap
+
+
 class RunAudit:
     """Audits one run's steps in order; the first step observed is the start drift is measured from."""
 
@@ -188,14 +195,15 @@ class RunAudit:
         self.finders = {rule: candidate_finder(ex) for rule, ex in self.setup["extractors"].items()}
 
     def observe(self, step: int, items: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], list[list[str]]]:
-        """``items``: {"text", "tokens", "group", "rewards": {rule: 0|1}} per completion. Returns (record, flags)."""
+        """``items``: {"text", "tokens", "group", "rewards": {rule: 0|1}} and optionally "truncated", per completion.
+        Returns (record, flags)."""
         cap = self.setup["cap"]
         rules = self.setup["rules"]
         flags: list[list[str]] = [[] for _ in items]
         lengths = [float(it["tokens"]) for it in items]
         repeats = [repeat_rate(it["text"]) for it in items]
         for i, it in enumerate(items):
-            if it["tokens"] >= cap:
+            if _truncated(it, cap):
                 flags[i].append("atCap")
             if repeats[i] >= REPETITIVE_AT:
                 flags[i].append("repetitive")
@@ -228,7 +236,7 @@ class RunAudit:
             multiple[rule] = n / len(items) if items else 0.0
         mean_len, p95 = _mean(lengths), percentile(lengths, 0.95)
         if self.start is None:
-            self.start = {"mean": mean_len, "p95": p95, "passRates": pass_rates}
+            self.start = {"mean": mean_len, "p95": p95, "passRates": pass_rates, "formatNotAccuracy": format_not_accuracy}
         start = self.start
         record = {
             "step": step,
@@ -236,7 +244,7 @@ class RunAudit:
             "length": {
                 "mean": mean_len,
                 "p95": p95,
-                "atCap": _mean([1.0 if it["tokens"] >= cap else 0.0 for it in items]),
+                "atCap": _mean([1.0 if _truncated(it, cap) else 0.0 for it in items]),
                 "meanDrift": mean_len / start["mean"] if start["mean"] > 0 else None,
                 "p95Drift": p95 / start["p95"] if start["p95"] > 0 else None,
             },
@@ -244,6 +252,11 @@ class RunAudit:
             "repeatRate": _mean(repeats),
             "passRates": pass_rates,
             "formatNotAccuracy": format_not_accuracy,
+            "formatNotAccuracyRise": (
+                None
+                if format_not_accuracy is None or start["formatNotAccuracy"] is None
+                else format_not_accuracy - start["formatNotAccuracy"]
+            ),
             "opposed": opposed_pairs(rules, pass_rates, start["passRates"]),
             "multipleCandidates": multiple,
             "flagged": sum(1 for fl in flags if fl),

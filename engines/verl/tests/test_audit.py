@@ -34,6 +34,9 @@ def items(step: int) -> list[dict[str, Any]]:
         for j, (text, fmt, acc) in enumerate(TEXTS[step]):
             out.append({"text": text + " " * (j * group), "tokens": len(text) // (2 - group), "group": group,
                         "rewards": {"format": fmt, "accuracy": acc}})
+            if group == 1 and j < 2:
+                # an engine that says whether the completion was cut off overrides the length-based guess
+                out[-1]["truncated"] = j == 0
     return out
 
 
@@ -76,6 +79,7 @@ class AuditPortTest(unittest.TestCase):
                 records.append({
                     "v": 1, "step": step + 1, "promptId": f"p{group}", "prompt": "q", "sample": {"answer": "7"},
                     "completions": [{"text": it["text"], "tokens": it["tokens"], "rewards": it["rewards"],
+                                     **({"truncated": it["truncated"]} if "truncated" in it else {}),
                                      "reasons": {}, "advantage": 0.0, "correct": it["rewards"]["accuracy"] == 1}
                                     for it in rows],
                 })
@@ -92,6 +96,8 @@ class AuditPortTest(unittest.TestCase):
         self.assertGreater(python[2]["duplicateShare"], 0)
         self.assertGreater(python[2]["repeatRate"], python[0]["repeatRate"])
         self.assertNotEqual(python[2]["length"]["meanDrift"], 1)
+        self.assertNotEqual(python[2]["formatNotAccuracyRise"], 0)
+        self.assertNotEqual(python[0]["length"]["atCap"], 0)
         self.assertTrue(python[1]["opposed"] or python[2]["opposed"])
 
 

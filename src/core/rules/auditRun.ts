@@ -2,11 +2,14 @@
 // per-rule rewards. The one definition of each figure: the built-in trainer calls it, and the verl/TRL sinks run its
 // Python port (engines/verl/bnpo_verl/audit.py, cross-checked on the same batch by the python tier).
 //
-//   length      mean and p95 completion length (tokens), their ratio to the first audited step, share at the cap
+//   length      mean and p95 completion length (tokens), their ratio to the first audited step, the share truncated
+//               at the cap (ended there without an end token)
 //   duplicates  share of completions identical (after trimming) to an earlier one of their group
 //   repetition  mean over completions of the word-trigram repeat rate (1 − distinct / all trigrams)
 //   rules       pass rate per rule; pairs whose pass rates moved in opposite directions since the first step (each
-//               by at least OPPOSED_MIN); the share passing the format rule but failing the accuracy rule
+//               by at least OPPOSED_MIN); the share passing the format rule but failing the accuracy rule, and its
+//               rise since the first step (a run still learning accuracy starts high and falls; one gaming the format
+//               rule rises)
 //   candidates  per answer rule, the share of completions where its extractor found two or more distinct answers
 //
 // Flags mark single completions: duplicate, atCap, repetitive, multipleCandidates (rewarded by a rule whose
@@ -26,6 +29,8 @@ export interface AuditItem {
   readonly text: string;
   /** completion length in model tokens */
   readonly tokens: number;
+  /** it reached the cap without an end token; when not known, a completion of `cap` tokens or more counts */
+  readonly truncated?: boolean;
   /** index of its prompt group */
   readonly group: number;
   /** reward (0 or 1) per rule */
@@ -59,6 +64,7 @@ export interface StepAudit {
   repeatRate: number;
   passRates: Record<string, number>;
   formatNotAccuracy: number | null;
+  formatNotAccuracyRise: number | null;
   opposed: OpposedPair[];
   multipleCandidates: Record<string, number>;
   flagged: number;
@@ -104,13 +110,32 @@ export function candidateFinder(extractor: Extractor): (text: string) => string[
   }
 }
 
+/** Word ids below this bound let an n-gram of up to three words be one exact number (3 × 17 bits < 2^53). */
+const PACKED_IDS = 1 << 17;
+
 /** 1 − distinct / all word n-grams of the text (0 when it has none). */
 export function repeatRate(text: string, n = NGRAM): number {
   const words = text.split(/\s+/).filter((w) => w !== '');
   const count = words.length - n + 1;
   if (count <= 0) return 0;
-  const seen = new Set<string>();
-  for (let i = 0; i < count; i++) seen.add(words.slice(i, i + n).join(' '));
+  // Words become small integers, and an n-gram of them one number: no string per n-gram (the audit's hot loop).
+  const idOf = new Map<string, number>();
+  const ids = words.map((w) => {
+    let id = idOf.get(w);
+    if (id === undefined) idOf.set(w, (id = idOf.size));
+    return id;
+  });
+  const seen = new Set<number | string>();
+  const packed = n <= 3 && idOf.size <= PACKED_IDS;
+  for (let i = 0; i < count; i++) {
+    if (!packed) {
+      seen.add(ids.slice(i, i + n).join(','));
+      continue;
+    }
+    let key = 0;
+    for (let k = 0; k < n; k++) key = key * PACKED_IDS + ids[i + k]!;
+    seen.add(key);
+  }
   return 1 - seen.size / count;
 }
 
@@ -183,12 +208,26 @@ function multipleCandidates(
 }
 
 /** Where drift is measured from: the first audited step's figures. */
-export type AuditStart = { mean: number; p95: number; passRates: Record<string, number> };
+export type AuditStart = {
+  mean: number;
+  p95: number;
+  passRates: Record<string, number>;
+  formatNotAccuracy: number | null;
+};
 
 /** The start a run's first audit record holds (a resumed run measures drift from its real start). */
-export function auditStartOf(first: Pick<StepAudit, 'length' | 'passRates'>): AuditStart {
-  return { mean: first.length.mean, p95: first.length.p95, passRates: { ...first.passRates } };
+export function auditStartOf(
+  first: Pick<StepAudit, 'length' | 'passRates'> & { formatNotAccuracy?: number | null },
+): AuditStart {
+  return {
+    mean: first.length.mean,
+    p95: first.length.p95,
+    passRates: { ...first.passRates },
+    formatNotAccuracy: first.formatNotAccuracy ?? null,
+  };
 }
+
+const isTruncated = (item: AuditItem, cap: number): boolean => item.truncated ?? item.tokens >= cap;
 
 /** Audits the steps of one run in order; the first step observed is the start, unless `start` is given. */
 export class RunAudit {
@@ -203,7 +242,7 @@ export class RunAudit {
     const lengths = items.map((it) => it.tokens);
     const repeats = items.map((it) => repeatRate(it.text));
     items.forEach((it, i) => {
-      if (it.tokens >= setup.cap) flags[i]!.push('atCap');
+      if (isTruncated(it, setup.cap)) flags[i]!.push('atCap');
       if (repeats[i]! >= REPETITIVE_AT) flags[i]!.push('repetitive');
     });
     const duplicateShare = duplicates(items, flags);
@@ -217,7 +256,7 @@ export class RunAudit {
         : mean(items.map((it) => (it.rewards[f] === 1 && it.rewards[a] !== 1 ? 1 : 0)));
     const lengthMean = mean(lengths);
     const p95 = percentile(lengths, 0.95);
-    this.start ??= { mean: lengthMean, p95, passRates };
+    this.start ??= { mean: lengthMean, p95, passRates, formatNotAccuracy };
     const { start } = this;
     const record: StepAudit = {
       step,
@@ -225,7 +264,7 @@ export class RunAudit {
       length: {
         mean: lengthMean,
         p95,
-        atCap: mean(items.map((it) => (it.tokens >= setup.cap ? 1 : 0))),
+        atCap: mean(items.map((it) => (isTruncated(it, setup.cap) ? 1 : 0))),
         meanDrift: start.mean > 0 ? lengthMean / start.mean : null,
         p95Drift: start.p95 > 0 ? p95 / start.p95 : null,
       },
@@ -233,6 +272,10 @@ export class RunAudit {
       repeatRate: mean(repeats),
       passRates,
       formatNotAccuracy,
+      formatNotAccuracyRise:
+        formatNotAccuracy === null || start.formatNotAccuracy === null
+          ? null
+          : formatNotAccuracy - start.formatNotAccuracy,
       opposed: opposedPairs(setup.rules, passRates, start.passRates),
       multipleCandidates: multipleCandidates(items, setup, flags),
       flagged: flags.filter((fl) => fl.length > 0).length,
