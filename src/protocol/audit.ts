@@ -20,6 +20,11 @@ export const AuditRecordSchema = z.object({
     p95Drift: z.number().nullable().describe('p95 length over the p95 of the first audited step.'),
   }),
   duplicateShare: share().describe('Share of completions identical to an earlier one of their prompt group.'),
+  duplicateFailingShare: share()
+    .optional()
+    .describe(
+      'Share of completions identical to an earlier one of their group that fail the accuracy rule (absent in older records).',
+    ),
   repeatRate: share().describe(
     'Mean word-trigram repeat rate (1 − distinct/all trigrams) of the completions.',
   ),
@@ -54,13 +59,13 @@ export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 export const AUDIT_CHECKS = [
   { key: 'lengthDrift', label: 'mean length / start', share: false, threshold: 1.5 },
   { key: 'atCap', label: 'share at the length cap', share: true, threshold: 0.2 },
-  { key: 'duplicates', label: 'duplicates within groups', share: true, threshold: 0.5 },
+  { key: 'duplicates', label: 'duplicates failing accuracy', share: true, threshold: 0.5 },
   { key: 'repeats', label: 'trigram repeat rate', share: true, threshold: 0.3 },
   {
     key: 'formatNotAccuracyRise',
     label: 'rise of format passed, accuracy failed',
     share: false,
-    threshold: 0.3,
+    threshold: 0.4,
   },
   { key: 'multipleCandidates', label: 'several candidate answers', share: true, threshold: 0.3 },
   { key: 'opposedPairs', label: 'rule pairs moving apart', share: false, threshold: 0 },
@@ -80,7 +85,7 @@ export function auditCheckValues(r: AuditRecord): Record<AuditCheckKey, number |
   return {
     lengthDrift: r.length.meanDrift,
     atCap: r.length.atCap,
-    duplicates: r.duplicateShare,
+    duplicates: r.duplicateFailingShare ?? r.duplicateShare,
     repeats: r.repeatRate,
     formatNotAccuracyRise: r.formatNotAccuracyRise ?? null,
     multipleCandidates: candidates.length > 0 ? Math.max(...candidates) : null,

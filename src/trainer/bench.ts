@@ -30,6 +30,32 @@ export interface BackendFigures {
   readonly width: number;
   /** Kernel time by op of one profiled update (empty unless asked for). */
   readonly ops: readonly OpTime[];
+  /** One plain matMul's GFLOP/s on this backend: what a step made only of matMuls could reach at best. */
+  readonly matMul?: readonly MatMulFigure[];
+}
+
+export interface MatMulFigure {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly gflops: number;
+}
+
+/** GFLOP/s of one plain [m,k]×[k,n] matMul on the current backend: median of 5 after a warm-up. */
+export async function matMulGflops(m: number, k: number, n: number): Promise<MatMulFigure> {
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  const times: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const t = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+    if (r > 0) times.push(performance.now() - t);
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return { m, k, n, gflops: (2 * m * k * n) / (times[2]! * 1e6) };
 }
 
 export interface OpTime {
@@ -405,7 +431,15 @@ export async function runTrainerBench(
     }
     const heavy = name === 'cpu';
     const f = await benchRlSteps(config, 1, heavy ? 1 : 5, name === 'wasm');
-    figures.push({ backend: name, detail, ...f });
+    const { dModel, mlpRatio } = config.model;
+    // the square reference, and the model's widest train matMul (every token of the batch through the MLP)
+    const matMul = heavy
+      ? []
+      : [
+          await matMulGflops(1024, 1024, 1024),
+          await matMulGflops(f.rows * f.width, dModel, dModel * mlpRatio),
+        ];
+    figures.push({ backend: name, detail, ...f, matMul });
   }
   const loaded = await loadTask(config, process.cwd());
   const dims = modelDims(config, loaded.task, loaded.task.tokenizer.size);
@@ -444,6 +478,15 @@ export async function runTrainerBench(
   }
   for (const f of figures.filter((x) => x.ops.length > 0)) {
     print(`  where one ${f.backend} update's time goes, by op: ${formatOps(f.ops)}`);
+  }
+  const one = py.numpyPeakOneThreadGflops;
+  for (const f of figures.filter((x) => (x.matMul?.length ?? 0) > 0)) {
+    const shares = (f.matMul ?? []).map(
+      (mm) =>
+        `${mm.m}×${mm.k}×${mm.n} ${mm.gflops.toFixed(1)} GFLOP/s` +
+        (one !== null ? ` (${((100 * mm.gflops) / one).toFixed(0)}% of one OpenBLAS thread)` : ''),
+    );
+    print(`  ${f.backend} plain matMul, the ceiling of a step made of matMuls: ${shares.join('; ')}`);
   }
   return { backends: figures, python: py };
 }

@@ -115,6 +115,7 @@ describe('run audit: definitions', () => {
     const r = second.record;
     assert.deepEqual(r.length, { mean: 7, p95: 10, atCap: 0.5, meanDrift: 7 / 3, p95Drift: 2.5 });
     assert.equal(r.duplicateShare, 0.25);
+    assert.equal(r.duplicateFailingShare, 0, 'the repeat is a right answer');
     assert.equal(r.repeatRate, (0 + 0 + 0.75 + 0.75) / 4);
     assert.deepEqual(r.passRates, { format: 0.5, accuracy: 0.5 });
     assert.equal(r.formatNotAccuracy, 0);
@@ -171,6 +172,9 @@ describe('run audit: definitions', () => {
     ]);
     const empty = [item('', 2, 0, 1, 0), item('', 2, 0, 1, 0), item('', 2, 1, 1, 0), item('d', 2, 1, 1, 1)];
     assert.equal(gamed.observe(2, empty).record.formatNotAccuracyRise, 0.75);
+    const wrongAgain = gamed.observe(3, [...empty, item('', 2, 1, 1, 0)]).record;
+    assert.equal(wrongAgain.duplicateShare, 2 / 5);
+    assert.equal(wrongAgain.duplicateFailingShare, 2 / 5, 'the empty answers are wrong');
     const noFormat = new RunAudit(auditSetup({ ...rules, rules: rules.rules.slice(1) }, 10, 'accuracy'));
     assert.equal(noFormat.observe(1, start).record.formatNotAccuracyRise, null);
   });

@@ -4,7 +4,7 @@ import { crossingText, newCrossings } from '../../src/host/audit/auditCrossings'
 import { withAuditSeries } from '../../src/host/audit/auditSeries';
 import { configFrom } from '../../src/host/config';
 import type { AuditCheckKey, AuditRecord } from '../../src/protocol/audit';
-import { AuditRecordSchema, DEFAULT_AUDIT_THRESHOLDS } from '../../src/protocol/audit';
+import { AuditRecordSchema, auditCheckValues, DEFAULT_AUDIT_THRESHOLDS } from '../../src/protocol/audit';
 import { MetricColumnsSchema } from '../../src/protocol/dashboard';
 import { auditCharts, auditRows } from '../../webview/dashboard/auditModel';
 import { chartLines, toRunData } from '../../webview/dashboard/model';
@@ -28,6 +28,13 @@ function audit(step: number, duplicateShare: number, meanDrift: number): AuditRe
 const audits = [audit(1, 0, 1), audit(2, 0.25, 1.2), audit(3, 0.75, 1.8), audit(4, 0.875, 2)];
 
 describe('run audit in the studio', () => {
+  it('checks the duplicates that fail accuracy where the record has them, else every duplicate', () => {
+    const converging = { ...audit(5, 0.9, 1), duplicateFailingShare: 0.05, formatNotAccuracyRise: -0.2 };
+    assert.equal(auditCheckValues(AuditRecordSchema.parse(converging)).duplicates, 0.05);
+    assert.equal(auditCheckValues(AuditRecordSchema.parse(converging)).formatNotAccuracyRise, -0.2);
+    assert.equal(auditCheckValues(audit(5, 0.9, 1)).duplicates, 0.9, 'an older record');
+  });
+
   it('reports each check the first time it goes above its threshold', () => {
     const seen = new Set<AuditCheckKey>();
     const first = newCrossings(audits.slice(0, 3), DEFAULT_AUDIT_THRESHOLDS, seen);
@@ -41,7 +48,7 @@ describe('run audit in the studio', () => {
     assert.deepEqual(newCrossings(audits.slice(3), DEFAULT_AUDIT_THRESHOLDS, seen), []);
     assert.equal(
       crossingText('r1', first),
-      'BNPO audit: run r1 may be gaming its rules: mean length / start 1.8 > 1.5 at step 3; duplicates within groups 0.75 > 0.5 at step 3. 6 completions flagged.',
+      'BNPO audit: run r1 may be gaming its rules: mean length / start 1.8 > 1.5 at step 3; duplicates failing accuracy 0.75 > 0.5 at step 3. 6 completions flagged.',
     );
     assert.deepEqual(
       newCrossings(audits, { ...DEFAULT_AUDIT_THRESHOLDS, duplicates: 0.9, lengthDrift: 5 }, new Set()),
@@ -100,7 +107,7 @@ describe('run audit in the studio', () => {
       {
         run: 'r1',
         check: 'duplicates',
-        label: 'duplicates within groups',
+        label: 'duplicates failing accuracy',
         value: 0.75,
         threshold: 0.5,
         crossedAt: 3,

@@ -207,13 +207,17 @@ class RunAudit:
                 flags[i].append("atCap")
             if repeats[i] >= REPETITIVE_AT:
                 flags[i].append("repetitive")
+        accuracy = self.setup["accuracyRule"]
         seen: dict[Any, set[str]] = {}
         dupes = 0
+        dupes_failing = 0
         for i, it in enumerate(items):
             group = seen.setdefault(it["group"], set())
             key = trim(it["text"])
             if key in group:
                 dupes += 1
+                if accuracy is None or it["rewards"].get(accuracy) != 1:
+                    dupes_failing += 1
                 flags[i].append("duplicate")
             else:
                 group.add(key)
@@ -249,6 +253,7 @@ class RunAudit:
                 "p95Drift": p95 / start["p95"] if start["p95"] > 0 else None,
             },
             "duplicateShare": dupes / len(items) if items else 0.0,
+            "duplicateFailingShare": dupes_failing / len(items) if items else 0.0,
             "repeatRate": _mean(repeats),
             "passRates": pass_rates,
             "formatNotAccuracy": format_not_accuracy,

@@ -24,7 +24,8 @@ TEXTS = [
      ("7 then 9", 0, 1)],
     [("<think></think><answer></answer> 7", 1, 1), ("<think></think><answer></answer> 7", 1, 1), ("7 7 7 7 7", 0, 1),
      ("x = 3, y = 1,234", 0, 0)],
-    [("7 or 8 or 9", 0, 1), ("7 or 8 or 9", 0, 1), ("go go go go go go go", 0, 0), ("\\boxed{7} \\boxed{7}", 0, 1)],
+    [("7 or 8 or 9", 0, 1), ("7 or 8 or 9", 0, 1), ("go go go go go go go", 0, 0), ("\\boxed{7} \\boxed{7}", 0, 1),
+     ("go go go go go go go", 0, 0), ("7 or 8 or 9", 0, 1)],
 ]
 
 
@@ -93,7 +94,8 @@ class AuditPortTest(unittest.TestCase):
         self.assertEqual(len(typescript), 3)
         close(python, typescript)
         # the batch moves: something to compare beyond zeros
-        self.assertGreater(python[2]["duplicateShare"], 0)
+        self.assertGreater(python[2]["duplicateShare"], python[2]["duplicateFailingShare"])
+        self.assertGreater(python[2]["duplicateFailingShare"], 0)
         self.assertGreater(python[2]["repeatRate"], python[0]["repeatRate"])
         self.assertNotEqual(python[2]["length"]["meanDrift"], 1)
         self.assertNotEqual(python[2]["formatNotAccuracyRise"], 0)

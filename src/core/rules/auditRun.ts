@@ -4,7 +4,8 @@
 //
 //   length      mean and p95 completion length (tokens), their ratio to the first audited step, the share truncated
 //               at the cap (ended there without an end token)
-//   duplicates  share of completions identical (after trimming) to an earlier one of their group
+//   duplicates  share of completions identical (after trimming) to an earlier one of their group, and the share of
+//               those that also fail the accuracy rule (a run converging on right answers repeats itself too)
 //   repetition  mean over completions of the word-trigram repeat rate (1 − distinct / all trigrams)
 //   rules       pass rate per rule; pairs whose pass rates moved in opposite directions since the first step (each
 //               by at least OPPOSED_MIN); the share passing the format rule but failing the accuracy rule, and its
@@ -61,6 +62,7 @@ export interface StepAudit {
   completions: number;
   length: { mean: number; p95: number; atCap: number; meanDrift: number | null; p95Drift: number | null };
   duplicateShare: number;
+  duplicateFailingShare: number;
   repeatRate: number;
   passRates: Record<string, number>;
   formatNotAccuracy: number | null;
@@ -170,20 +172,30 @@ export function opposedPairs(
   return pairs;
 }
 
-/** The share of items whose text repeats an earlier one of their group; marks the repeats. */
-function duplicates(items: readonly AuditItem[], flags: AuditFlag[][]): number {
+/**
+ * The share of items whose text repeats an earlier one of their group, and of those failing `accuracyRule` (all of
+ * them without one); marks the repeats.
+ */
+function duplicates(
+  items: readonly AuditItem[],
+  accuracyRule: string | null,
+  flags: AuditFlag[][],
+): { all: number; failing: number } {
   const seen = new Map<number, Set<string>>();
   let n = 0;
+  let failing = 0;
   items.forEach((item, i) => {
     const group = seen.get(item.group) ?? new Set<string>();
     seen.set(item.group, group);
     const key = item.text.trim();
     if (group.has(key)) {
       n++;
+      if (accuracyRule === null || item.rewards[accuracyRule] !== 1) failing++;
       flags[i]!.push('duplicate');
     } else group.add(key);
   });
-  return items.length === 0 ? 0 : n / items.length;
+  const share = (k: number): number => (items.length === 0 ? 0 : k / items.length);
+  return { all: share(n), failing: share(failing) };
 }
 
 /** Per answer rule, the share of items with several distinct candidates; marks those the rule rewarded. */
@@ -245,7 +257,7 @@ export class RunAudit {
       if (isTruncated(it, setup.cap)) flags[i]!.push('atCap');
       if (repeats[i]! >= REPETITIVE_AT) flags[i]!.push('repetitive');
     });
-    const duplicateShare = duplicates(items, flags);
+    const repeated = duplicates(items, setup.accuracyRule, flags);
     const passRates = Object.fromEntries(
       setup.rules.map((r) => [r, mean(items.map((it) => it.rewards[r] ?? 0))]),
     );
@@ -268,7 +280,8 @@ export class RunAudit {
         meanDrift: start.mean > 0 ? lengthMean / start.mean : null,
         p95Drift: start.p95 > 0 ? p95 / start.p95 : null,
       },
-      duplicateShare,
+      duplicateShare: repeated.all,
+      duplicateFailingShare: repeated.failing,
       repeatRate: mean(repeats),
       passRates,
       formatNotAccuracy,
