@@ -55,6 +55,15 @@ def group_index(rows: int, group_size: int) -> list[int]:
     return [row // group_size for row in range(rows)]
 
 
+def truncated_rows(completion_ids: torch.Tensor, completion_mask: torch.Tensor, end_ids: list[int]) -> list[bool]:
+    """Rows cut off at the cap, as TRL's completions/clipped_ratio counts them: the last token (where the mask ends)
+    is neither an end token nor padding. A row TRL masked out whole (mask_truncated_completions) was cut off."""
+    out = []
+    for r, n in enumerate(completion_mask.sum(dim=-1).tolist()):
+        out.append(n == 0 or int(completion_ids[r, int(n) - 1]) not in end_ids)
+    return out
+
+
 class BnpoGRPOTrainer(GRPOTrainer):
     """``GRPOTrainer`` whose training advantage is BNPO's; ``bnpo_last`` holds the newest step's BnpoResult."""
 
@@ -67,6 +76,11 @@ class BnpoGRPOTrainer(GRPOTrainer):
         rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         self._bnpo_rewards = rewards
         return rewards
+
+    def _bnpo_end_ids(self) -> list[int]:
+        tokenizer = getattr(self, "_tokenizer", None) or self.processing_class
+        pad = getattr(tokenizer, "pad_token_id", None)
+        return [*self.eos_token_ids, *([pad] if pad is not None else [])]
 
     def _generate_and_score_completions(self, inputs: Any) -> dict[str, Any]:
         self._bnpo_rewards = None
@@ -99,6 +113,7 @@ class BnpoGRPOTrainer(GRPOTrainer):
                 result=result,
                 prompt_ids=prompt_ids_for(result.groups, result.first_rows.tolist(), batch),
                 tokens=[int(n) for n in output["completion_mask"].sum(dim=-1).tolist()],
+                truncated=truncated_rows(output["completion_ids"], output["completion_mask"], self._bnpo_end_ids()),
                 batch=batch,
                 advantage_ms=(time.perf_counter() - started) * 1000,
             )

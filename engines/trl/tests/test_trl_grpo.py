@@ -181,6 +181,14 @@ class BnpoInGrpoTrainer(unittest.TestCase):
         for a, m in zip(audits, metrics):
             self.assertAlmostEqual(a["passRates"]["seven"], m["rewards"]["seven"], delta=1e-9)
             self.assertEqual(a["completions"], GROUP * PROMPTS_PER_STEP)
+        # "at the cap" is TRL's own completions/clipped_ratio (no end token), step by step
+        clipped = [h["completions/clipped_ratio"] for h in self.trainer.state.log_history if "completions/clipped_ratio" in h]
+        self.assertEqual(len(clipped), len(audits))
+        for a, ratio in zip(audits, clipped):
+            self.assertAlmostEqual(a["length"]["atCap"], ratio, delta=1e-9)
+        completions = [c for s in samples for c in s["completions"]]
+        self.assertTrue(all(isinstance(c["truncated"], bool) for c in completions))
+        self.assertTrue(all(c["tokens"] == 6 for c in completions if c["truncated"]), "cut off at max_completion_length")
 
     def write(self, step: int, payload: Any) -> str:
         path = os.path.join(self.tmp, f"step{step}.json")

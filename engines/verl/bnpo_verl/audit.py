@@ -259,7 +259,7 @@ class RunAudit:
             "formatNotAccuracy": format_not_accuracy,
             "formatNotAccuracyRise": (
                 None
-                if format_not_accuracy is None or start["formatNotAccuracy"] is None
+                if format_not_accuracy is None or start.get("formatNotAccuracy") is None
                 else format_not_accuracy - start["formatNotAccuracy"]
             ),
             "opposed": opposed_pairs(rules, pass_rates, start["passRates"]),

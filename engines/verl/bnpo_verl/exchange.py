@@ -57,6 +57,8 @@ class StepStats:
     batch: ScoredBatch | None
     advantage_ms: float
     extra: dict[str, Any] = field(default_factory=dict)
+    # per completion: cut off at the cap without an end token; None where the engine does not say (verl)
+    truncated: list[bool] | None = None
 
 
 _lock = threading.Lock()

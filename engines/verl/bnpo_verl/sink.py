@@ -142,6 +142,11 @@ def run_config_from_verl(config: Mapping[str, Any], rules_file: str, sample_ever
     return out
 
 
+def _truncated(stats: StepStats, i: int) -> dict[str, bool]:
+    """The completion's "truncated" field where the engine said (TRL), else nothing (the audit counts length >= cap)."""
+    return {} if stats.truncated is None else {"truncated": bool(stats.truncated[i])}
+
+
 class RunDirSink:
     """Writes one run directory; ``log(data, step)`` is verl's tracking-backend call."""
 
@@ -431,10 +436,12 @@ class RunDirSink:
                     first = f.readline()
                 if first.strip():
                     rec = json.loads(first)
-                    self._audit.start = {"mean": rec["length"]["mean"], "p95": rec["length"]["p95"], "passRates": rec["passRates"]}
+                    self._audit.start = {"mean": rec["length"]["mean"], "p95": rec["length"]["p95"], "passRates": rec["passRates"],
+                                         "formatNotAccuracy": rec.get("formatNotAccuracy")}
         of_row = stats.result.group_of_row.tolist()
         items = [
-            {"text": batch.completions[i], "tokens": int(stats.tokens[i]), "group": of_row[i], "rewards": batch.rewards[i]}
+            {"text": batch.completions[i], "tokens": int(stats.tokens[i]), "group": of_row[i], "rewards": batch.rewards[i],
+             **_truncated(stats, i)}
             for i in range(len(batch.completions))
         ]
         record, flags = self._audit.observe(step, items)
@@ -460,6 +467,7 @@ class RunDirSink:
                         {
                             "text": batch.completions[i],
                             "tokens": int(stats.tokens[i]),
+                            **_truncated(stats, i),
                             "rewards": {r: int(batch.rewards[i][r]) for r in batch.rules},
                             "reasons": {r: str(batch.reasons[i].get(r, "")) for r in batch.rules},
                             "advantage": float(advantages[i]),
