@@ -178,113 +178,126 @@ export const EvalSchema = z
   })
   .describe('Held-out evaluation.');
 
-export const RunConfigSchema = z
-  .strictObject({
-    $schema: z.string().optional().describe('JSON Schema reference for editors.'),
-    name: z
-      .string()
-      .max(80)
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-        'name uses letters, digits, _ . - and starts with a letter or digit (it becomes part of a folder name)',
-      )
-      .optional()
-      .describe('Run name; part of the run folder name, so it cannot hold a path.'),
-    task: z
-      .enum(TASK_NAMES)
-      .optional()
-      .describe(
-        `Built-in verifiable task. Default: ${DEFAULT_TASK}; ignored (and not recorded) when \`dataset\` is given.`,
-      ),
-    digits: positiveInt()
-      .max(6)
-      .optional()
-      .describe(
-        'Operand digits for arithmetic tasks, list length for sorting (default depends on the task).',
-      ),
-    dataset: DatasetSchema.optional(),
-    rules: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Reward-rule file (*.rewards.json). Default: the built-in task's rules; required with `dataset`.",
-      ),
-    estimator: z
-      .enum(ESTIMATOR_NAMES)
-      .default('bnpo')
-      .describe('Advantage estimator. BNPO normalises each rule with a Beta density fitted to the batch.'),
-    groupSize: z
-      .number()
-      .int()
-      .min(2, 'groupSize (G) must be at least 2: an advantage compares completions of the same prompt')
-      .default(8)
-      .describe('G: completions sampled per prompt.'),
-    promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
-    microBatch: positiveInt()
-      .optional()
-      .describe(
-        'Completions per forward and backward pass: the G × N completions of a step are split into micro-batches of this many, their gradients summed, and one update taken (same result, less memory). Default: all in one pass.',
-      ),
-    steps: z.number().int().nonnegative().default(150).describe('RL optimizer steps.'),
-    lr: z.number().positive().default(5e-4).describe('RL learning rate (AdamW).'),
-    warmupSteps: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(10)
-      .describe(
-        'Raise the RL learning rate linearly over this many steps (fresh Adam moments overshoot otherwise).',
-      ),
-    weightDecay: z.number().min(0).default(0).describe('AdamW decoupled weight decay.'),
-    gradClip: z.number().positive().default(1).describe('Clip the global gradient norm to this value.'),
-    clip: ClipSchema.default({ low: 0.2, high: 0.28, dual: 10 }),
-    temperature: z.number().gt(0).default(1).describe('Sampling temperature for rollouts.'),
-    topP: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(1)
-      .describe('Nucleus sampling: keep the smallest token set with this mass.'),
-    maxNewTokens: positiveInt()
-      .max(512)
-      .optional()
-      .describe('Longest completion in tokens. Default: what the task or dataset needs.'),
-    eval: EvalSchema.default({ every: 25, temperature: 0.6, size: 500 }),
-    sampleEvery: positiveInt()
-      .default(5)
-      .describe('Write sampled completions to samples.jsonl every this many steps.'),
-    checkpointEvery: positiveInt().default(25).describe('Write a checkpoint every this many RL steps.'),
-    checkpointKeep: positiveInt()
-      .default(3)
-      .describe(
-        'Checkpoints kept: the newest this many, plus step-0 (the SFT base) always; older ones are deleted as new ones are written. Resume falls back to an older kept one when the newest is damaged.',
-      ),
-    model: ModelSchema.default({ dModel: 64, layers: 2, heads: 4, mlpRatio: 4, tiedOutput: true }),
-    sft: SftSchema.default({ maxSteps: 1000, targetAccuracy: 0.3, batchSize: 64, lr: 2e-3, evalEvery: 10 }),
-    seed: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(1)
-      .describe('Seed for data order, initialisation and sampling.'),
-    backend: z
-      .enum(BACKEND_NAMES)
-      .default('auto')
-      .describe('Compute backend. auto tries tensorflow (CUDA), webgpu (hardware GPU), wasm, then cpu.'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.dataset !== undefined && c.rules === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules'],
-        message: 'a dataset needs a reward-rule file (`rules`)',
-      });
-    }
-  })
-  // A run trains on a built-in task or on a dataset, never both: what is recorded names the one it used.
-  .overwrite(({ task, ...c }) => (c.dataset === undefined ? { ...c, task: task ?? DEFAULT_TASK } : c))
-  .describe('A BNPO Studio training run.');
+const RunConfigFields = z.strictObject({
+  $schema: z.string().optional().describe('JSON Schema reference for editors.'),
+  name: z
+    .string()
+    .max(80)
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      'name uses letters, digits, _ . - and starts with a letter or digit (it becomes part of a folder name)',
+    )
+    .optional()
+    .describe('Run name; part of the run folder name, so it cannot hold a path.'),
+  task: z
+    .enum(TASK_NAMES)
+    .optional()
+    .describe(
+      `Built-in verifiable task. Default: ${DEFAULT_TASK}; ignored (and not recorded) when \`dataset\` is given.`,
+    ),
+  digits: positiveInt()
+    .max(6)
+    .optional()
+    .describe('Operand digits for arithmetic tasks, list length for sorting (default depends on the task).'),
+  dataset: DatasetSchema.optional(),
+  rules: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Reward-rule file (*.rewards.json). Default: the built-in task's rules; required with `dataset`.",
+    ),
+  estimator: z
+    .enum(ESTIMATOR_NAMES)
+    .default('bnpo')
+    .describe('Advantage estimator. BNPO normalises each rule with a Beta density fitted to the batch.'),
+  groupSize: z
+    .number()
+    .int()
+    .min(2, 'groupSize (G) must be at least 2: an advantage compares completions of the same prompt')
+    .default(8)
+    .describe('G: completions sampled per prompt.'),
+  promptsPerStep: positiveInt().default(16).describe('N: prompts per RL step.'),
+  microBatch: positiveInt()
+    .optional()
+    .describe(
+      'Completions per forward and backward pass: the G × N completions of a step are split into micro-batches of this many, their gradients summed, and one update taken (same result, less memory). Default: all in one pass.',
+    ),
+  steps: z.number().int().nonnegative().default(150).describe('RL optimizer steps.'),
+  lr: z.number().positive().default(5e-4).describe('RL learning rate (AdamW).'),
+  warmupSteps: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10)
+    .describe(
+      'Raise the RL learning rate linearly over this many steps (fresh Adam moments overshoot otherwise).',
+    ),
+  weightDecay: z.number().min(0).default(0).describe('AdamW decoupled weight decay.'),
+  gradClip: z.number().positive().default(1).describe('Clip the global gradient norm to this value.'),
+  clip: ClipSchema.default({ low: 0.2, high: 0.28, dual: 10 }),
+  temperature: z.number().gt(0).default(1).describe('Sampling temperature for rollouts.'),
+  topP: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe('Nucleus sampling: keep the smallest token set with this mass.'),
+  maxNewTokens: positiveInt()
+    .max(512)
+    .optional()
+    .describe('Longest completion in tokens. Default: what the task or dataset needs.'),
+  eval: EvalSchema.default({ every: 25, temperature: 0.6, size: 500 }),
+  sampleEvery: positiveInt()
+    .default(5)
+    .describe('Write sampled completions to samples.jsonl every this many steps.'),
+  checkpointEvery: positiveInt().default(25).describe('Write a checkpoint every this many RL steps.'),
+  checkpointKeep: positiveInt()
+    .default(3)
+    .describe(
+      'Checkpoints kept: the newest this many, plus step-0 (the SFT base) always; older ones are deleted as new ones are written. Resume falls back to an older kept one when the newest is damaged.',
+    ),
+  model: ModelSchema.default({ dModel: 64, layers: 2, heads: 4, mlpRatio: 4, tiedOutput: true }),
+  sft: SftSchema.default({ maxSteps: 1000, targetAccuracy: 0.3, batchSize: 64, lr: 2e-3, evalEvery: 10 }),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(1)
+    .describe('Seed for data order, initialisation and sampling.'),
+  backend: z
+    .enum(BACKEND_NAMES)
+    .default('auto')
+    .describe('Compute backend. auto tries tensorflow (CUDA), webgpu (hardware GPU), wasm, then cpu.'),
+});
+
+/** A dataset needs rules; what is recorded names the one task or dataset the run used. */
+function completeRunConfig(fields: typeof RunConfigFields) {
+  return (
+    fields
+      .superRefine((c, ctx) => {
+        if (c.dataset !== undefined && c.rules === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules'],
+            message: 'a dataset needs a reward-rule file (`rules`)',
+          });
+        }
+      })
+      // A run trains on a built-in task or on a dataset, never both: what is recorded names the one it used.
+      .overwrite(({ task, ...c }) => (c.dataset === undefined ? { ...c, task: task ?? DEFAULT_TASK } : c))
+  );
+}
+
+export const RunConfigSchema = completeRunConfig(RunConfigFields).describe('A BNPO Studio training run.');
+
+/**
+ * A config as run.json recorded it: the same, except that the name may be any text, as it could before names
+ * became part of folder names (so those runs still open).
+ */
+export const RecordedRunConfigSchema = completeRunConfig(
+  RunConfigFields.extend({ name: z.string().max(200).optional() }),
+);
 
 /** The config as written (defaults optional). */
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

@@ -2,7 +2,7 @@
 // watches (the host's run manager, the panels). Every file record is declared here and carries its schema version `v`;
 // where each file lives, and all reading and writing of them, is src/runDir/.
 import { z } from 'zod';
-import { BACKEND_NAMES, RunConfigSchema } from './runConfig';
+import { BACKEND_NAMES, RecordedRunConfigSchema } from './runConfig';
 
 export const RUN_DIR_VERSION = 1;
 
@@ -74,7 +74,7 @@ export const RunInfoSchema = z.object({
   id: z.string(),
   status: z.enum(RUN_STATUSES),
   phase: z.enum(['setup', 'sft', 'rl', 'done']).describe('What the trainer is doing now.'),
-  config: RunConfigSchema.describe('The resolved configuration, every default filled in.'),
+  config: RecordedRunConfigSchema.describe('The resolved configuration, every default filled in.'),
   configFile: z.string().nullable(),
   rules: z.array(z.string()).describe('Reward-rule names, in order.'),
   rulesFile: z.string().describe('Where the rules came from.'),

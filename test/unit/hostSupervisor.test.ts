@@ -23,7 +23,7 @@ import { runInfo } from './studioFixtures';
 const linux = process.platform === 'linux';
 /** A Node process that idles until killed; with `ignoreTerm` it shrugs off SIGTERM. */
 const IDLE = 'setInterval(() => {}, 1000)';
-const IGNORE_TERM = `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); ${IDLE}`;
+const IGNORE_TERM = `process.on('SIGTERM', () => console.log('ignoring SIGTERM'));`;
 
 class MemoryLog implements SupervisorLog {
   readonly lines: string[] = [];
@@ -185,20 +185,21 @@ describe('Supervisor', () => {
       const log = new MemoryLog();
       const supervisor = new Supervisor(log, path.join(dir, 'out'), new LaunchLedger(new MemoryStore()));
       const grandchildFile = path.join(dir, 'grandchild.pid');
-      // The process starts a worker (as verl starts Ray) that ignores SIGTERM, then itself ignores it too.
-      const script = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(IGNORE_TERM)}], { stdio: 'inherit' });
-      require('fs').writeFileSync(${JSON.stringify(grandchildFile)}, String(c.pid)); ${IGNORE_TERM}`;
+      // The process ignores SIGTERM and starts a worker (as verl starts Ray) that ignores it too; the worker writes
+      // its pid once its handler is in place, so the stop cannot come before either handler (a loaded machine).
+      const worker = `${IGNORE_TERM} require('fs').writeFileSync(${JSON.stringify(grandchildFile)}, String(process.pid)); ${IDLE}`;
+      const script = `${IGNORE_TERM} require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(worker)}], { stdio: 'inherit' }); ${IDLE}`;
       const child = supervisor.start(
         nodeSpec(script, { stopTimeoutMs: 500, runDir: path.join(dir, 'runs', 'g') }),
       );
       assert.ok(child.pid !== undefined);
       pidsToKill.push(child.pid);
       await until('the worker to start', () => fs.existsSync(grandchildFile));
-      const worker = Number(fs.readFileSync(grandchildFile, 'utf8'));
+      const workerPid = Number(fs.readFileSync(grandchildFile, 'utf8'));
       const result = await child.stop();
       assert.equal(result.outcome, 'killed');
       assert.equal((await child.exit).signal, 'SIGKILL');
-      await until('the worker to be killed with its group', () => !processAlive(worker));
+      await until('the worker to be killed with its group', () => !processAlive(workerPid));
       supervisor.dispose();
     },
   );
