@@ -83,7 +83,18 @@ export function builtinLlamaFolder(dims: ModelDims, vocab: readonly string[], se
   fs.mkdirSync(staging, { recursive: true });
   for (const [name, text] of texts) fs.writeFileSync(path.join(staging, name), text);
   writeSafetensors(path.join(staging, 'model.safetensors'), initialWeights(config, dims.layers, seed));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
+  try {
+    fs.renameSync(staging, dir);
+  } catch (err) {
+    // A folder is already there: another run made the same one first (the same content), or one was left
+    // incomplete. A complete folder is never removed, since a run may be reading it.
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    if (fs.existsSync(path.join(dir, 'model.safetensors')))
+      fs.rmSync(staging, { recursive: true, force: true });
+    else {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(staging, dir);
+    }
+  }
   return dir;
 }

@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+// The module object itself (not a namespace copy), so a stubbed method is what every importer calls.
+import fsModule from 'node:fs';
 import * as path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { before, describe, it, mock } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { run as evalRun } from '../../src/cli/eval';
 import { run as exportRun } from '../../src/cli/export';
@@ -278,6 +280,36 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
     assert.deepEqual(tokenizer.encodeTarget('12'), chars.encodeTarget('12'));
     assert.equal(tokenizer.decode([...chars.encode('12'), 1, 5]), '12');
     assert.equal(tokenizer.decode([1]), '', 'a completion that ends at once is empty');
+  });
+
+  it('leaves a folder another run made meanwhile in place, since that run may be reading it', () => {
+    process.env['XDG_CACHE_HOME'] = tempDir('hf-cache');
+    const chars = CharTokenizer.fromAlphabet(BUILTIN_ALPHABET);
+    const dir = builtinLlamaFolder(dims, chars.vocab, 5);
+    const weights = path.join(dir, 'model.safetensors');
+    const before = fs.statSync(weights).ino;
+    // This run checked before the other's folder appeared: it makes its own, then finds the other's in the way.
+    const existsSync = fsModule.existsSync;
+    let first = true;
+    mock.method(fsModule, 'existsSync', (p: fs.PathLike) => {
+      if (first && p === weights) {
+        first = false;
+        return false;
+      }
+      return existsSync(p);
+    });
+    try {
+      assert.equal(builtinLlamaFolder(dims, chars.vocab, 5), dir);
+    } finally {
+      mock.restoreAll();
+    }
+    assert.equal(first, false, 'the second call saw no folder at first');
+    assert.equal(fs.statSync(weights).ino, before, 'the complete folder was not replaced');
+    assert.deepEqual(
+      fs.readdirSync(builtinModelsDir()).filter((n) => n.includes('.partial-')),
+      [],
+      'its own copy was removed',
+    );
   });
 
   it('trains every weight through the model-folder path and records it in run.json', async () => {
