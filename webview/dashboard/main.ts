@@ -13,6 +13,7 @@ import type {
   DashboardToHost,
   DashboardViewState,
 } from '../../src/protocol/dashboard';
+import { keepFocus } from '../shared/a11y';
 import { openPage, element, onThemeChange, showError, themeColours } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
 import { DashboardChart, lineSwatch } from './chart';
@@ -356,6 +357,15 @@ function setZoom(range: [number, number] | null): void {
   }
 }
 
+/** The keyboard's crosshair: one x on every chart, so each legend names the same step (see chart.ts). */
+function cursorTo(x: number | null): void {
+  for (const card of cards) card.chart.showX(x);
+}
+
+function pointerMoved(): void {
+  for (const card of cards) card.chart.releaseCursor();
+}
+
 // ---- page ---------------------------------------------------------------------------------------------------
 
 let grid: HTMLElement | undefined;
@@ -431,7 +441,7 @@ function rebuildCharts(): void {
           colours,
         },
         el,
-        { zoomed: setZoom, describeX },
+        { zoomed: setZoom, describeX, cursorTo, pointerMoved },
       ),
     };
     el.prepend(cardHeader(card));
@@ -580,7 +590,7 @@ function onRuns(data: DashboardRun[], grouped: CompareGroup[] | undefined): void
   persist();
   if (!grid) layout();
   renderHeader();
-  rebuildCharts();
+  keepFocus(rebuildCharts);
 }
 
 document.addEventListener('keydown', (event) => {
@@ -591,7 +601,8 @@ document.addEventListener('keydown', (event) => {
 
 onThemeChange(() => {
   renderHeader();
-  rebuildCharts();
+  // A focused chart keeps the keyboard (its key survives the rebuild).
+  keepFocus(rebuildCharts);
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
