@@ -119,7 +119,8 @@ function uplotSeries(spec: ChartSpec): uPlot.Series[] {
       series.push(edge, { ...edge });
       continue;
     }
-    series.push({ ...base, width: 1, alpha: style.faintRaw ? 0.28 : 0 });
+    // The raw values faint behind the EMA; fainter than high contrast can show on black, so stronger there.
+    series.push({ ...base, width: 1, alpha: style.faintRaw ? (spec.highContrast ? 0.5 : 0.28) : 0 });
     series.push({
       ...base,
       width,
@@ -519,9 +520,11 @@ export class DashboardChart {
     });
   }
 
-  setNotice(text: string | null): void {
+  /** A line above the plot: what it cannot draw (a warning), or `info` (why it is empty). */
+  setNotice(text: string | null, info = false): void {
     this.notice.hidden = text === null;
     this.notice.textContent = text ?? '';
+    this.notice.classList.toggle('info', info);
   }
 
   destroy(): void {

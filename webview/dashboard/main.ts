@@ -122,6 +122,12 @@ function describeX(x: number): string {
   return parts.join(' · ');
 }
 
+/** An empty chart says why (another tool's log lacks the metric, a run has not logged its first step). */
+function noValuesNotice(): string {
+  const yet = runs.some((r) => r.status === 'running') ? ' yet' : '';
+  return `${runs.length > 1 ? 'None of these runs has' : 'This run has'} no values for this chart${yet}.`;
+}
+
 function refreshChart(card: Card, rebuild: boolean): void {
   const { full, styles, raw } = chartContent(card.def);
   const log = has(view.logCharts, card.def.id);
@@ -140,7 +146,8 @@ function refreshChart(card: Card, rebuild: boolean): void {
   card.points = counted.points;
   chart.card.dataset.rows = String(counted.rows);
   chart.card.dataset.log = String(log);
-  chart.setNotice(log ? logScaleNotice(raw) : null);
+  if (counted.points === 0) chart.setNotice(noValuesNotice(), true);
+  else chart.setNotice(log ? logScaleNotice(raw) : null);
   chart.zoom = zoom;
   if (!chart.plot) return;
   if (rebuild) chart.draw(chart.plot.width, chart.plot.height);
