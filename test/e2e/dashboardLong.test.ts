@@ -1,6 +1,7 @@
 // The dashboard on a 25,000-step run (test/tools/longRun.ts) in the real workbench: a zoom draws exactly the rows
 // of its window in every chart, one synced crosshair names the same step in every chart, a double-click shows the
-// whole range again, the log toggle of one chart says what it cannot draw; photographed in three themes.
+// whole range again, the log toggle of one chart says what it cannot draw, the keyboard moves the crosshair row by
+// row and the page announces the step and values of metrics.jsonl; photographed in three themes, the keyboard on a chart.
 import * as assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { runPaletteCommand, screenshot, webviewFrame } from './helpers';
@@ -8,6 +9,7 @@ import { setTheme, until, webviewInTheme } from './studioHelpers';
 import type { ThemeName } from './studioHelpers';
 import { useWorkbench } from './workbench';
 import { longRunFiles } from '../tools/longRun';
+import type { MetricsRecord } from '../../src/protocol/runDir';
 
 const STEPS = 25_000;
 const RUN_ID = 'long-25k';
@@ -22,6 +24,47 @@ const CHART_IDS = [
   'completionLength',
   'zeroVarianceShare',
 ];
+
+/** The run's metrics.jsonl, by step: what the announced values are checked against. */
+function metricsByStep(): Map<number, MetricsRecord> {
+  const text = longRunFiles(RUN_ID, STEPS)['metrics.jsonl'];
+  assert.ok(text, 'the long run has a metrics.jsonl');
+  const records = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as MetricsRecord);
+  return new Map(records.map((m) => [m.step, m]));
+}
+
+/** A value as the page prints it (four significant digits, tiny ones as 1.23e-4). */
+function printed(v: number): number {
+  return v !== 0 && Math.abs(v) < 1e-3 ? Number(v.toExponential(2)) : Number(v.toPrecision(4));
+}
+
+/** The announced step and each line's raw value, from "Reward per rule, step 12 · …: weighted 0.5 (smoothed …); …". */
+function parseReadout(text: string): { step: number; values: Record<string, number> } {
+  const m = /^Reward per rule, step (\d+) · .*?: (weighted .*)$/.exec(text);
+  assert.ok(m, `a reward readout: ${text}`);
+  const values: Record<string, number> = {};
+  for (const part of m[2]!.split('; ')) {
+    const [label, value] = part.split(' ');
+    values[label!] = Number(value);
+  }
+  return { step: Number(m[1]), values };
+}
+
+/** The element with the keyboard focus, as the page's DOM has it (the test tier has no DOM types). */
+interface Focused {
+  className: string;
+  closest(selector: string): { getAttribute(name: string): string | null } | null;
+}
+
+/** The chart the keyboard focus is in and the focused element's classes ("reward plot chart-focus"). */
+function focused(frame: FrameLocator): Promise<string> {
+  return frame
+    .locator(':focus')
+    .evaluate((el: Focused) => `${el.closest('[data-chart]')?.getAttribute('data-chart')} ${el.className}`);
+}
 
 function files(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -78,6 +121,11 @@ async function photograph(page: Page, theme: ThemeName): Promise<void> {
   const frame = await webviewFrame(page, DASHBOARD);
   await webviewInTheme(frame, theme);
   await frame.locator('[data-chart="reward"] .u-over').waitFor({ timeout: 30_000 });
+  // The keyboard on the reward chart: its focus ring and the crosshair it moved must show in every theme.
+  await page.mouse.move(5, 5);
+  await frame.locator('[data-chart="reward"] .plot').focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('PageDown');
   await page.waitForTimeout(500);
   await screenshot(page, `dashboard-25k-${theme}`);
 }
@@ -181,6 +229,74 @@ describe('dashboard: a 25,000-step run (packaged extension)', function () {
         `${id} after the reset`,
       );
     }
+  });
+
+  it('the keyboard moves every chart’s crosshair row by row and announces the values of metrics.jsonl', async () => {
+    const { page } = workbench;
+    const frame = await webviewFrame(page, DASHBOARD);
+    const metrics = metricsByStep();
+    // The mouse off the charts: a chart under it when the page scrolls would take the crosshair back.
+    await page.mouse.move(5, 5);
+    const reward = frame.locator('[data-chart="reward"]');
+    await reward.scrollIntoViewIfNeeded();
+    // Tab from the card's last button reaches the plot.
+    await reward.locator('[data-testid="chart-hide"]').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(frame), 'reward plot chart-focus');
+    const announcer = frame.locator('[data-testid="announcer"]');
+    const announced = async (key: string, step: number): Promise<Record<string, number>> => {
+      await page.keyboard.press(key);
+      const text = await until(
+        `step ${step} announced after ${key}`,
+        async () => (await announcer.textContent()) ?? '',
+        (t) => t.startsWith(`Reward per rule, step ${step} · `),
+        10_000,
+      );
+      const readout = parseReadout(text);
+      const m = metrics.get(step)!;
+      assert.deepEqual(
+        [readout.values.weighted, readout.values.correct, readout.values.well_formed],
+        [printed(m.reward), printed(m.rewards.correct!), printed(m.rewards.well_formed!)],
+        `${key}: the values of step ${step} in metrics.jsonl`,
+      );
+      return readout.values;
+    };
+    await announced('Home', 1);
+    for (const step of [2, 3, 4]) await announced('ArrowRight', step);
+    await announced('ArrowLeft', 3);
+    await announced('PageUp', 3 + STEPS / 10);
+    await announced('End', STEPS);
+    await announced('ArrowDown', STEPS - 1);
+    await announced('PageDown', STEPS - 1 - STEPS / 10);
+    const step = STEPS - 1 - STEPS / 10;
+    // The reward chart's legend and every other chart's name that step (the crosshair is shared by x, not pixel).
+    for (const id of CHART_IDS) {
+      const card = frame.locator(`[data-chart="${id}"]`);
+      await card.scrollIntoViewIfNeeded();
+      await until(
+        `${id}'s legend at step ${step}`,
+        async () => ((await card.locator('[data-testid="legend-step"]').textContent()) ?? '').trim(),
+        (t) => t.startsWith(`step ${step} · `),
+        10_000,
+      );
+    }
+    const loss = frame.locator('[data-chart="loss"] .legend-row .raw').first();
+    assert.equal(Number(await loss.textContent()), printed(metrics.get(step)!.loss!), 'the loss legend');
+    await reward.scrollIntoViewIfNeeded();
+    assert.equal(await focused(frame), 'reward plot chart-focus', 'the reward chart keeps the keyboard');
+    await screenshot(page, 'dashboard-25k-keyboard');
+    // Escape leaves: the crosshair is off, the legend is back on the newest step.
+    await page.keyboard.press('Escape');
+    await until(
+      'the crosshair off',
+      async () => (await announcer.textContent()) ?? '',
+      (t) => t === 'Reward per rule: crosshair off',
+    );
+    await until(
+      'the legend on the newest step',
+      async () => ((await reward.locator('[data-testid="legend"] .legend-x').textContent()) ?? '').trim(),
+      (t) => t.startsWith(`step ${STEPS} · `) && t.endsWith('newest'),
+    );
   });
 
   it('a log axis on the loss chart alone says how many values it cannot draw', async () => {

@@ -1,16 +1,23 @@
 // Another tool's log in the real workbench: a TensorBoard event folder (verl's TensorBoard logger, written by the
 // real TensorBoard writer: test/fixtures/interop/tensorboard) dropped into the runs folder appears in the Runs view
 // and opens in the dashboard with its values on our charts and the metrics none of ours means as extra charts. A
-// run of ours with a long id keeps its status, step and reward on its row. Photographed into test-artifacts/e2e/.
+// run of ours with a long id keeps its status, step and reward on its row. The log has no Beta fit and no samples:
+// those panels say so and why. The dashboard, Beta Fit and Samples of the log are photographed in the dark, light
+// and high-contrast themes into test-artifacts/e2e/.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../harness/paths';
 import { runPaletteCommand, screenshot, webviewFrame } from './helpers';
-import { pickQuickItemContaining, runsViewRows, until } from './studioHelpers';
+import { pickQuickItemContaining, runsViewRows, setTheme, until, webviewInTheme } from './studioHelpers';
 import { useWorkbench } from './workbench';
 
 const TB_ID = 'verl-tensorboard';
+const PANELS = [
+  ['BNPO Dashboard', 'dashboard'],
+  ['BNPO Beta Fit', 'betafit'],
+  ['BNPO Samples', 'samples'],
+] as const;
 const LONG_ID = '20261126-234311-sorting-bnpo-g8-lr3e-4-seed-12345-with-a-long-name';
 
 /** The README's finished run of ours, under a long id. */
@@ -79,6 +86,12 @@ describe('studio: a TensorBoard log in the Runs view and the dashboard (packaged
     const extra = frame.locator('[data-chart="extra.critic/rewards/mean"]');
     await extra.waitFor({ timeout: 15_000 });
     assert.equal(await extra.locator('h2').textContent(), 'critic/rewards/mean');
+    // Our charts the log has no values for say so rather than stand empty.
+    assert.equal(
+      await frame.locator('[data-chart="accuracy"] [data-testid="chart-notice"]').textContent(),
+      'This run has no values for this chart.',
+    );
+    assert.equal(await frame.locator('[data-chart="reward"] [data-testid="chart-notice"]').isHidden(), true);
     const text = (await frame.locator('body').textContent()) ?? '';
     assert.ok(text.includes(TB_ID), 'the run is named');
     await page.waitForTimeout(500);
@@ -86,5 +99,37 @@ describe('studio: a TensorBoard log in the Runs view and the dashboard (packaged
     await extra.scrollIntoViewIfNeeded();
     await page.waitForTimeout(300);
     await screenshot(page, 'foreign-tensorboard-extra-charts');
+  });
+
+  it('says in Beta Fit and Samples that the log has neither, and why', async () => {
+    const { page } = workbench;
+    for (const [command, title, said] of [
+      ['BNPO: Open Beta Fit', 'BNPO Beta Fit', /records no Beta fit.*TensorBoard/],
+      ['BNPO: Show Samples', 'BNPO Samples', /has no sampled completions.*TensorBoard/],
+    ] as const) {
+      await runPaletteCommand(page, command);
+      await pickQuickItemContaining(page, TB_ID);
+      const frame = await webviewFrame(page, title, 60_000);
+      await frame.locator('main[aria-busy="false"]').waitFor({ timeout: 30_000 });
+      assert.match((await frame.locator('h1').textContent()) ?? '', new RegExp(TB_ID));
+      assert.match((await frame.locator('.placeholder').textContent()) ?? '', said, title);
+    }
+  });
+
+  it('is photographed in the dark, light and high-contrast themes: dashboard, Beta Fit and Samples', async () => {
+    const { page } = workbench;
+    for (const theme of ['light', 'high-contrast', 'dark'] as const) {
+      // The theme picker previews themes as it opens: make sure the chosen one stayed.
+      await setTheme(page, theme);
+      await page.waitForTimeout(1_000);
+      await setTheme(page, theme);
+      for (const [title, name] of PANELS) {
+        const frame = await webviewFrame(page, title);
+        await webviewInTheme(frame, theme);
+        await frame.locator('main[aria-busy="false"]').waitFor({ timeout: 15_000 });
+        await page.waitForTimeout(600);
+        await screenshot(page, `foreign-tensorboard-${name}-${theme}`);
+      }
+    }
   });
 });

@@ -10,6 +10,7 @@ import { HostToBetaFitSchema } from '../../src/protocol/betaFit';
 import { HostToDashboardSchema } from '../../src/protocol/dashboard';
 import type { DashboardRun } from '../../src/protocol/dashboard';
 import { HostToSamplesSchema } from '../../src/protocol/samples';
+import { mapMetricName } from '../../src/interop/metricNames';
 import { repoRoot } from '../harness/paths';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'interop');
@@ -78,11 +79,61 @@ async function openInThePanels(id: string): Promise<void> {
   );
 }
 
+/** Each step's logged values, by the name the source gave them. */
+type SourceLog = Map<number, Record<string, number>>;
+
+/** The CSV column a source name lands in (the dashboard's series key, `reward.<rule>` for a rule's reward). */
+function csvColumn(tag: string): string {
+  const target = mapMetricName(tag);
+  if (target.kind === 'field') return target.field;
+  return target.kind === 'rule' ? `reward.${target.rule}` : `extra.${target.name}`;
+}
+
+/** Runs Export Metrics as CSV on one run, answering the save dialog with a temp file; returns its rows by name. */
+async function exportedCsv(id: string): Promise<Record<string, string>[]> {
+  const window = vscode.window as { -readonly [K in keyof typeof vscode.window]: (typeof vscode.window)[K] };
+  const original = window.showSaveDialog;
+  const target = path.join(workspaceDir(), `${id}-export.csv`);
+  window.showSaveDialog = () => Promise.resolve(vscode.Uri.file(target));
+  try {
+    assert.equal(await vscode.commands.executeCommand('bnpo.exportMetricsCsv', [id]), target);
+  } finally {
+    window.showSaveDialog = original;
+  }
+  const lines = fs
+    .readFileSync(target, 'utf8')
+    .split('\r\n')
+    .filter((l) => l !== '');
+  fs.rmSync(target);
+  // Nothing in these logs needs quoting: a quote would mean a cell this split cuts wrong.
+  assert.ok(!lines.some((l) => l.includes('"')), 'no quoted cells');
+  const [header, ...rows] = lines.map((l) => l.split(','));
+  return rows.map((cells) => Object.fromEntries(header!.map((name, i) => [name, cells[i] ?? ''])));
+}
+
+/** Every value the source logged is in its step's row, in its column, as the number it was. */
+function assertRowsMatch(id: string, rows: Record<string, string>[], source: SourceLog): void {
+  assert.deepEqual(
+    rows.map((r) => [r.run, Number(r.step)]),
+    [...source.keys()].sort((a, b) => a - b).map((s) => [id, s]),
+    `${id}: one row per logged step`,
+  );
+  for (const row of rows) {
+    for (const [tag, value] of Object.entries(source.get(Number(row.step))!)) {
+      const column = csvColumn(tag);
+      assert.ok(column in row, `${id}: a column for ${tag} (${column})`);
+      assert.equal(Number(row[column]), value, `${id} step ${row.step}: ${tag} in ${column}`);
+    }
+  }
+}
+
 describe('other tools’ logs', function () {
   this.timeout(60_000);
   let folder: string;
 
   before(async () => {
+    // Alone (one file run by itself) nothing else has activated the extension yet.
+    await vscode.extensions.getExtension('bnpo-studio.bnpo-studio')?.activate();
     folder = path.join(workspaceDir(), 'foreign-logs');
     fs.rmSync(folder, { recursive: true, force: true });
     for (const name of ['tensorboard', 'trl', 'verl'])
@@ -149,5 +200,37 @@ describe('other tools’ logs', function () {
       'running',
       'a log that just grew reads as running',
     );
+  });
+
+  it('exports each of them as CSV with every logged step and value', async () => {
+    const tensorboard: SourceLog = new Map(
+      Object.entries(expected.verl).map(([step, values]) => [
+        Number(step),
+        // The event files hold float32 values.
+        Object.fromEntries(Object.entries(values).map(([tag, v]) => [tag, Math.fround(v)])),
+      ]),
+    );
+    const tb = await exportedCsv('tensorboard');
+    assertRowsMatch('tensorboard', tb, tensorboard);
+    // Another tool's wall clock: the instant it logged, and the seconds since its first step.
+    assert.ok(
+      tb.every((r) => !Number.isNaN(Date.parse(r.time!))),
+      'every row has the time it was logged',
+    );
+    assert.equal(Number(tb[0]!.wall), 0);
+
+    const state = JSON.parse(fs.readFileSync(path.join(folder, 'trl', 'trainer_state.json'), 'utf8')) as {
+      log_history: Record<string, number>[];
+    };
+    const trl: SourceLog = new Map(state.log_history.map(({ step, ...values }) => [step!, values]));
+    assertRowsMatch('trl', await exportedCsv('trl'), trl);
+
+    const verlLines = fs
+      .readFileSync(path.join(folder, 'verl', 'bnpo_demo.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { step: number; data: Record<string, number> });
+    const verl: SourceLog = new Map(verlLines.map((l) => [l.step, l.data]));
+    assertRowsMatch('verl-bnpo_demo', await exportedCsv('verl-bnpo_demo'), verl);
   });
 });

@@ -467,7 +467,12 @@ function draw(): void {
     element('span', run.status, { class: `status status-${run.status}`, 'data-testid': 'run-status' }),
   );
   if (!step) {
-    app.replaceChildren(header, element('p', 'No RL step has finished yet.', { class: 'placeholder' }));
+    // A finished run without fits is not waiting for one: say why there is none (another tool's log has none).
+    const empty =
+      run.status === 'running'
+        ? 'No RL step has finished yet.'
+        : 'This run records no Beta fit: a BNPO run records one per RL step, and another tool’s log (TensorBoard, TRL, verl) has none. Its metrics are on the dashboard.';
+    app.replaceChildren(header, element('p', empty, { class: 'placeholder' }));
     app.setAttribute('aria-busy', 'false');
     return;
   }

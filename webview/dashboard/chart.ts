@@ -4,10 +4,16 @@
 // window (rowsForView), with the x scale set in the same batch as the data so uPlot's row window matches the rows.
 // The legend under the plot resolves the crosshair through the chart's whole table (rowAt), so under one synced
 // crosshair every chart names the same step, and says raw and smoothed values.
+// The plot is a Tab stop (shared/a11y.ts): the arrow keys move the crosshair row by row (cursorIndex), through the
+// page, which puts every chart's crosshair on the same x (uPlot's own sync goes by pixels, and a pixel holds many
+// steps of a long run); the focused chart announces the step and every line's value.
 import uPlot from 'uplot';
+import { accessibleChart, announce, dataTable } from '../shared/a11y';
 import { element, formatNumber } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
 import {
+  cursorIndex,
+  cursorReadout,
   decimateRows,
   formatLogTick,
   formatWall,
@@ -17,7 +23,7 @@ import {
   rowsForView,
   yRange,
 } from './model';
-import type { AlignedColumns, ChartDef, XAxis } from './model';
+import type { AlignedColumns, ChartDef, LegendValue, ReadoutLine, XAxis } from './model';
 
 /** One legend entry: the series pair (raw + EMA) or triple (mean, mean − std, mean + std) it names. */
 export interface SeriesStyle {
@@ -49,6 +55,10 @@ export interface ChartHost {
   zoomed(range: [number, number] | null): void;
   /** The step, training time and clock time of the row at x, for the legend's first line. */
   describeX(x: number): string;
+  /** The keyboard moved a chart's crosshair to x (null: Escape): every chart shows it there (showX). */
+  cursorTo(x: number | null): void;
+  /** The mouse is over a chart: it drives the crosshair again (releaseCursor on every chart). */
+  pointerMoved(): void;
 }
 
 const SYNC_KEY = 'bnpo-dashboard';
@@ -109,7 +119,8 @@ function uplotSeries(spec: ChartSpec): uPlot.Series[] {
       series.push(edge, { ...edge });
       continue;
     }
-    series.push({ ...base, width: 1, alpha: style.faintRaw ? 0.28 : 0 });
+    // The raw values faint behind the EMA; fainter than high contrast can show on black, so stronger there.
+    series.push({ ...base, width: 1, alpha: style.faintRaw ? (spec.highContrast ? 0.5 : 0.28) : 0 });
     series.push({
       ...base,
       width,
@@ -188,6 +199,8 @@ export class DashboardChart {
   zoom: [number, number] | null = null;
   private applying = false;
   private row = -1;
+  /** The x the keyboard put the crosshair on (the page's, on every chart), until the mouse moves or Escape. */
+  private keyX: number | null = null;
 
   constructor(
     public spec: ChartSpec,
@@ -205,7 +218,103 @@ export class DashboardChart {
       role: 'tooltip',
     });
     this.tip.hidden = true;
-    card.append(this.notice, this.body, this.legend);
+    const access = accessibleChart(this.body, {
+      key: spec.def.id,
+      label: `${spec.def.title} chart. Arrow keys move the crosshair one step, Page Up and Page Down a tenth, Home and End to the ends, Escape leaves; Enter opens the data table.`,
+      table: () => this.table(),
+      keys: true,
+    });
+    card.append(this.notice, access, this.legend);
+    this.body.addEventListener('keydown', (event) => this.onKey(event));
+    // Capture: before uPlot's own handler reads the crosshair, so that read is the mouse's.
+    this.body.addEventListener('mousemove', () => this.keyX !== null && this.host.pointerMoved(), {
+      capture: true,
+    });
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const xs = this.spec.full[0];
+    const index = this.keyX === null ? -1 : rowAt(xs, this.keyX);
+    const next = cursorIndex(xs, index, event.key, this.zoom);
+    if (next === undefined) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const x = next < 0 ? null : xs[next]!;
+    this.host.cursorTo(x);
+    announce(x === null ? `${this.spec.def.title}: crosshair off` : this.readout(next));
+  }
+
+  /** Puts this chart's crosshair on x without publishing it (the page does that for every chart). */
+  showX(x: number | null): void {
+    this.keyX = x;
+    this.placeCursor();
+  }
+
+  /** The mouse drives the crosshair again: the keyboard's x is forgotten, the crosshair stays where it is. */
+  releaseCursor(): void {
+    this.keyX = null;
+  }
+
+  private placeCursor(): void {
+    const plot = this.plot;
+    if (!plot) return;
+    const x = this.keyX;
+    const left = x === null ? -10 : plot.valToPos(x, 'x');
+    // Fired (the legend follows) but not published: uPlot's sync would move the others by pixel.
+    plot.setCursor({ left, top: x === null ? -10 : plot.over.clientHeight / 2 }, true);
+  }
+
+  /** The announced line: the chart, the step and times of `row`, and every line's value there. */
+  private readout(row: number): string {
+    const x = this.spec.full[0][row];
+    const lines: ReadoutLine[] = this.spec.grouped
+      ? this.spec.styles.map((style, i) => {
+          const { mean, high } = this.groupValue(i, row);
+          return {
+            label: style.label,
+            value: formatNumber(mean),
+            ...(mean !== null && high !== null ? { detail: `± ${formatNumber(high - mean)}` } : {}),
+          };
+        })
+      : this.lineValues(row).map(({ style, value }) => {
+          const details = [
+            ...(style.faintRaw ? [`smoothed ${formatNumber(value.smoothed)}`] : []),
+            ...(value.heldFrom !== undefined ? [`from ${xLabel(this.spec.xAxis, value.heldFrom)}`] : []),
+          ];
+          return {
+            label: style.label,
+            value: formatNumber(value.raw),
+            ...(details.length > 0 ? { detail: details.join(', ') } : {}),
+          };
+        });
+    return cursorReadout(this.spec.def.title, x === undefined ? '' : this.host.describeX(x), lines);
+  }
+
+  /** The chart's numbers as the table alternative: the rows it draws (every row of a narrow enough zoom). */
+  private table(): HTMLTableElement {
+    const { spec } = this;
+    const rows = this.rows(this.plot?.width ?? 600);
+    const per = spec.grouped ? 3 : 2;
+    const headers = [
+      spec.xAxis === 'step' ? 'step' : 'time',
+      ...spec.styles.flatMap((s) => (spec.grouped ? [`${s.label} mean`, `${s.label} ± std`] : [s.label])),
+    ];
+    const cells = rows[0].map((x, r) => [
+      xLabel(spec.xAxis, x),
+      ...spec.styles.flatMap((_s, i) => {
+        const main = rows[1 + per * i]![r] ?? null;
+        if (!spec.grouped) return [formatNumber(main)];
+        const high = rows[3 + per * i]![r] ?? null;
+        return [formatNumber(main), main === null || high === null ? '' : formatNumber(high - main)];
+      }),
+    ]);
+    const all = spec.full[0].length;
+    const caption =
+      rows[0].length >= all
+        ? `${spec.def.title}: every row`
+        : `${spec.def.title}: the ${rows[0].length} rows drawn of ${all} (zoom in for every row)`;
+    return dataTable(caption, headers, cells);
   }
 
   /** Draws the chart (the first time it is seen). */
@@ -269,6 +378,8 @@ export class DashboardChart {
     });
     this.applying = false;
     this.report(rows, range);
+    // New rows or a new window move the keyboard's x on the plot: put the crosshair back on it.
+    if (this.keyX !== null) this.placeCursor();
   }
 
   /** What the UI tests read: the x window, and the first and last drawn rows inside it and their count. */
@@ -304,7 +415,13 @@ export class DashboardChart {
 
   private onCursor(u: uPlot): void {
     const left = u.cursor.left;
-    const row = left === undefined || left < 0 ? -1 : rowAt(this.spec.full[0], u.posToVal(left, 'x'));
+    const xs = this.spec.full[0];
+    const row =
+      this.keyX !== null
+        ? rowAt(xs, this.keyX)
+        : left === undefined || left < 0
+          ? -1
+          : rowAt(xs, u.posToVal(left, 'x'));
     if (row !== this.row) {
       this.row = row;
       this.renderLegend();
@@ -344,15 +461,32 @@ export class DashboardChart {
     this.legend.replaceChildren(head, ...rows);
   }
 
-  private lineRows(row: number): HTMLElement[] {
+  /** Each line's style and its values at `row` (-1: the newest), for the legend and the readout. */
+  private lineValues(row: number): { style: SeriesStyle; value: LegendValue }[] {
     const { spec } = this;
     const values = legendAt(
       spec.full,
       spec.styles.map((s) => s.points),
       row,
     );
-    return spec.styles.map((style, i) => {
-      const v = values[i]!;
+    return spec.styles.map((style, i) => ({ style, value: values[i]! }));
+  }
+
+  /** Group `i`'s mean and mean + std at `row` (-1: its newest mean). */
+  private groupValue(i: number, row: number): { mean: number | null; high: number | null } {
+    const full = this.spec.full;
+    let j = row >= 0 ? row : full[0].length - 1;
+    const mean = full[1 + 3 * i]!;
+    if (row < 0) while (j >= 0 && (mean[j] === null || mean[j] === undefined)) j--;
+    return {
+      mean: j >= 0 ? (mean[j] ?? null) : null,
+      high: j >= 0 ? (full[3 + 3 * i]![j] ?? null) : null,
+    };
+  }
+
+  private lineRows(row: number): HTMLElement[] {
+    const { spec } = this;
+    return this.lineValues(row).map(({ style, value: v }) => {
       const item = element('div', undefined, { class: 'legend-row', title: style.title });
       const smoothed = style.faintRaw ? formatNumber(v.smoothed) : '';
       item.append(
@@ -369,15 +503,8 @@ export class DashboardChart {
   }
 
   private groupRows(row: number): HTMLElement[] {
-    const { spec } = this;
-    const full = spec.full;
-    const at = row >= 0 ? row : full[0].length - 1;
-    return spec.styles.map((style, i) => {
-      let j = at;
-      const mean = full[1 + 3 * i]!;
-      if (row < 0) while (j >= 0 && (mean[j] === null || mean[j] === undefined)) j--;
-      const m = j >= 0 ? (mean[j] ?? null) : null;
-      const hi = j >= 0 ? (full[3 + 3 * i]![j] ?? null) : null;
+    return this.spec.styles.map((style, i) => {
+      const { mean: m, high: hi } = this.groupValue(i, row);
       const item = element('div', undefined, { class: 'legend-row', title: style.title });
       item.append(
         lineSwatch(style, true),
@@ -393,9 +520,11 @@ export class DashboardChart {
     });
   }
 
-  setNotice(text: string | null): void {
+  /** A line above the plot: what it cannot draw (a warning), or `info` (why it is empty). */
+  setNotice(text: string | null, info = false): void {
     this.notice.hidden = text === null;
     this.notice.textContent = text ?? '';
+    this.notice.classList.toggle('info', info);
   }
 
   destroy(): void {

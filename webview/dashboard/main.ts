@@ -13,6 +13,7 @@ import type {
   DashboardToHost,
   DashboardViewState,
 } from '../../src/protocol/dashboard';
+import { keepFocus } from '../shared/a11y';
 import { openPage, element, onThemeChange, showError, themeColours } from '../shared/page';
 import type { ThemeColours } from '../shared/page';
 import { DashboardChart, lineSwatch } from './chart';
@@ -121,6 +122,12 @@ function describeX(x: number): string {
   return parts.join(' · ');
 }
 
+/** An empty chart says why (another tool's log lacks the metric, a run has not logged its first step). */
+function noValuesNotice(): string {
+  const yet = runs.some((r) => r.status === 'running') ? ' yet' : '';
+  return `${runs.length > 1 ? 'None of these runs has' : 'This run has'} no values for this chart${yet}.`;
+}
+
 function refreshChart(card: Card, rebuild: boolean): void {
   const { full, styles, raw } = chartContent(card.def);
   const log = has(view.logCharts, card.def.id);
@@ -139,7 +146,8 @@ function refreshChart(card: Card, rebuild: boolean): void {
   card.points = counted.points;
   chart.card.dataset.rows = String(counted.rows);
   chart.card.dataset.log = String(log);
-  chart.setNotice(log ? logScaleNotice(raw) : null);
+  if (counted.points === 0) chart.setNotice(noValuesNotice(), true);
+  else chart.setNotice(log ? logScaleNotice(raw) : null);
   chart.zoom = zoom;
   if (!chart.plot) return;
   if (rebuild) chart.draw(chart.plot.width, chart.plot.height);
@@ -356,6 +364,15 @@ function setZoom(range: [number, number] | null): void {
   }
 }
 
+/** The keyboard's crosshair: one x on every chart, so each legend names the same step (see chart.ts). */
+function cursorTo(x: number | null): void {
+  for (const card of cards) card.chart.showX(x);
+}
+
+function pointerMoved(): void {
+  for (const card of cards) card.chart.releaseCursor();
+}
+
 // ---- page ---------------------------------------------------------------------------------------------------
 
 let grid: HTMLElement | undefined;
@@ -431,7 +448,7 @@ function rebuildCharts(): void {
           colours,
         },
         el,
-        { zoomed: setZoom, describeX },
+        { zoomed: setZoom, describeX, cursorTo, pointerMoved },
       ),
     };
     el.prepend(cardHeader(card));
@@ -580,7 +597,7 @@ function onRuns(data: DashboardRun[], grouped: CompareGroup[] | undefined): void
   persist();
   if (!grid) layout();
   renderHeader();
-  rebuildCharts();
+  keepFocus(rebuildCharts);
 }
 
 document.addEventListener('keydown', (event) => {
@@ -591,7 +608,8 @@ document.addEventListener('keydown', (event) => {
 
 onThemeChange(() => {
   renderHeader();
-  rebuildCharts();
+  // A focused chart keeps the keyboard (its key survives the rebuild).
+  keepFocus(rebuildCharts);
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

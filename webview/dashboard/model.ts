@@ -399,6 +399,53 @@ export function rowAt(xs: readonly number[], x: number): number {
   return x - xs[i - 1]! <= xs[i]! - x ? i - 1 : i;
 }
 
+/**
+ * The row a chart's keyboard crosshair moves to (the keys of an ARIA slider): ArrowRight/ArrowUp one row later,
+ * ArrowLeft/ArrowDown one earlier, PageUp/PageDown a tenth of the shown rows, Home/End the first/last shown row,
+ * Escape -1 (no crosshair). `index` is the crosshair's row of `xs` (-1: none; it then starts on the newest shown
+ * row, which the legend already names); `window` the zoom, whose rows are the ones shown. Undefined: not one of
+ * these keys, or nothing to do (Escape with no crosshair, no row shown), so the page lets the key through.
+ */
+export function cursorIndex(
+  xs: readonly number[],
+  index: number,
+  key: string,
+  window: readonly [number, number] | null = null,
+): number | undefined {
+  if (key === 'Escape') return index >= 0 ? -1 : undefined;
+  const lo = window ? lowerBound(xs, window[0]) : 0;
+  const hi = (window ? lowerBound(xs, window[1], true) : xs.length) - 1;
+  if (hi < lo) return undefined;
+  const page = Math.max(1, Math.round((hi - lo + 1) / 10));
+  const by: Record<string, number> = {
+    ArrowRight: 1,
+    ArrowUp: 1,
+    ArrowLeft: -1,
+    ArrowDown: -1,
+    PageUp: page,
+    PageDown: -page,
+  };
+  if (key === 'Home') return lo;
+  if (key === 'End') return hi;
+  const step = by[key];
+  if (step === undefined) return undefined;
+  if (index < lo || index > hi) return hi;
+  return Math.max(lo, Math.min(hi, index + step));
+}
+
+/** One line of a crosshair readout: its label, its value there, and what else the legend says (EMA, held). */
+export interface ReadoutLine {
+  label: string;
+  value: string;
+  detail?: string;
+}
+
+/** What the page announces when the keyboard crosshair moves: the x (step and times), then every line's value. */
+export function cursorReadout(title: string, x: string, lines: readonly ReadoutLine[]): string {
+  const values = lines.map((l) => `${l.label} ${l.value}${l.detail ? ` (${l.detail})` : ''}`);
+  return `${title}, ${x}: ${values.join('; ')}`;
+}
+
 /** What a legend row says of one line at one row: its raw value and EMA; `heldFrom` when it holds an earlier value. */
 export interface LegendValue {
   raw: number | null;

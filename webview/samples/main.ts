@@ -128,9 +128,13 @@ function draw(): void {
   if (all.length === 0) {
     app.replaceChildren(
       header,
-      element('p', 'No samples yet: the trainer writes them every `sampleEvery` steps.', {
-        class: 'placeholder',
-      }),
+      element(
+        'p',
+        run.status === 'running'
+          ? 'No samples yet: the trainer writes them every `sampleEvery` steps.'
+          : 'This run has no sampled completions: a BNPO run writes them every few steps (its sampleEvery setting), and another tool’s log (TensorBoard, TRL, verl) has none.',
+        { class: 'placeholder' },
+      ),
     );
     app.setAttribute('aria-busy', 'false');
     return;

@@ -6,7 +6,8 @@
 //   - give each control that survives a redraw a stable `data-focus-key` (keyed(element, 'step-slider')) and wrap
 //     the redraw: keepFocus(() => render());
 //   - put each chart's container through accessibleChart(container, { label, table: () => dataTable(...) }) and
-//     append the element it returns where the chart goes;
+//     append the element it returns where the chart goes; a chart whose crosshair the keys move (the dashboard's)
+//     says `keys: true` and tells what it shows through announce(text);
 //   - @import url('./focus.css') in the page's stylesheet.
 import { element } from './dom';
 
@@ -67,6 +68,11 @@ export interface ChartAccess {
   readonly label: string;
   /** Its numbers as a table; built when the user opens it. */
   readonly table: () => HTMLTableElement;
+  /**
+   * The chart handles arrow keys itself (a crosshair): a screen reader's browse mode must pass them to it
+   * (role application, described as a chart) rather than read the page with them.
+   */
+  readonly keys?: boolean;
 }
 
 /** The charts whose data table is open, by key: a redraw (a live step arriving) keeps them open. */
@@ -79,7 +85,8 @@ const openTables = new Set<string>();
 export function accessibleChart(container: HTMLElement, access: ChartAccess): HTMLElement {
   keyed(container, `chart:${access.key}`);
   container.tabIndex = 0;
-  container.setAttribute('role', 'img');
+  container.setAttribute('role', access.keys ? 'application' : 'img');
+  if (access.keys) container.setAttribute('aria-roledescription', 'chart');
   container.setAttribute('aria-label', access.label);
   container.classList.add('chart-focus');
   const details = element('details', undefined, { class: 'chart-table' });
@@ -100,4 +107,24 @@ export function accessibleChart(container: HTMLElement, access: ChartAccess): HT
   const wrapper = element('div', undefined, { class: 'chart-access' });
   wrapper.append(container, details);
   return wrapper;
+}
+
+let announcer: HTMLElement | undefined;
+
+/**
+ * Says `text` to a screen reader through the page's one polite live region (made on first use, outside the
+ * redrawn part of the page so a redraw does not cut it off). The UI tests read it as [data-testid="announcer"].
+ */
+export function announce(text: string): void {
+  if (!announcer || !announcer.isConnected) {
+    announcer = element('div', undefined, {
+      class: 'visually-hidden',
+      role: 'status',
+      'aria-live': 'polite',
+      'aria-atomic': 'true',
+      'data-testid': 'announcer',
+    });
+    document.body.append(announcer);
+  }
+  announcer.textContent = text;
 }

@@ -286,7 +286,7 @@ export class RunsFeature implements vscode.Disposable {
     const csvRuns = runs.map((r) => ({
       id: r.id,
       rules: r.rules,
-      metrics: r instanceof ForeignRun ? [] : r.readRecords().metrics,
+      metrics: r instanceof ForeignRun ? r.imported : r.readRecords().metrics,
       evals: r.evals,
     }));
     const text = metricsCsv(csvRuns);
