@@ -80,6 +80,44 @@ export class JsonlFollower<T> {
     }
   }
 
+  /**
+   * On a follower that has read nothing yet: moves past the file's complete lines but its last `keep`, counting them
+   * (later problems keep their line numbers) without decoding or parsing them, so a reader that wants only the newest
+   * records of a long file neither spends the time nor makes the garbage. Returns how many lines it skipped.
+   */
+  skipAllBut(keep: number): number {
+    if (this.offset !== 0 || this.pendingLength !== 0) return 0;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    try {
+      const { size, ino } = fs.fstatSync(fd);
+      this.inode = ino;
+      const buffer = Buffer.allocUnsafe(Math.min(this.chunkBytes, size));
+      // Where each of the newest keep + 1 lines ends (a ring): the oldest of them is where reading resumes.
+      const ends = new Float64Array(keep + 1);
+      let lines = 0;
+      for (let from = 0; from < size;) {
+        const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - from), from);
+        if (n === 0) break;
+        for (let i = buffer.indexOf(NEWLINE); i !== -1 && i < n; i = buffer.indexOf(NEWLINE, i + 1))
+          ends[lines++ % (keep + 1)] = from + i + 1;
+        from += n;
+      }
+      if (lines <= keep) return 0;
+      const skipped = lines - keep;
+      this.offset = ends[(skipped - 1) % (keep + 1)]!;
+      this.nextLine = 1 + skipped;
+      return skipped;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /** Bytes of the file's complete lines read so far (a reader of the same file can stop there). */
   get consumed(): number {
     return this.offset - this.pendingLength;

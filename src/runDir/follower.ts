@@ -1,9 +1,10 @@
 // Follows one run directory: run.json re-read when it changes, every JSONL stream read incrementally (a chunk at a
-// time, records handed on as parsed), and only what the host shows kept: samples.jsonl as byte offsets by step
-// (followIndex.ts) read again from disk on demand, the newest few metrics and groups records (a row's figures,
-// joining a step's halves), the held-out evaluations (a few per run), and, only while a panel charts the run, its
-// metrics and audit checks as typed columns (followColumns.ts: read from the files once when asked for, then
-// extended as steps arrive). So the host's memory does not grow with a run's length, nor peak with its first read.
+// time, records handed on as parsed; a first read skips, unparsed, what it would not keep), and only what the host
+// shows kept: samples.jsonl as byte offsets by step (followIndex.ts) read again from disk on demand, the newest few
+// metrics and groups records (a row's figures, joining a step's halves), the held-out evaluations (a few per run),
+// and, only while a panel charts the run, its metrics and audit checks as typed columns (followColumns.ts: read from
+// the files once when asked for, then extended as steps arrive). So the host's memory does not grow with a run's
+// length, nor peak with its first read.
 // No VS Code here, so unit tests drive it. A run whose run.json still says `running` while its trainer process is
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
@@ -78,6 +79,8 @@ export class RunFollower {
   private locked = false;
   private infoStamp = '';
   private streams: ReturnType<RunFollower['createStreams']>;
+  /** The streams have been read once (their history skipped, see skipHistory). */
+  private primed = false;
 
   constructor(
     readonly dir: string,
@@ -125,16 +128,19 @@ export class RunFollower {
   /** Reads what changed on disk since the last call; undefined when nothing did. */
   poll(): RunChange | undefined {
     const info = this.readInfo();
+    let skipped = this.skipHistory();
     let read = this.readStreams();
     const replaced = Object.values(read).some((r) => r.reset);
     if (replaced) {
       // Take every stream afresh: appending to some and not others would mix two versions of the run.
       this.streams = this.createStreams();
+      this.primed = false;
       this.table = undefined;
       this.recentMetrics.length = 0;
       this.recentGroups.length = 0;
       this.evals.length = 0;
       this.problems.length = 0;
+      skipped = this.skipHistory();
       read = this.readStreams();
     }
     this.problems.push(
@@ -146,7 +152,7 @@ export class RunFollower {
     if (this.problems.length > PROBLEMS) this.problems.splice(0, this.problems.length - PROBLEMS);
     const { metrics, groups, evals, audits } = read;
     const tooMany = [metrics, groups, evals, audits].some((r) => r.overflow);
-    if (replaced || tooMany)
+    if (replaced || tooMany || skipped)
       return { info: true, reset: true, metrics: [], groups: [], sampledSteps: [], evals: [], audits: [] };
     const added =
       metrics.records.length +
@@ -225,6 +231,20 @@ export class RunFollower {
       evals: new JsonlFollower(runFile(this.dir, 'eval'), EvalRecordSchema),
       audits: new JsonlFollower(runFile(this.dir, 'audit'), AuditRecordSchema),
     };
+  }
+
+  /**
+   * The first read of the streams (a run the host starts following, or a rewritten one) parses only what is kept
+   * when no panel charts the run: the newest RECENT metrics and groups records, no audit records (the columns read
+   * the files when a panel asks). Minutes of parsing for 20 runs of 100,000 steps become a scan for line ends.
+   * True when lines were skipped: the poll then says reset, as its change does not carry them.
+   */
+  private skipHistory(): boolean {
+    if (this.primed) return false;
+    this.primed = true;
+    if (this.table) return false;
+    const { metrics, groups, audits } = this.streams;
+    return metrics.skipAllBut(RECENT) + groups.skipAllBut(RECENT) + audits.skipAllBut(0) > 0;
   }
 
   /** Each stream's new records, handed to the columns (while kept) and the newest few as they are parsed. */

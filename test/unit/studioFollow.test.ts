@@ -157,6 +157,34 @@ describe('JsonlFollower', () => {
     assert.deepEqual(seen, [1, 2, 3]);
   });
 
+  it('skips all but the last lines unparsed, keeping line numbers, at every chunk size', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const lines = ['{"n":1}\r\n', 'not json\n', '{"n":"ü"}\n', '{"n":4}\n', 'oops\n', '{"n":6}\n'];
+    const torn = '{"n":7';
+    fs.writeFileSync(file, lines.join('') + torn);
+    for (let chunk = 1; chunk <= Buffer.byteLength(lines.join('') + torn) + 1; chunk++) {
+      const f = new JsonlFollower(file, Rec, chunk);
+      assert.equal(f.skipAllBut(3), 3, `chunk ${chunk}`);
+      const r = f.read();
+      assert.deepEqual(r.records, [{ n: 4 }, { n: 6 }], `chunk ${chunk}: the last three lines parsed`);
+      assert.deepEqual(
+        r.problems.map((p) => p.line),
+        [5],
+        `chunk ${chunk}: a kept broken line has its own number`,
+      );
+      assert.equal(f.pendingBytes, torn.length, `chunk ${chunk}: the torn tail waits`);
+      assert.equal(f.skipAllBut(0), 0, 'a follower that has read skips nothing');
+    }
+    const all = new JsonlFollower(file, Rec);
+    assert.equal(all.skipAllBut(6), 0, 'no more lines than kept: nothing skipped');
+    assert.deepEqual(
+      all.read().records.map((r) => r.n),
+      [1, 4, 6],
+    );
+    const none = new JsonlFollower(path.join(dir, 'none.jsonl'), Rec);
+    assert.equal(none.skipAllBut(0), 0, 'a missing file has nothing to skip');
+  });
+
   it('lastLines gives the tail of a log', () => {
     const file = path.join(dir, 'trainer.log');
     fs.writeFileSync(file, 'a\nb\n\nc\nd\n');
@@ -307,6 +335,26 @@ describe('RunFollower', () => {
     assert.equal(run.columns().length, steps + 2, 'extended, not read again');
     assert.equal(table.audit.length, 4, 'each audit record once');
     assert.equal(table.audit.value('duplicates', table.audit.rowOf(4)), 0.4);
+  });
+
+  it('skips history only on its first read: a run followed from its start misses no record', () => {
+    const runDir = path.join(dir, 'run-fresh');
+    writeRun(runDir, { status: 'running', pid: 4242 });
+    const run = new RunFollower(runDir, () => true);
+    run.poll();
+    const metrics = Array.from({ length: 20 }, (_, i) => JSON.stringify(metricsRecord(i + 1)) + '\n').join(
+      '',
+    );
+    fs.writeFileSync(path.join(runDir, RUN_FILES.metrics), metrics);
+    fs.writeFileSync(path.join(runDir, RUN_FILES.audit), JSON.stringify(auditRecord(1, 0.9)) + '\n');
+    const change = run.poll();
+    assert.equal(change?.reset, false);
+    assert.equal(change?.metrics.length, 20);
+    assert.deepEqual(
+      change?.audits.map((a) => a.step),
+      [1],
+      'the audit watch sees the first record of a live run',
+    );
   });
 
   it('takes every stream afresh when one was rewritten', () => {
