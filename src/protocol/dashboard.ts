@@ -28,15 +28,34 @@ export const RULE_SERIES_PREFIX = 'rewards.';
  */
 export const EXTRA_SERIES_PREFIX = 'extra.';
 
-const column = z.array(z.number().nullable());
+/**
+ * A column of finite numbers (`nullable`: or null), checked in one loop over the array as it is. The same check as
+ * z.array(z.number()), at a fraction of its cost on a million-entry payload (it neither copies the array nor
+ * parses each entry as a schema): the dashboard's first draw waited on it.
+ */
+function numbers<Nullable extends boolean>(nullable: Nullable) {
+  return z.custom<Nullable extends true ? (number | null)[] : number[]>(
+    (value) => {
+      if (!Array.isArray(value)) return false;
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (!(typeof v === 'number' ? Number.isFinite(v) : nullable && v === null)) return false;
+      }
+      return true;
+    },
+    { message: nullable ? 'expected an array of numbers or nulls' : 'expected an array of numbers' },
+  );
+}
+
+const column = numbers(true);
 
 /** Rows of one run's metrics.jsonl as columns: `step[i]`, `wall[i]` and `series[key][i]` describe one step. */
 export const MetricColumnsSchema = z
   .object({
-    step: z.array(z.number()),
-    wall: z.array(z.number()),
+    step: numbers(false),
+    wall: numbers(false),
     /** When each step finished, seconds since the epoch (the absolute-time axis). */
-    time: z.array(z.number()).optional(),
+    time: numbers(false).optional(),
     series: z.record(z.string(), column),
   })
   .refine(
@@ -52,7 +71,7 @@ export type MetricColumns = z.infer<typeof MetricColumnsSchema>;
 
 /** Held-out evaluations (eval.jsonl) as columns; step 0 is the SFT base. */
 export const HeldOutColumnsSchema = z
-  .object({ step: z.array(z.number()), wall: z.array(z.number()), accuracy: z.array(z.number()) })
+  .object({ step: numbers(false), wall: numbers(false), accuracy: numbers(false) })
   .refine((c) => c.wall.length === c.step.length && c.accuracy.length === c.step.length, {
     message: 'every column must have one entry per evaluation',
   });

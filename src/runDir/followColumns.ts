@@ -1,6 +1,9 @@
 // A followed run's metrics as typed columns: one Float64Array per series (NaN where a step has no value), so
 // 100,000 steps of a run cost about 100 bytes a step instead of a parsed record's kilobytes. What the dashboard
-// draws comes from here; a record's other fields (Beta fits, timings) are read from the file when asked for.
+// draws comes from here; a record's other fields (Beta fits, timings) are read from the file when asked for. The
+// run audit's checks (audit.jsonl) are kept the same way, one column per check, beside the metrics.
+import { AUDIT_CHECKS, auditCheckValues } from '../protocol/audit';
+import type { AuditCheckKey, AuditRecord } from '../protocol/audit';
 import { RULE_SERIES_PREFIX, SCALAR_SERIES } from '../protocol/dashboard';
 import type { MetricColumns } from '../protocol/dashboard';
 import type { MetricsRecord } from '../protocol/runDir';
@@ -39,6 +42,8 @@ type Kept = (typeof KEPT)[number];
 export class MetricTable {
   private readonly columns = new Map<string, Column>();
   private rows = 0;
+  /** The audit checks of the same run, joined to these rows by step when drawn (audit.jsonl is its own stream). */
+  readonly audit = new AuditTable();
 
   constructor() {
     for (const key of ['step', 'wall', 'time', ...KEPT]) this.columns.set(key, new Column());
@@ -110,12 +115,62 @@ export class MetricTable {
   }
 
   get bytes(): number {
-    let n = 0;
+    let n = this.audit.bytes;
     for (const column of this.columns.values()) n += column.bytes;
     return n;
   }
 
   private column(key: string): Column {
     return this.columns.get(key)!;
+  }
+}
+
+/** audit.jsonl's checks as columns (about 64 bytes a step instead of a parsed record's kilobyte), found by step. */
+export class AuditTable {
+  private readonly steps = new Column();
+  private readonly checks = new Map<AuditCheckKey, Column>(AUDIT_CHECKS.map((c) => [c.key, new Column()]));
+  /** Steps arrive ascending (the trainer's order); if one ever does not, lookups scan instead of bisecting. */
+  private sorted = true;
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  push(record: AuditRecord): void {
+    const n = this.steps.length;
+    if (n > 0 && record.step < this.steps.at(n - 1)) this.sorted = false;
+    this.steps.push(record.step);
+    const values = auditCheckValues(record);
+    for (const [key, column] of this.checks) column.push(values[key] ?? NaN);
+  }
+
+  /** The row of `step` (its last record, as a later line wins), -1 when the audit has none. */
+  rowOf(step: number): number {
+    const n = this.steps.length;
+    if (!this.sorted) {
+      for (let i = n - 1; i >= 0; i--) if (this.steps.at(i) === step) return i;
+      return -1;
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.steps.at(mid) <= step) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && this.steps.at(lo - 1) === step ? lo - 1 : -1;
+  }
+
+  /** The value of `check` at `row` (from rowOf); null where there is none. */
+  value(check: AuditCheckKey, row: number): number | null {
+    if (row < 0 || row >= this.steps.length) return null;
+    const v = this.checks.get(check)!.at(row);
+    return Number.isNaN(v) ? null : v;
+  }
+
+  get bytes(): number {
+    let n = this.steps.bytes;
+    for (const column of this.checks.values()) n += column.bytes;
+    return n;
   }
 }

@@ -1,8 +1,11 @@
-// Follows one run directory: run.json re-read when it changes, every JSONL stream read incrementally, and only
-// what the host shows kept: samples.jsonl as byte offsets by step (followIndex.ts) read again from disk on demand,
-// the newest few metrics and groups records (a row's figures, joining a step's halves), the held-out evaluations
-// (a few per run), and, only while a panel charts the run, its metrics as typed columns (followColumns.ts: read
-// from the file once when asked for, then extended as steps arrive). No VS Code here, so unit tests drive it. A run whose run.json still says `running` while its trainer process is
+// Follows one run directory: run.json re-read when it changes, every JSONL stream read incrementally (a chunk at a
+// time, records handed on as parsed; a first read skips, unparsed, what it would not keep), and only what the host
+// shows kept: samples.jsonl as byte offsets by step (followIndex.ts) read again from disk on demand, the newest few
+// metrics and groups records (a row's figures, joining a step's halves), the held-out evaluations (a few per run),
+// and, only while a panel charts the run, its metrics and audit checks as typed columns (followColumns.ts: read from
+// the files once when asked for, then extended as steps arrive). So the host's memory does not grow with a run's
+// length, nor peak with its first read.
+// No VS Code here, so unit tests drive it. A run whose run.json still says `running` while its trainer process is
 // gone (killed with SIGKILL, machine reboot) is reported as failed: nothing else would ever update its status.
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,11 +37,19 @@ import { readRunInfoResult, runInfoStamp } from './runInfo';
 
 /** Newest metrics and groups records kept whole: a step's fit and its p̂ are joined when the second arrives. */
 const RECENT = 16;
+/** Newest line problems kept: a broken writer must not grow them without bound. */
+const PROBLEMS = 50;
+/**
+ * Most records of one stream a change carries. A poll that read more (the first read of a long run, a catch-up
+ * after the host slept) carries none and says `reset`: its consumers take the run afresh from the columns, and no
+ * one holds a long file's records at once.
+ */
+export const MAX_CHANGE_RECORDS = 1000;
 
 export interface RunChange {
   /** run.json (or the derived status) changed. */
   readonly info: boolean;
-  /** A stream was replaced: consumers must take the run's arrays afresh instead of appending. */
+  /** A stream was replaced, or more was read than a change carries: consumers take the run afresh. */
   readonly reset: boolean;
   readonly metrics: readonly MetricsRecord[];
   readonly groups: readonly GroupsRecord[];
@@ -62,14 +73,14 @@ export class RunFollower {
   readonly recentMetrics: MetricsRecord[] = [];
   readonly recentGroups: GroupsRecord[] = [];
   readonly evals: EvalRecord[] = [];
-  /** The per-step audit records (small: a few numbers a step). */
-  readonly audits: AuditRecord[] = [];
   readonly problems: JsonlProblem[] = [];
   private processGone = false;
   /** A live process on this machine holds run.lock: the run is being written, whatever run.json says yet. */
   private locked = false;
   private infoStamp = '';
   private streams: ReturnType<RunFollower['createStreams']>;
+  /** The streams have been read once (their history skipped, see skipHistory). */
+  private primed = false;
 
   constructor(
     readonly dir: string,
@@ -117,60 +128,63 @@ export class RunFollower {
   /** Reads what changed on disk since the last call; undefined when nothing did. */
   poll(): RunChange | undefined {
     const info = this.readInfo();
+    let skipped = this.skipHistory();
     let read = this.readStreams();
-    const reset = Object.values(read).some((r) => r.reset);
-    if (reset) {
+    const replaced = Object.values(read).some((r) => r.reset);
+    if (replaced) {
       // Take every stream afresh: appending to some and not others would mix two versions of the run.
       this.streams = this.createStreams();
+      this.primed = false;
       this.table = undefined;
       this.recentMetrics.length = 0;
       this.recentGroups.length = 0;
       this.evals.length = 0;
-      this.audits.length = 0;
       this.problems.length = 0;
+      skipped = this.skipHistory();
       read = this.readStreams();
     }
-    if (this.table) for (const record of read.metrics.records) this.table.push(record);
-    keepNewest(this.recentMetrics, read.metrics.records);
-    keepNewest(this.recentGroups, read.groups.records);
-    this.evals.push(...read.evals.records);
-    this.audits.push(...read.audits.records);
     this.problems.push(
       ...read.metrics.problems,
       ...read.groups.problems,
       ...read.evals.problems,
       ...read.audits.problems,
     );
-    // Keep the newest few: a broken writer must not grow this without bound.
-    if (this.problems.length > 50) this.problems.splice(0, this.problems.length - 50);
-    if (reset)
+    if (this.problems.length > PROBLEMS) this.problems.splice(0, this.problems.length - PROBLEMS);
+    const { metrics, groups, evals, audits } = read;
+    const tooMany = [metrics, groups, evals, audits].some((r) => r.overflow);
+    if (replaced || tooMany || skipped)
       return { info: true, reset: true, metrics: [], groups: [], sampledSteps: [], evals: [], audits: [] };
     const added =
-      read.metrics.records.length +
-      read.groups.records.length +
+      metrics.records.length +
+      groups.records.length +
       read.samples.steps.length +
-      read.evals.records.length +
-      read.audits.records.length;
+      evals.records.length +
+      audits.records.length;
     if (!info && added === 0) return undefined;
     return {
       info,
       reset: false,
-      metrics: read.metrics.records,
-      groups: read.groups.records,
+      metrics: metrics.records,
+      groups: groups.records,
       sampledSteps: read.samples.steps,
-      evals: read.evals.records,
-      audits: read.audits.records,
+      evals: evals.records,
+      audits: audits.records,
     };
   }
 
-  /** Every step's scalar series as typed columns, read from metrics.jsonl on first use and then kept up to date. */
+  /** Every step's scalar series (and audit checks) as typed columns, read from the files on first use, then kept up to date. */
   columns(): MetricTable {
     if (!this.table) {
       const table = new MetricTable();
-      // Up to what the stream has read: later records arrive through poll().
-      for (const record of readJsonlFile(runFile(this.dir, 'metrics'), MetricsRecordSchema).records) {
-        if (record.step <= (this.recentMetrics[this.recentMetrics.length - 1]?.step ?? 0)) table.push(record);
-      }
+      // Up to where the streams have read: later records arrive through poll().
+      new JsonlFollower(runFile(this.dir, 'metrics'), MetricsRecordSchema).readEach(
+        (record) => table.push(record),
+        this.streams.metrics.consumed,
+      );
+      new JsonlFollower(runFile(this.dir, 'audit'), AuditRecordSchema).readEach(
+        (record) => table.audit.push(record),
+        this.streams.audits.consumed,
+      );
       this.table = table;
     }
     return this.table;
@@ -219,13 +233,32 @@ export class RunFollower {
     };
   }
 
+  /**
+   * The first read of the streams (a run the host starts following, or a rewritten one) parses only what is kept
+   * when no panel charts the run: the newest RECENT metrics and groups records, no audit records (the columns read
+   * the files when a panel asks). Minutes of parsing for 20 runs of 100,000 steps become a scan for line ends.
+   * True when lines were skipped: the poll then says reset, as its change does not carry them.
+   */
+  private skipHistory(): boolean {
+    if (this.primed) return false;
+    this.primed = true;
+    if (this.table) return false;
+    const { metrics, groups, audits } = this.streams;
+    return metrics.skipAllBut(RECENT) + groups.skipAllBut(RECENT) + audits.skipAllBut(0) > 0;
+  }
+
+  /** Each stream's new records, handed to the columns (while kept) and the newest few as they are parsed. */
   private readStreams() {
+    const table = this.table;
     return {
-      metrics: this.streams.metrics.read(),
-      groups: this.streams.groups.read(),
+      metrics: readBounded(this.streams.metrics, (r) => {
+        table?.push(r);
+        keepNewest(this.recentMetrics, r);
+      }),
+      groups: readBounded(this.streams.groups, (r) => keepNewest(this.recentGroups, r)),
       samples: this.streams.samples.read(),
-      evals: this.streams.evals.read(),
-      audits: this.streams.audits.read(),
+      evals: readBounded(this.streams.evals, (r) => this.evals.push(r)),
+      audits: readBounded(this.streams.audits, (r) => table?.audit.push(r)),
     };
   }
 
@@ -278,7 +311,29 @@ export class RunFollower {
 }
 
 /** Appends `fresh` to `kept`, keeping its newest RECENT entries. */
-function keepNewest<T>(kept: T[], fresh: readonly T[]): void {
-  kept.push(...fresh.slice(-RECENT));
-  if (kept.length > RECENT) kept.splice(0, kept.length - RECENT);
+function keepNewest<T>(kept: T[], fresh: T): void {
+  kept.push(fresh);
+  if (kept.length > RECENT) kept.shift();
+}
+
+/**
+ * One stream's new records, each handed to `keep` as it is parsed; the change gets them too, unless there are more
+ * than MAX_CHANGE_RECORDS (then `overflow`, and none).
+ */
+function readBounded<T>(
+  stream: JsonlFollower<T>,
+  keep: (record: T) => void,
+): { records: T[]; problems: JsonlProblem[]; reset: boolean; overflow: boolean } {
+  let records: T[] = [];
+  let overflow = false;
+  const { problems, reset } = stream.readEach((record) => {
+    keep(record);
+    if (overflow) return;
+    records.push(record);
+    if (records.length > MAX_CHANGE_RECORDS) {
+      overflow = true;
+      records = [];
+    }
+  });
+  return { records, problems: problems.slice(-PROBLEMS), reset, overflow };
 }

@@ -2,8 +2,8 @@
 // (metrics.jsonl and groups.jsonl one line a step, samples.jsonl every SAMPLE_EVERY steps, SAMPLES_GB in all),
 // followed by the runs model from scratch; then one step's sampled groups opened. Side by side: today's follower
 // (every record of every stream parsed and kept: a copy of that code path lives here) and the follower that keeps
-// byte offsets and the newest records. Each is measured in a fresh `node --expose-gc` process: heap after GC and
-// resident memory. Goal: < 150 MB and < 100 ms. The old path is run on as many runs as fit in memory here and its
+// byte offsets and the newest records. Each is measured in a fresh `node --expose-gc` process: heap after GC,
+// resident memory after it, and the peak resident memory (a first read's transient). Goal: < 150 MB and < 100 ms. The old path is run on as many runs as fit in memory here and its
 // figures scaled to RUNS (it grows linearly with records), which the output says.
 //
 //   BNPO_BENCH_HOST_RUNS=20 BNPO_BENCH_HOST_STEPS=100000 BNPO_BENCH_HOST_SAMPLES_GB=5 npm run bench
@@ -135,11 +135,23 @@ interface Figures {
   rssMB: number;
   /** Resident memory before following anything (node and the loaded modules). */
   baseRssMB: number;
+  /** The most resident memory the process ever had (Linux's VmHWM; NaN elsewhere): a first read's transient. */
+  peakRssMB: number;
   openStepMs: number;
   groups: number;
 }
 
 const MB = 2 ** 20;
+
+/** The process's peak resident memory in MB, from /proc (Linux); NaN where there is none. */
+function peakRss(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) / 1024;
+  } catch {
+    return NaN;
+  }
+}
 
 /** In the child process: follow every run under `root` (or the first `limit`), then open one step's samples. */
 function measure(mode: 'old' | 'new', root: string, limit: number): Figures {
@@ -173,7 +185,17 @@ function measure(mode: 'old' | 'new', root: string, limit: number): Figures {
   const groups = open().length;
   const openStepMs = performance.now() - t;
   void keep;
-  return { runs: mode === 'new' ? RUNS : limit, followMs, heapMB, rssMB, baseRssMB, openStepMs, groups };
+  const peakRssMB = peakRss();
+  return {
+    runs: mode === 'new' ? RUNS : limit,
+    followMs,
+    heapMB,
+    rssMB,
+    baseRssMB,
+    peakRssMB,
+    openStepMs,
+    groups,
+  };
 }
 
 function child(mode: 'old' | 'new', root: string, limit: number): Figures {
@@ -203,16 +225,16 @@ export function run(): Promise<void> {
     const fresh = child('new', root, RUNS);
     const old = child('old', root, oldRuns);
     const scale = RUNS / old.runs;
-    const row = (name: string, f: Figures, k = 1) =>
-      `  ${name.padEnd(34)} follow ${((f.followMs * k) / 1000).toFixed(1).padStart(7)} s   heap ${(
-        f.heapMB * k
-      )
-        .toFixed(0)
-        .padStart(6)} MB   rss ${(f.baseRssMB + (f.rssMB - f.baseRssMB) * k)
-        .toFixed(0)
-        .padStart(6)} MB (${f.baseRssMB.toFixed(0)} before)   open a step ${f.openStepMs
-        .toFixed(1)
-        .padStart(7)} ms (${f.groups} groups)`;
+    const mb = (v: number): string => `${v.toFixed(0).padStart(6)} MB`;
+    // `k`: the old path measured on fewer runs, scaled to RUNS (memory above the process's start grows linearly).
+    const row = (name: string, f: Figures, k = 1): string => {
+      const above = (v: number): number => f.baseRssMB + (v - f.baseRssMB) * k;
+      return (
+        `  ${name.padEnd(34)} follow ${((f.followMs * k) / 1000).toFixed(1).padStart(7)} s   heap ${mb(f.heapMB * k)}` +
+        `   rss ${mb(above(f.rssMB))} (${f.baseRssMB.toFixed(0)} before, peak ${above(f.peakRssMB).toFixed(0)})` +
+        `   open a step ${f.openStepMs.toFixed(1).padStart(7)} ms (${f.groups} groups)`
+      );
+    };
     console.log(row('byte offsets + newest records', fresh));
     console.log(row(`old: every record (${old.runs} run${old.runs === 1 ? '' : 's'})`, old));
     if (scale > 1) console.log(row(`old, scaled × ${scale.toFixed(1)} to ${RUNS} runs`, old, scale));

@@ -6,6 +6,7 @@ import { configFrom } from '../../src/host/config';
 import type { AuditCheckKey, AuditRecord } from '../../src/protocol/audit';
 import { AuditRecordSchema, auditCheckValues, DEFAULT_AUDIT_THRESHOLDS } from '../../src/protocol/audit';
 import { MetricColumnsSchema } from '../../src/protocol/dashboard';
+import { AuditTable } from '../../src/runDir/followColumns';
 import { auditCharts, auditRows } from '../../webview/dashboard/auditModel';
 import { chartLines, toRunData } from '../../webview/dashboard/model';
 
@@ -26,6 +27,13 @@ function audit(step: number, duplicateShare: number, meanDrift: number): AuditRe
 }
 
 const audits = [audit(1, 0, 1), audit(2, 0.25, 1.2), audit(3, 0.75, 1.8), audit(4, 0.875, 2)];
+
+/** The records as the follower keeps them: one column per check. */
+function auditTable(records: readonly AuditRecord[]): AuditTable {
+  const table = new AuditTable();
+  for (const r of records) table.push(r);
+  return table;
+}
 
 describe('run audit in the studio', () => {
   it('checks the duplicates that fail accuracy where the record has them, else every duplicate', () => {
@@ -67,11 +75,13 @@ describe('run audit in the studio', () => {
 
   it('joins audit checks to the metrics columns by step and draws them with thresholds', () => {
     const columns = { step: [1, 2, 3, 5], wall: [1, 2, 3, 5], series: { reward: [0, 0.1, 0.2, 0.3] } };
-    const joined = MetricColumnsSchema.parse(withAuditSeries(columns, audits, DEFAULT_AUDIT_THRESHOLDS));
+    const joined = MetricColumnsSchema.parse(
+      withAuditSeries(columns, auditTable(audits), DEFAULT_AUDIT_THRESHOLDS),
+    );
     assert.deepEqual(joined.series['audit.duplicates'], [0, 0.25, 0.75, null]);
     assert.deepEqual(joined.series['audit.duplicates.threshold'], [0.5, 0.5, 0.5, 0.5]);
     assert.deepEqual(joined.series['audit.formatNotAccuracyRise'], [null, null, null, null]);
-    assert.deepEqual(withAuditSeries(columns, [], DEFAULT_AUDIT_THRESHOLDS), columns);
+    assert.deepEqual(withAuditSeries(columns, auditTable([]), DEFAULT_AUDIT_THRESHOLDS), columns);
 
     const run = toRunData({
       id: 'r',

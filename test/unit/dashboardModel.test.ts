@@ -13,6 +13,7 @@ import type { DashboardRun } from '../../src/protocol/dashboard';
 import { HostToDashboardSchema } from '../../src/protocol/dashboard';
 import {
   CHARTS,
+  alignColumns,
   chartCsv,
   chartData,
   chartLines,
@@ -64,6 +65,75 @@ function rawWindow(table: AlignedColumns, from: number, to: number): AlignedColu
 function drawnWindow(drawn: AlignedColumns, from: number, to: number): AlignedColumns {
   return rawWindow(drawn, from, to);
 }
+
+/** A table of `n` rows at ascending x (gaps of 1–3) with `series` series, some values null, from `seed`. */
+function randomTable(n: number, series: number, seed: number): AlignedColumns {
+  let state = seed;
+  const next = (): number => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const xs: number[] = [];
+  for (let i = 0, x = Math.floor(next() * 5); i < n; i++, x += 1 + Math.floor(next() * 3)) xs.push(x);
+  const ys = Array.from({ length: series }, () =>
+    xs.map(() => (next() < 0.15 ? null : Math.round(next() * 20) / 4)),
+  );
+  return [xs, ...ys];
+}
+
+/** M4 said plainly: per series and pixel column of its non-null rows, the first, last, lowest and highest row. */
+function m4Rows(table: AlignedColumns, buckets: number): number[] {
+  const xs = table[0];
+  const n = xs.length;
+  if (n <= buckets * 4) return xs.map((_, i) => i);
+  const span = xs[n - 1]! - xs[0]! || 1;
+  const keep = new Set([0, n - 1]);
+  for (let s = 1; s < table.length; s++) {
+    const byBucket = new Map<number, number[]>();
+    xs.forEach((x, i) => {
+      if (table[s]![i] === null) return;
+      const b = Math.min(buckets - 1, Math.floor(((x - xs[0]!) / span) * buckets));
+      byBucket.set(b, [...(byBucket.get(b) ?? []), i]);
+    });
+    for (const rows of byBucket.values()) {
+      const value = (i: number): number => table[s]![i]!;
+      const lowest = rows.reduce((a, i) => (value(i) < value(a) ? i : a));
+      const highest = rows.reduce((a, i) => (value(i) > value(a) ? i : a));
+      for (const i of [rows[0]!, rows.at(-1)!, lowest, highest]) keep.add(i);
+    }
+  }
+  return [...keep].sort((a, b) => a - b);
+}
+
+describe('decimation and alignment against plain references', () => {
+  it('decimateRows keeps exactly the M4 rows of every series, whole', () => {
+    for (const [n, series, buckets, seed] of [
+      [5000, 6, 300, 1],
+      [1200, 3, 100, 2],
+      [401, 2, 100, 3],
+      [399, 2, 100, 4],
+      [20_000, 1, 7, 5],
+    ] as const) {
+      const table = randomTable(n, series, seed);
+      const rows = m4Rows(table, buckets);
+      const expected = table.map((c) => rows.map((i) => c[i] ?? null)) as AlignedColumns;
+      assert.deepEqual(decimateRows(table, buckets), expected, `${n} rows, ${series} series, ${buckets} px`);
+    }
+  });
+
+  it('alignColumns puts tables on the union of their x values, null where a table has no row', () => {
+    const tables = [randomTable(300, 2, 7), randomTable(200, 3, 8), randomTable(300, 1, 7)];
+    const xs = [...new Set(tables.flatMap((t) => t[0]))].sort((a, b) => a - b);
+    const expected: AlignedColumns = [xs];
+    for (const t of tables) {
+      const row = new Map(t[0].map((x, i) => [x, i]));
+      for (let s = 1; s < t.length; s++)
+        expected.push(xs.map((x) => (row.has(x) ? (t[s]![row.get(x)!] ?? null) : null)));
+    }
+    assert.deepEqual(alignColumns(tables), expected);
+    assert.equal(alignColumns([tables[0]!]), tables[0], 'one table is its own alignment');
+  });
+});
 
 describe('dashboard zoom over decimated columns (25,000 steps)', () => {
   const run = toRunData(longRun());

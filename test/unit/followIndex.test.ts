@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { toMetricColumns } from '../../src/host/panels/pageData';
 import { SamplesRecordSchema } from '../../src/protocol/runDir';
 import type { SamplesRecord } from '../../src/protocol/runDir';
-import { MetricTable } from '../../src/runDir/followColumns';
+import { AuditRecordSchema } from '../../src/protocol/audit';
+import { AuditTable, MetricTable } from '../../src/runDir/followColumns';
 import { StepIndexFollower } from '../../src/runDir/followIndex';
 import { needsStep, sampledSteps } from '../../webview/samples/model';
 import { metricsRecord, samplesRecord } from './studioFixtures';
@@ -81,6 +82,45 @@ describe('MetricTable', () => {
     assert.equal(table.value('loss', 2), null);
     assert.equal(table.wallAt(2), records[1]!.wall);
     assert.equal(table.wallAt(7), 0);
+  });
+});
+
+describe('AuditTable', () => {
+  const audit = (step: number, repeatRate: number, candidates: Record<string, number> = {}) =>
+    AuditRecordSchema.parse({
+      v: 1,
+      step,
+      completions: 8,
+      length: { mean: 5, p95: 6, atCap: 0.125, meanDrift: null, p95Drift: null },
+      duplicateShare: 0,
+      repeatRate,
+      passRates: {},
+      formatNotAccuracy: null,
+      opposed: [{ a: 'x', b: 'y', deltaA: 0.1, deltaB: -0.1 }],
+      multipleCandidates: candidates,
+      flagged: 0,
+    });
+
+  it("finds a step's checks, the step's last record winning, also when steps arrive out of order", () => {
+    const table = new AuditTable();
+    for (const r of [audit(1, 0.1, { a: 0.2, b: 0.5 }), audit(2, 0.2), audit(2, 0.25), audit(4, 0.4)])
+      table.push(r);
+    assert.equal(table.length, 4);
+    assert.deepEqual(
+      [1, 2, 3, 4, 0].map((s) => table.value('repeats', table.rowOf(s))),
+      [0.1, 0.25, null, 0.4, null],
+    );
+    assert.equal(table.value('multipleCandidates', table.rowOf(1)), 0.5, 'the worst answer rule');
+    assert.equal(table.value('multipleCandidates', table.rowOf(2)), null);
+    assert.equal(table.value('lengthDrift', table.rowOf(1)), null);
+    assert.equal(table.value('atCap', table.rowOf(4)), 0.125);
+    assert.equal(table.value('opposedPairs', table.rowOf(4)), 1);
+    table.push(audit(3, 0.3));
+    assert.deepEqual(
+      [1, 2, 3, 4].map((s) => table.value('repeats', table.rowOf(s))),
+      [0.1, 0.25, 0.3, 0.4],
+      'scanned once the steps are out of order',
+    );
   });
 });
 

@@ -117,6 +117,32 @@ describe('panel messages', () => {
       false,
       'ragged columns',
     );
+    const columns = (over: Record<string, unknown>) => ({
+      type: 'append',
+      id: 'r',
+      metrics: { step: [1, 2], wall: [1, 2], series: { reward: [0.5, null] }, ...over },
+      heldOut,
+    });
+    assert.ok(HostToDashboardSchema.safeParse(columns({})).success, 'a series may hold nulls');
+    for (const [what, over] of [
+      ['a string in a series', { series: { reward: [0.5, '1'] } }],
+      ['a null step', { step: [1, null] }],
+      ['an infinite wall time', { wall: [1, Infinity] }],
+      ['a hole in a series', { series: { reward: new Array<number>(2).fill(0.5, 0, 1) } }],
+      ['a series that is no array', { series: { reward: { 0: 1, 1: 2, length: 2 } } }],
+      ['a time column of strings', { time: ['a', 'b'] }],
+    ] as const)
+      assert.equal(HostToDashboardSchema.safeParse(columns(over)).success, false, what);
+    assert.equal(
+      HostToDashboardSchema.safeParse({
+        type: 'append',
+        id: 'r',
+        metrics: columns({}).metrics,
+        heldOut: { step: [0], wall: [0], accuracy: [null] },
+      }).success,
+      false,
+      'a held-out accuracy must be a number',
+    );
     assert.equal(
       HostToDashboardSchema.safeParse({ type: 'status', id: 'r', status: 'exploded' }).success,
       false,

@@ -5,9 +5,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+// The module object itself (not the namespace copy of `import * as`), so a mock of its functions is seen by ours.
+import fsModule from 'node:fs';
 import { z } from 'zod';
+import { parseJsonl } from '../../src/protocol/jsonl';
+import { AuditRecordSchema } from '../../src/protocol/audit';
+import type { AuditRecord } from '../../src/protocol/audit';
 import { JsonlFollower, lastLines } from '../../src/runDir/follow';
+import { MAX_CHANGE_RECORDS } from '../../src/runDir/follower';
 import { RunFollower } from '../../src/host/runs/runFollower';
 import { RunsModel } from '../../src/host/runs/runsModel';
 import type { RunsEvent } from '../../src/host/runs/runsModel';
@@ -93,6 +99,90 @@ describe('JsonlFollower', () => {
     const r = f.read();
     assert.equal(r.reset, true);
     assert.deepEqual(r.records, [{ n: 1 }, { n: 2 }, { n: 9 }, { n: 10 }]);
+  });
+
+  it('reads a chunk at a time, at every chunk size equal to parsing the file whole', () => {
+    const file = path.join(dir, 'a.jsonl');
+    // CRLF lines, 2-, 3- and 4-byte characters, a blank line, a broken middle line, and a torn last line.
+    const whole = [
+      '{"n":1,"s":"p̂ ≥ ½"}\r\n',
+      '{"n":2,"s":"🙂🙂"}\n',
+      '\r\n',
+      '{"n":\n',
+      `{"n":3,"s":"${'ü'.repeat(9)}"}\r\n`,
+      '{"n":4}\n',
+    ].join('');
+    const torn = '{"n":5,"s":"≥';
+    fs.writeFileSync(file, whole + torn);
+    const expected = parseJsonl(whole, Rec, { file });
+    const bytes = Buffer.byteLength(whole + torn);
+    for (let chunk = 1; chunk <= bytes + 1; chunk++) {
+      const f = new JsonlFollower(file, Rec, chunk);
+      const readSync = mock.method(fsModule, 'readSync');
+      let r;
+      try {
+        r = f.read();
+        const asked = readSync.mock.calls.map((c) => (c.arguments as unknown[])[3] as number);
+        assert.ok(asked.length >= Math.ceil(bytes / chunk), `chunk ${chunk}: reads ${asked.length}`);
+        assert.ok(
+          asked.every((n) => n <= chunk),
+          `chunk ${chunk}: no read larger than a chunk (${Math.max(...asked)})`,
+        );
+      } finally {
+        readSync.mock.restore();
+      }
+      assert.deepEqual(r.records, expected.records, `chunk ${chunk}`);
+      assert.deepEqual(
+        r.problems.map((p) => p.line),
+        [4],
+        `chunk ${chunk}: the broken line by its number`,
+      );
+      assert.equal(f.pendingBytes, Buffer.byteLength(torn), `chunk ${chunk}: the torn tail waits`);
+      assert.equal(f.consumed, Buffer.byteLength(whole));
+      fs.appendFileSync(file, '"}\n{"n":6}\n');
+      assert.deepEqual(f.read().records, [{ n: 5, s: '≥' }, { n: 6 }], `chunk ${chunk}: the tail completed`);
+      fs.writeFileSync(file, whole + torn);
+    }
+  });
+
+  it('hands records to readEach as they are parsed, and stops at a given byte', () => {
+    const file = path.join(dir, 'a.jsonl');
+    fs.writeFileSync(file, '{"n":1}\n{"n":2}\n{"n":3}\n');
+    const seen: number[] = [];
+    const f = new JsonlFollower(file, Rec, 4);
+    const first = f.readEach((r) => seen.push(r.n), '{"n":1}\n{"n":'.length);
+    assert.deepEqual(first, { problems: [], reset: false });
+    assert.deepEqual(seen, [1], 'up to the byte given: the second line is not complete there');
+    f.readEach((r) => seen.push(r.n));
+    assert.deepEqual(seen, [1, 2, 3]);
+  });
+
+  it('skips all but the last lines unparsed, keeping line numbers, at every chunk size', () => {
+    const file = path.join(dir, 'a.jsonl');
+    const lines = ['{"n":1}\r\n', 'not json\n', '{"n":"ü"}\n', '{"n":4}\n', 'oops\n', '{"n":6}\n'];
+    const torn = '{"n":7';
+    fs.writeFileSync(file, lines.join('') + torn);
+    for (let chunk = 1; chunk <= Buffer.byteLength(lines.join('') + torn) + 1; chunk++) {
+      const f = new JsonlFollower(file, Rec, chunk);
+      assert.equal(f.skipAllBut(3), 3, `chunk ${chunk}`);
+      const r = f.read();
+      assert.deepEqual(r.records, [{ n: 4 }, { n: 6 }], `chunk ${chunk}: the last three lines parsed`);
+      assert.deepEqual(
+        r.problems.map((p) => p.line),
+        [5],
+        `chunk ${chunk}: a kept broken line has its own number`,
+      );
+      assert.equal(f.pendingBytes, torn.length, `chunk ${chunk}: the torn tail waits`);
+      assert.equal(f.skipAllBut(0), 0, 'a follower that has read skips nothing');
+    }
+    const all = new JsonlFollower(file, Rec);
+    assert.equal(all.skipAllBut(6), 0, 'no more lines than kept: nothing skipped');
+    assert.deepEqual(
+      all.read().records.map((r) => r.n),
+      [1, 4, 6],
+    );
+    const none = new JsonlFollower(path.join(dir, 'none.jsonl'), Rec);
+    assert.equal(none.skipAllBut(0), 0, 'a missing file has nothing to skip');
   });
 
   it('lastLines gives the tail of a log', () => {
@@ -203,6 +293,70 @@ describe('RunFollower', () => {
     }
   });
 
+  it('carries no records from a first read of a long run: it says reset and the columns hold every row', () => {
+    const runDir = path.join(dir, 'run-long');
+    writeRun(runDir);
+    const steps = MAX_CHANGE_RECORDS + 500;
+    const lines = (n: number, from = 1) =>
+      Array.from({ length: n }, (_, i) => JSON.stringify(metricsRecord(from + i)) + '\n').join('');
+    fs.writeFileSync(path.join(runDir, RUN_FILES.metrics), lines(steps));
+    fs.writeFileSync(
+      path.join(runDir, RUN_FILES.audit),
+      [1, 2, 3].map((s) => JSON.stringify(auditRecord(s, s / 10)) + '\n').join(''),
+    );
+    const run = new RunFollower(runDir, () => true);
+    const first = run.poll();
+    assert.equal(first?.reset, true, 'too many records for one change');
+    assert.deepEqual(first?.metrics, []);
+    assert.deepEqual(
+      run.recentMetrics.map((m) => m.step),
+      Array.from({ length: 16 }, (_, i) => steps - 15 + i),
+      'the newest few kept whole',
+    );
+    const table = run.columns();
+    assert.equal(table.length, steps);
+    assert.equal(table.value('step', steps - 1), steps);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((s) => table.audit.value('duplicates', table.audit.rowOf(s))),
+      [0.1, 0.2, 0.3, null],
+    );
+    fs.appendFileSync(path.join(runDir, RUN_FILES.metrics), lines(2, steps + 1));
+    fs.appendFileSync(path.join(runDir, RUN_FILES.audit), JSON.stringify(auditRecord(4, 0.4)) + '\n');
+    const next = run.poll();
+    assert.equal(next?.reset, false);
+    assert.deepEqual(
+      next?.metrics.map((m) => m.step),
+      [steps + 1, steps + 2],
+    );
+    assert.deepEqual(
+      next?.audits.map((a) => a.step),
+      [4],
+    );
+    assert.equal(run.columns().length, steps + 2, 'extended, not read again');
+    assert.equal(table.audit.length, 4, 'each audit record once');
+    assert.equal(table.audit.value('duplicates', table.audit.rowOf(4)), 0.4);
+  });
+
+  it('skips history only on its first read: a run followed from its start misses no record', () => {
+    const runDir = path.join(dir, 'run-fresh');
+    writeRun(runDir, { status: 'running', pid: 4242 });
+    const run = new RunFollower(runDir, () => true);
+    run.poll();
+    const metrics = Array.from({ length: 20 }, (_, i) => JSON.stringify(metricsRecord(i + 1)) + '\n').join(
+      '',
+    );
+    fs.writeFileSync(path.join(runDir, RUN_FILES.metrics), metrics);
+    fs.writeFileSync(path.join(runDir, RUN_FILES.audit), JSON.stringify(auditRecord(1, 0.9)) + '\n');
+    const change = run.poll();
+    assert.equal(change?.reset, false);
+    assert.equal(change?.metrics.length, 20);
+    assert.deepEqual(
+      change?.audits.map((a) => a.step),
+      [1],
+      'the audit watch sees the first record of a live run',
+    );
+  });
+
   it('takes every stream afresh when one was rewritten', () => {
     const runDir = path.join(dir, 'run-3');
     writeRun(runDir);
@@ -256,3 +410,19 @@ describe('RunsModel', () => {
     model.dispose();
   });
 });
+
+function auditRecord(step: number, duplicateShare: number): AuditRecord {
+  return AuditRecordSchema.parse({
+    v: 1,
+    step,
+    completions: 8,
+    length: { mean: 5, p95: 6, atCap: 0, meanDrift: 1, p95Drift: 1 },
+    duplicateShare,
+    repeatRate: 0,
+    passRates: { format: 0.5 },
+    formatNotAccuracy: null,
+    opposed: [],
+    multipleCandidates: {},
+    flagged: 0,
+  });
+}

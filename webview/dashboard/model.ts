@@ -275,8 +275,10 @@ export type AlignedColumns = [number[], ...(number | null)[][]];
  */
 export function alignColumns(tables: readonly AlignedColumns[]): AlignedColumns {
   if (tables.length === 1) return tables[0]!;
+  // First where each table's rows land on the shared axis (x only), then each series filled in one pass: the merge
+  // touches x values, not every series at every row.
   const xs: number[] = [];
-  const outs = tables.map((t) => t.slice(1).map((): (number | null)[] => []));
+  const rowsAt = tables.map((t) => new Int32Array(t[0].length));
   const at = tables.map(() => 0);
   for (;;) {
     let next = Infinity;
@@ -285,16 +287,24 @@ export function alignColumns(tables: readonly AlignedColumns[]): AlignedColumns 
       if (x !== undefined && x < next) next = x;
     }
     if (next === Infinity) break;
-    xs.push(next);
     for (let t = 0; t < tables.length; t++) {
-      const table = tables[t]!;
-      const here = table[0][at[t]!] === next;
-      const series = outs[t]!;
-      for (let s = 0; s < series.length; s++) series[s]!.push(here ? (table[s + 1]![at[t]!] ?? null) : null);
-      if (here) at[t]!++;
+      if (tables[t]![0][at[t]!] !== next) continue;
+      rowsAt[t]![at[t]!] = xs.length;
+      at[t]!++;
     }
+    xs.push(next);
   }
-  return [xs, ...outs.flat()];
+  const out: AlignedColumns = [xs];
+  tables.forEach((table, t) => {
+    const rows = rowsAt[t]!;
+    for (let s = 1; s < table.length; s++) {
+      const ys = table[s]!;
+      const series = new Array<number | null>(xs.length).fill(null);
+      for (let i = 0; i < rows.length; i++) series[rows[i]!] = ys[i] ?? null;
+      out.push(series);
+    }
+  });
+  return out;
 }
 
 /**
@@ -307,40 +317,38 @@ export function decimateRows(table: AlignedColumns, buckets: number): AlignedCol
   const xs = table[0];
   const n = xs.length;
   if (n <= buckets * 4) return table;
-  const x0 = xs[0]!;
-  const span = xs[n - 1]! - x0 || 1;
+  const ends = bucketEnds(xs, buckets);
   const keep = new Uint8Array(n);
   keep[0] = 1;
   keep[n - 1] = 1;
   for (let s = 1; s < table.length; s++) {
     const ys = table[s]!;
-    let bucket = -1;
-    let first = -1;
-    let last = -1;
-    let min = -1;
-    let max = -1;
-    const flush = (): void => {
-      if (first < 0) return;
-      keep[first] = 1;
-      keep[last] = 1;
-      keep[min] = 1;
-      keep[max] = 1;
-    };
-    for (let i = 0; i < n; i++) {
-      const y = ys[i];
-      if (y === null || y === undefined) continue;
-      const b = Math.min(buckets - 1, Math.floor(((xs[i]! - x0) / span) * buckets));
-      if (b !== bucket) {
-        flush();
-        bucket = b;
-        first = last = min = max = i;
-        continue;
+    let lo = 0;
+    for (let b = 0; b < ends.length; b++) {
+      const hi = ends[b]!;
+      let first = -1;
+      let last = -1;
+      let min = 0;
+      let max = 0;
+      let yMin = Infinity;
+      let yMax = -Infinity;
+      for (let i = lo; i < hi; i++) {
+        const y = ys[i];
+        if (y === null || y === undefined) continue;
+        if (first < 0) first = i;
+        last = i;
+        if (y < yMin) {
+          yMin = y;
+          min = i;
+        }
+        if (y > yMax) {
+          yMax = y;
+          max = i;
+        }
       }
-      last = i;
-      if (y < (ys[min] as number)) min = i;
-      if (y > (ys[max] as number)) max = i;
+      if (first >= 0) keep[first] = keep[last] = keep[min] = keep[max] = 1;
+      lo = hi;
     }
-    flush();
   }
   let count = 0;
   for (let i = 0; i < n; i++) count += keep[i]!;
@@ -352,6 +360,22 @@ export function decimateRows(table: AlignedColumns, buckets: number): AlignedCol
     at++;
   }
   return out;
+}
+
+/** Where each pixel column's rows end (x ascends, so a column's rows are consecutive): once for all series. */
+function bucketEnds(xs: readonly number[], buckets: number): number[] {
+  const n = xs.length;
+  const x0 = xs[0]!;
+  const span = xs[n - 1]! - x0 || 1;
+  const ends: number[] = [];
+  let bucket = 0;
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(buckets - 1, Math.floor(((xs[i]! - x0) / span) * buckets));
+    if (b !== bucket && i > 0) ends.push(i);
+    bucket = b;
+  }
+  ends.push(n);
+  return ends;
 }
 
 /**

@@ -108,7 +108,7 @@ export const DashboardPanel = defineRunPanel({
           const columns = changeColumns(run, change);
           const metrics =
             run instanceof RunFollower
-              ? withAuditSeries(columns, run.audits, readConfig().auditThresholds)
+              ? withAuditSeries(columns, run.columns().audit, readConfig().auditThresholds)
               : columns;
           post({ type: 'append', id: run.id, metrics, heldOut: toHeldOutColumns(change.evals, wallAt(run)) });
         }

@@ -127,7 +127,7 @@ export function dashboardRun(
   const metrics =
     run instanceof ForeignRun
       ? foreignColumns(run, run.imported)
-      : withAuditSeries(run.columns().toColumns(rules), run.audits, thresholds);
+      : withAuditSeries(run.columns().toColumns(rules), run.columns().audit, thresholds);
   const heldOut = toHeldOutColumns(run.evals, wallAt(run));
   const info = run.info?.modelInfo;
   return { id, label, status, rules, metrics, heldOut, ...(info ? { model: modelSummary(info) } : {}) };
