@@ -5,7 +5,7 @@
 // Linear weights are kept transposed ([in, out]) so every product is a plain matMul (the fast path on wasm, see
 // src/trainer/model.ts); names stay Hugging Face's so loading and export are a rename-free copy.
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulPlain } from '../trainer/model';
+import { matMulByConstant, matMulPlain } from '../trainer/model';
 import type { ModelConfig } from './config';
 import { inverseFrequencies, rotaryTables } from './rope';
 import type { NamedTensor } from './safetensors';
@@ -165,19 +165,21 @@ export class CausalLM {
 
   private logits(x: tf.Tensor2D): tf.Tensor2D {
     const y = this.rmsNorm(x, 'model.norm.weight');
-    return matMulPlain(y, this.outputProjection());
+    if (!this.config.tiedEmbeddings) return matMulPlain(y, this.p('lm_head.weight') as tf.Tensor2D);
+    const table = this.params.get('model.embed_tokens.weight')! as tf.Variable<tf.Rank.R2>;
+    // A trained table's transpose is part of the graph (its gradient reaches the embedding).
+    if (table.trainable) return matMulPlain(y, tf.transpose(table));
+    // A frozen one is a constant: no weight gradient (on a 49k-token vocabulary that product is [hidden, vocab]),
+    // and the backward multiplies by the table itself, so nothing is transposed there either.
+    return matMulByConstant(y, this.frozenHeadOf(table), table);
   }
 
-  private outputProjection(): tf.Tensor2D {
-    if (!this.config.tiedEmbeddings) return this.p('lm_head.weight') as tf.Tensor2D;
-    const table = this.params.get('model.embed_tokens.weight')!;
-    // A trained table's transpose is part of the graph (its gradient reaches the embedding); a frozen one's is a
-    // constant, and on a 49k-token vocabulary transposing it costs more than the product itself.
-    if (table.trainable) return tf.transpose(table as tf.Tensor2D);
+  /** The frozen tied head ([hidden, vocab]), transposed once: on a 49k vocabulary that costs more than the product. */
+  private frozenHeadOf(table: tf.Variable<tf.Rank.R2>): tf.Tensor2D {
     // Keyed by the table's storage: assigning the variable (a checkpoint loaded) gives it new storage.
     if (this.frozenHead?.of !== table.dataId) {
       this.frozenHead?.t.dispose();
-      this.frozenHead = { of: table.dataId, t: tf.keep(tf.transpose(table as tf.Tensor2D)) };
+      this.frozenHead = { of: table.dataId, t: tf.keep(tf.transpose(table)) };
     }
     return this.frozenHead.t;
   }

@@ -41,15 +41,23 @@ const matMulBoth = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
  * an input, so the backward computes dx only. A custom gradient computes every input's gradient eagerly, and dW
  * of a frozen weight is a third of the step's products thrown away.
  */
-function matMulFrozen(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+function matMulFrozen(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn] = args as [tf.Tensor2D];
     return {
       value: tf.matMul(xIn, w),
-      gradFunc: (dy: tf.Tensor2D) => tf.matMul(dy, tf.transpose(w)),
+      gradFunc: (dy: tf.Tensor2D) => tf.matMul(dy, wT ?? tf.transpose(w)),
     };
   }) as (x: tf.Tensor2D) => tf.Tensor2D;
   return f(x);
+}
+
+/**
+ * y = x·W for a constant W (no gradient of its own) whose transpose `wT` is at hand, e.g. a frozen tied output
+ * projection (W = embeddingᵀ, wT = the embedding): the backward is dx = dy·wT alone, with nothing transposed.
+ */
+export function matMulByConstant(x: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
+  return matMulFrozen(x, w, wT);
 }
 
 /** y = x·W whose backward is plain matMuls (XNNPACK's fast path on wasm); no dW for a frozen variable. */

@@ -222,6 +222,50 @@ describe('CausalLM', () => {
     reference.dispose();
   });
 
+  it('spends no product or transpose of the vocabulary’s size on a frozen tied head in the backward', async () => {
+    const raw = tinyConfig();
+    const config = parseModelConfig(raw);
+    const input = { ids: [[5, 6, 7]], positions: [[0, 1, 2]], keyMask: [[1, 1, 1]] };
+    const weights = { hidden: Number(raw.hidden_size), vocab: Number(raw.vocab_size) };
+    const headSized = (shape: number[]): boolean =>
+      shape.length === 2 &&
+      [shape[0], shape[1]].sort().join() === [weights.hidden, weights.vocab].sort().join();
+    const probe = tf.randomNormal([weights.vocab], 0, 1, 'float32', 3);
+    const backward = async (model: CausalLM) => {
+      const norm = model.params.get('model.norm.weight')!;
+      norm.trainable = true;
+      tf.tidy(() => model.run(input)).dispose(); // the frozen head is transposed here, once
+      let grad: tf.Tensor | undefined;
+      const info = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.run(input), probe)), [norm]);
+        value.dispose();
+        grad = grads[norm.name];
+        return grad!;
+      });
+      const values = (await grad!.data()) as Float32Array;
+      grad!.dispose();
+      // Identity (a variable read or a custom gradient's pass-through) copies nothing and computes nothing
+      const compute = info.kernels.filter((k) => k.name !== 'Identity');
+      return { values, headSized: compute.filter((k) => k.outputShapes.some((s) => headSized(s))) };
+    };
+    const frozen = new CausalLM(config, randomWeights(raw, 5));
+    frozen.params.get('model.embed_tokens.weight')!.trainable = false;
+    const trained = new CausalLM(config, randomWeights(raw, 5));
+    trained.params.get('model.embed_tokens.weight')!.trainable = true;
+    const f = await backward(frozen);
+    const t = await backward(trained);
+    assert.ok(t.headSized.length > 0, 'a trained head has its weight gradient (the check can see one)');
+    assert.deepEqual(
+      f.headSized.map((k) => k.name),
+      [],
+      'no kernel of the frozen backward makes a [hidden, vocab] tensor',
+    );
+    f.values.forEach((v, i) => assert.ok(Math.abs(v - t.values[i]!) < 1e-5, `norm gradient ${i}`));
+    probe.dispose();
+    frozen.dispose();
+    trained.dispose();
+  });
+
   it('samples with the KV cache exactly what full recomputation gives (greedy), and stops at eos', async () => {
     const dir = track(writeTinyModel({ model_type: 'llama', tie_word_embeddings: false }, 7));
     const { model, folder } = await loadModel(dir);
