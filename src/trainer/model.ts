@@ -37,11 +37,12 @@ const matMulBoth = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * y = x·W for a frozen W (a variable that is not trainable, e.g. a LoRA base weight): W is closed over rather than
- * an input, so the backward computes dx only. A custom gradient computes every input's gradient eagerly, and dW
- * of a frozen weight is a third of the step's products thrown away.
+ * y = x·W for a constant W: a frozen variable (e.g. a LoRA base weight) or a tensor with no gradient of its own (a
+ * frozen tied output projection, W = embeddingᵀ). W is closed over rather than an input, so the backward computes dx
+ * only: a custom gradient computes every input's gradient eagerly, and dW of a frozen weight is a third of the step's
+ * products thrown away. Given `wT` (W's transpose, e.g. the embedding itself), the backward transposes nothing.
  */
-function matMulFrozen(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): tf.Tensor2D {
+export function matMulByConstant(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn] = args as [tf.Tensor2D];
     return {
@@ -52,17 +53,9 @@ function matMulFrozen(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): tf.Tens
   return f(x);
 }
 
-/**
- * y = x·W for a constant W (no gradient of its own) whose transpose `wT` is at hand, e.g. a frozen tied output
- * projection (W = embeddingᵀ, wT = the embedding): the backward is dx = dy·wT alone, with nothing transposed.
- */
-export function matMulByConstant(x: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
-  return matMulFrozen(x, w, wT);
-}
-
 /** y = x·W whose backward is plain matMuls (XNNPACK's fast path on wasm); no dW for a frozen variable. */
 export function matMulPlain(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return w instanceof tf.Variable && !w.trainable ? matMulFrozen(x, w) : matMulBoth(x, w);
+  return w instanceof tf.Variable && !w.trainable ? matMulByConstant(x, w) : matMulBoth(x, w);
 }
 
 export class Policy {

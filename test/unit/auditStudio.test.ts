@@ -9,24 +9,14 @@ import { MetricColumnsSchema } from '../../src/protocol/dashboard';
 import { AuditTable } from '../../src/runDir/followColumns';
 import { auditCharts, auditRows } from '../../webview/dashboard/auditModel';
 import { chartLines, toRunData } from '../../webview/dashboard/model';
+import { auditRecord } from './studioFixtures';
 
-function audit(step: number, duplicateShare: number, meanDrift: number): AuditRecord {
-  return AuditRecordSchema.parse({
-    v: 1,
-    step,
-    completions: 8,
-    length: { mean: 5 * meanDrift, p95: 6, atCap: 0, meanDrift, p95Drift: 1 },
-    duplicateShare,
-    repeatRate: 0,
-    passRates: { format: 0.5 },
-    formatNotAccuracy: null,
-    opposed: [],
-    multipleCandidates: {},
-    flagged: Math.round(duplicateShare * 8),
-  });
-}
-
-const audits = [audit(1, 0, 1), audit(2, 0.25, 1.2), audit(3, 0.75, 1.8), audit(4, 0.875, 2)];
+const audits = [
+  auditRecord(1, 0, 1),
+  auditRecord(2, 0.25, 1.2),
+  auditRecord(3, 0.75, 1.8),
+  auditRecord(4, 0.875, 2),
+];
 
 /** The records as the follower keeps them: one column per check. */
 function auditTable(records: readonly AuditRecord[]): AuditTable {
@@ -37,10 +27,14 @@ function auditTable(records: readonly AuditRecord[]): AuditTable {
 
 describe('run audit in the studio', () => {
   it('checks the duplicates that fail accuracy where the record has them, else every duplicate', () => {
-    const converging = { ...audit(5, 0.9, 1), duplicateFailingShare: 0.05, formatNotAccuracyRise: -0.2 };
+    const converging = {
+      ...auditRecord(5, 0.9, 1),
+      duplicateFailingShare: 0.05,
+      formatNotAccuracyRise: -0.2,
+    };
     assert.equal(auditCheckValues(AuditRecordSchema.parse(converging)).duplicates, 0.05);
     assert.equal(auditCheckValues(AuditRecordSchema.parse(converging)).formatNotAccuracyRise, -0.2);
-    assert.equal(auditCheckValues(audit(5, 0.9, 1)).duplicates, 0.9, 'an older record');
+    assert.equal(auditCheckValues(auditRecord(5, 0.9, 1)).duplicates, 0.9, 'an older record');
   });
 
   it('reports each check the first time it goes above its threshold', () => {

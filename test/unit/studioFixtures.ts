@@ -1,4 +1,6 @@
 // Valid run-directory records for the studio's unit tests (validated by the same schemas the host uses).
+import type { AuditRecord } from '../../src/protocol/audit';
+import { AuditRecordSchema } from '../../src/protocol/audit';
 import type { MetricsRecord, RunInfo, SamplesRecord } from '../../src/protocol/runDir';
 import { MetricsRecordSchema, RunInfoSchema, SamplesRecordSchema } from '../../src/protocol/runDir';
 import { RunConfigSchema } from '../../src/protocol/runConfig';
@@ -81,5 +83,22 @@ export function samplesRecord(step: number): SamplesRecord {
         correct: false,
       },
     ],
+  });
+}
+
+/** An audit.jsonl record: `duplicateShare` of 8 completions flagged, mean length 5 × `meanDrift`. */
+export function auditRecord(step: number, duplicateShare: number, meanDrift = 1): AuditRecord {
+  return AuditRecordSchema.parse({
+    v: 1,
+    step,
+    completions: 8,
+    length: { mean: 5 * meanDrift, p95: 6, atCap: 0, meanDrift, p95Drift: 1 },
+    duplicateShare,
+    repeatRate: 0,
+    passRates: { format: 0.5 },
+    formatNotAccuracy: null,
+    opposed: [],
+    multipleCandidates: {},
+    flagged: Math.round(duplicateShare * 8),
   });
 }

@@ -10,8 +10,6 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import fsModule from 'node:fs';
 import { z } from 'zod';
 import { parseJsonl } from '../../src/protocol/jsonl';
-import { AuditRecordSchema } from '../../src/protocol/audit';
-import type { AuditRecord } from '../../src/protocol/audit';
 import { JsonlFollower, lastLines } from '../../src/runDir/follow';
 import { MAX_CHANGE_RECORDS } from '../../src/runDir/follower';
 import { RunFollower } from '../../src/host/runs/runFollower';
@@ -19,7 +17,7 @@ import { RunsModel } from '../../src/host/runs/runsModel';
 import type { RunsEvent } from '../../src/host/runs/runsModel';
 import { RUN_FILES } from '../../src/runDir/layout';
 import { processStartTime } from '../../src/runDir/lock';
-import { metricsRecord, runInfo, samplesRecord } from './studioFixtures';
+import { auditRecord, metricsRecord, runInfo, samplesRecord } from './studioFixtures';
 
 let dir: string;
 beforeEach(() => {
@@ -410,19 +408,3 @@ describe('RunsModel', () => {
     model.dispose();
   });
 });
-
-function auditRecord(step: number, duplicateShare: number): AuditRecord {
-  return AuditRecordSchema.parse({
-    v: 1,
-    step,
-    completions: 8,
-    length: { mean: 5, p95: 6, atCap: 0, meanDrift: 1, p95Drift: 1 },
-    duplicateShare,
-    repeatRate: 0,
-    passRates: { format: 0.5 },
-    formatNotAccuracy: null,
-    opposed: [],
-    multipleCandidates: {},
-    flagged: 0,
-  });
-}
