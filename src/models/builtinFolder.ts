@@ -20,19 +20,25 @@ export function builtinModelsDir(): string {
   return path.join(cache, 'bnpo-studio', 'builtin-models');
 }
 
-function llamaConfig(dims: ModelDims): Record<string, unknown> {
+/** The llama-only fields of the run config, every one set (the run config's schema fills them). */
+export interface LlamaDesign {
+  readonly ropeTheta: number;
+  readonly intermediateSize: number;
+}
+
+function llamaConfig(dims: ModelDims, design: LlamaDesign): Record<string, unknown> {
   return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
     vocab_size: dims.vocab,
     hidden_size: dims.dModel,
-    intermediate_size: dims.dModel * dims.mlpRatio,
+    intermediate_size: design.intermediateSize,
     num_hidden_layers: dims.layers,
     num_attention_heads: dims.heads,
     num_key_value_heads: dims.heads,
     max_position_embeddings: dims.context,
     rms_norm_eps: 1e-5,
-    rope_theta: 10000,
+    rope_theta: design.ropeTheta,
     tie_word_embeddings: dims.tiedOutput,
     hidden_act: 'silu',
     pad_token_id: 0,
@@ -62,9 +68,14 @@ function initialWeights(
   return out;
 }
 
-/** The folder for `dims` over `vocab` (the character vocabulary, <pad> and <eos> first) and `seed`; made if absent. */
-export function builtinLlamaFolder(dims: ModelDims, vocab: readonly string[], seed: number): string {
-  const config = llamaConfig({ ...dims, vocab: vocab.length });
+/** The folder for `dims` and `design` over `vocab` (the character vocabulary, <pad> and <eos> first) and `seed`; made if absent. */
+export function builtinLlamaFolder(
+  dims: ModelDims,
+  design: LlamaDesign,
+  vocab: readonly string[],
+  seed: number,
+): string {
+  const config = llamaConfig({ ...dims, vocab: vocab.length }, design);
   const { tokenizer, tokenizerConfig } = charTokenizerFiles(vocab.slice(2).join(''));
   const files: Record<string, unknown> = {
     'config.json': config,

@@ -85,6 +85,18 @@ export const ModelSchema = z
       .describe(
         'The built-in model’s blocks: `gpt` (learned positions, LayerNorm, ReLU MLP; the default) or `llama` (RoPE, RMSNorm, SwiGLU: made as a Hugging Face folder with a character-level tokenizer.json and trained through the same code as `path`, so its checkpoints export to transformers).',
       ),
+    ropeTheta: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'With architecture `llama`: the RoPE base θ. Default 1,000,000 (runs recorded before this field used 10,000).',
+      ),
+    intermediateSize: positiveInt()
+      .optional()
+      .describe(
+        'With architecture `llama`: the SwiGLU MLP’s width. Default ⅔ · mlpRatio · dModel, rounded: as many MLP weights as the gpt model’s ReLU MLP (runs recorded before this field used mlpRatio · dModel).',
+      ),
     path: z
       .string()
       .min(1)
@@ -113,6 +125,14 @@ export const ModelSchema = z
     message: 'architecture shapes the built-in model; a model folder has its own (config.json)',
     path: ['architecture'],
   })
+  .refine(
+    (m) => m.architecture === 'llama' || (m.ropeTheta === undefined && m.intermediateSize === undefined),
+    {
+      message:
+        'ropeTheta and intermediateSize shape the built-in llama model: set model.architecture to llama',
+      path: ['architecture'],
+    },
+  )
   .refine((m) => !(m.fullFineTune === true && m.lora !== undefined), {
     message: 'fullFineTune trains every weight: remove model.lora, or set fullFineTune to false',
     path: ['fullFineTune'],
@@ -271,8 +291,33 @@ const RunConfigFields = z.strictObject({
     .describe('Compute backend. auto tries tensorflow (CUDA), webgpu (hardware GPU), wasm, then cpu.'),
 });
 
+/** What the built-in llama model's unset fields become: for new runs, and for runs recorded before the fields. */
+interface LlamaDefaults {
+  readonly ropeTheta: number;
+  readonly intermediateSize: (model: { dModel: number; mlpRatio: number }) => number;
+}
+
+const LLAMA_DEFAULTS: LlamaDefaults = {
+  ropeTheta: 1e6,
+  intermediateSize: (m) => Math.round((2 / 3) * m.mlpRatio * m.dModel),
+};
+const LLAMA_DEFAULTS_RECORDED_BEFORE: LlamaDefaults = {
+  ropeTheta: 1e4,
+  intermediateSize: (m) => m.mlpRatio * m.dModel,
+};
+
+/** A built-in llama model with every field set, so what run.json records rebuilds the very same model. */
+function withLlamaDefaults<M extends ModelConfig>(model: M, defaults: LlamaDefaults): M {
+  if (model.architecture !== 'llama') return model;
+  return {
+    ...model,
+    ropeTheta: model.ropeTheta ?? defaults.ropeTheta,
+    intermediateSize: model.intermediateSize ?? defaults.intermediateSize(model),
+  };
+}
+
 /** A dataset needs rules; what is recorded names the one task or dataset the run used. */
-function completeRunConfig(fields: typeof RunConfigFields) {
+function completeRunConfig(fields: typeof RunConfigFields, llama: LlamaDefaults) {
   return (
     fields
       .superRefine((c, ctx) => {
@@ -285,18 +330,25 @@ function completeRunConfig(fields: typeof RunConfigFields) {
         }
       })
       // A run trains on a built-in task or on a dataset, never both: what is recorded names the one it used.
-      .overwrite(({ task, ...c }) => (c.dataset === undefined ? { ...c, task: task ?? DEFAULT_TASK } : c))
+      .overwrite(({ task, ...c }) => {
+        const model = withLlamaDefaults(c.model, llama);
+        return c.dataset === undefined ? { ...c, model, task: task ?? DEFAULT_TASK } : { ...c, model };
+      })
   );
 }
 
-export const RunConfigSchema = completeRunConfig(RunConfigFields).describe('A BNPO Studio training run.');
+export const RunConfigSchema = completeRunConfig(RunConfigFields, LLAMA_DEFAULTS).describe(
+  'A BNPO Studio training run.',
+);
 
 /**
  * A config as run.json recorded it: the same, except that the name may be any text, as it could before names
- * became part of folder names (so those runs still open).
+ * became part of folder names (so those runs still open), and a built-in llama model recorded without ropeTheta
+ * or intermediateSize has the values of its day.
  */
 export const RecordedRunConfigSchema = completeRunConfig(
   RunConfigFields.extend({ name: z.string().max(200).optional() }),
+  LLAMA_DEFAULTS_RECORDED_BEFORE,
 );
 
 /** The config as written (defaults optional). */

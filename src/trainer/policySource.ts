@@ -4,7 +4,7 @@
 import { ModelConfigError } from '../models/config';
 import { ChatTemplateError } from '../models/chatTemplate';
 import { ModelFolderError } from '../models/folder';
-import { builtinLlamaFolder } from '../models/builtinFolder';
+import { builtinLlamaFolder, type LlamaDesign } from '../models/builtinFolder';
 import { hfModelSpec, type HfModelSpec, hfPolicySource, ModelRunError } from '../models/policy';
 import { SafetensorsError } from '../models/safetensors';
 import type { BackendName, RunConfig } from '../protocol/runConfig';
@@ -28,6 +28,14 @@ export function isModelProblem(err: unknown): err is Error {
   );
 }
 
+/** The built-in llama model's θ and MLP width, which the run config's schema sets whenever architecture is llama. */
+function llamaDesign(config: RunConfig): LlamaDesign {
+  const { ropeTheta, intermediateSize } = config.model;
+  if (ropeTheta === undefined || intermediateSize === undefined)
+    throw new Error('model.ropeTheta and model.intermediateSize are set by the run config schema for llama');
+  return { ropeTheta, intermediateSize };
+}
+
 /** `backend` (default: the config's) is the one the run or command uses; a model folder is checked against it. */
 export async function policySource(
   config: RunConfig,
@@ -46,6 +54,7 @@ export async function policySource(
       : {
           dir: builtinLlamaFolder(
             modelDims(config, task, task.tokenizer.size),
+            llamaDesign(config),
             task.tokenizer.vocab,
             config.seed,
           ),

@@ -262,16 +262,22 @@ describe('bnpo train on a Hugging Face model folder', () => {
 
 describe('the built-in model as a Llama folder (model.architecture: llama)', () => {
   const dims = { vocab: 0, context: 24, dModel: 16, layers: 1, heads: 2, mlpRatio: 2, tiedOutput: true };
+  const design = { ropeTheta: 1e4, intermediateSize: 32 };
 
   it('is made once per content in the cache, and its tokenizer.json encodes as the character tokenizer', async () => {
     process.env['XDG_CACHE_HOME'] = tempDir('hf-cache');
     const chars = CharTokenizer.fromAlphabet(BUILTIN_ALPHABET);
-    const dir = builtinLlamaFolder(dims, chars.vocab, 5);
+    const dir = builtinLlamaFolder(dims, design, chars.vocab, 5);
     assert.ok(dir.startsWith(builtinModelsDir()));
-    assert.equal(builtinLlamaFolder(dims, chars.vocab, 5), dir);
-    assert.notEqual(builtinLlamaFolder(dims, chars.vocab, 6), dir);
+    assert.equal(builtinLlamaFolder(dims, design, chars.vocab, 5), dir);
+    assert.notEqual(builtinLlamaFolder(dims, design, chars.vocab, 6), dir);
+    const wider = builtinLlamaFolder(dims, { ropeTheta: 1e6, intermediateSize: 21 }, chars.vocab, 5);
+    assert.notEqual(wider, dir);
+    assert.equal((await openModelFolder(wider)).config.intermediate, 21);
+    assert.equal((await openModelFolder(wider)).config.ropeTheta, 1e6);
     const folder = await openModelFolder(dir);
     assert.equal(folder.config.architecture, 'llama');
+    assert.equal(folder.config.intermediate, 32);
     assert.equal(folder.config.vocab, chars.size);
     assert.deepEqual(folder.eosIds, [1]);
     const text = '3,1,2=1,2,3 sort: ab';
@@ -285,7 +291,7 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
   it('leaves a folder another run made meanwhile in place, since that run may be reading it', () => {
     process.env['XDG_CACHE_HOME'] = tempDir('hf-cache');
     const chars = CharTokenizer.fromAlphabet(BUILTIN_ALPHABET);
-    const dir = builtinLlamaFolder(dims, chars.vocab, 5);
+    const dir = builtinLlamaFolder(dims, design, chars.vocab, 5);
     const weights = path.join(dir, 'model.safetensors');
     const before = fs.statSync(weights).ino;
     // This run checked before the other's folder appeared: it makes its own, then finds the other's in the way.
@@ -299,7 +305,7 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
       return existsSync(p);
     });
     try {
-      assert.equal(builtinLlamaFolder(dims, chars.vocab, 5), dir);
+      assert.equal(builtinLlamaFolder(dims, design, chars.vocab, 5), dir);
     } finally {
       mock.restoreAll();
     }
@@ -331,6 +337,11 @@ describe('the built-in model as a Llama folder (model.architecture: llama)', () 
     const info = RunInfoSchema.parse(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
     assert.equal(info.modelInfo?.architecture, 'llama');
     assert.equal(info.modelInfo?.lora, null);
+    // The design's defaults are recorded, so a resume rebuilds this very folder.
+    assert.equal(info.config.model.ropeTheta, 1e6);
+    assert.equal(info.config.model.intermediateSize, 21);
+    const made = await openModelFolder(info.modelInfo?.path ?? '');
+    assert.equal(made.config.intermediate, 21);
     assert.ok(info.modelInfo?.path?.startsWith(builtinModelsDir()));
     assert.ok(checkpointWeights(runDir, 2).has('model.embed_tokens.weight'));
     const out = path.join(tempDir('llama-export'), 'adapter');
