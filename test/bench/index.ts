@@ -12,6 +12,7 @@ const areas: [name: string, load: () => Promise<BenchModule>][] = [
   ['host memory (followed runs)', () => import('./hostMemory.js')],
   ['rules', () => import('./rules.js')],
   ['trainer', () => import('./trainer.js')],
+  ['both cores (data-parallel RL steps, measured)', () => import('./parallel.js')],
   ['llama (SmolLM2-135M shape)', () => import('./llama.js')],
   ['audit', () => import('./audit.js')],
 ];

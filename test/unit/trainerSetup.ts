@@ -3,12 +3,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 
 export function registerGradientsForTests(): void {
   if (tf.getGradient('Abs') !== undefined) return;
-  const out = path.join(os.tmpdir(), `bnpo-tfjs-gradients-${process.pid}.cjs`);
+  const out = path.join(os.tmpdir(), `bnpo-tfjs-gradients-${process.pid}-${threadId}.cjs`);
   esbuild.buildSync({
     entryPoints: [require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js')],
     bundle: true,
